@@ -1,0 +1,462 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const testSecret = "s3cr3t-Zx9!"
+
+// server answers token requests with handler, after checking nothing.
+func server(t *testing.T, handler http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func profileFor(srv *httptest.Server, style storage.AuthStyle) storage.Profile {
+	return storage.Profile{ID: "p1", Name: "test", TokenURL: srv.URL + "/oauth2/token", ClientID: "my-client", AuthStyle: style, Scopes: []string{"openid", "system/*.read"}}
+}
+
+func fetch(t *testing.T, p storage.Profile) (*Token, error) {
+	t.Helper()
+	return NewClient().Fetch(context.Background(), p, testSecret)
+}
+
+func TestAuthStylesOnTheWire(t *testing.T) {
+	for _, style := range []storage.AuthStyle{storage.AuthHeader, storage.AuthBody} {
+		t.Run(string(style), func(t *testing.T) {
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				if err := r.ParseForm(); err != nil {
+					t.Error(err)
+				}
+				id, secret, basic := r.BasicAuth()
+				secret, _ = url.QueryUnescape(secret) // RFC 6749 §2.3.1 form-encodes both
+				if style == storage.AuthHeader {
+					if !basic || id != "my-client" || secret != testSecret || r.PostForm.Has("client_secret") {
+						t.Errorf("basic: got basic=%v id=%q, client_secret in body=%v", basic, id, r.PostForm.Has("client_secret"))
+					}
+				} else {
+					if basic || r.PostForm.Get("client_id") != "my-client" || r.PostForm.Get("client_secret") != testSecret {
+						t.Errorf("post: got basic=%v form=%v", basic, r.PostForm.Has("client_id"))
+					}
+				}
+				if g := r.PostForm.Get("grant_type"); g != "client_credentials" {
+					t.Errorf("grant_type %q", g)
+				}
+				if s := r.PostForm.Get("scope"); s != "openid system/*.read" {
+					t.Errorf("scope %q", s)
+				}
+				if a := r.PostForm.Get("audience"); a != "https://api.example.com" {
+					t.Errorf("audience %q", a)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `{"access_token":"tok-123","token_type":"bearer","expires_in":3600,"scope":"openid"}`)
+			})
+			p := profileFor(srv, style)
+			p.Params = url.Values{"audience": {"https://api.example.com"}}
+			tok, err := fetch(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != "tok-123" || tok.Scope != "openid" || Header(tok) != "Authorization: Bearer tok-123" {
+				t.Errorf("got %q scope %q header %q", tok.AccessToken, tok.Scope, Header(tok))
+			}
+			if life := tok.Expiry.Sub(tok.IssuedAt); life != time.Hour {
+				t.Errorf("lifetime %v; want 1h", life)
+			}
+		})
+	}
+}
+
+func TestMedplumResponse(t *testing.T) {
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprint(w, `{"token_type":"Bearer","expires_in":3600,"scope":"openid","id_token":"x.y.z","access_token":"tok","refresh_token":"r",
+			"project":{"reference":"Project/123","display":"Demo"},"profile":{"reference":"ClientApplication/456"},
+			"smart_style_url":"https://api.medplum.com/fhir/R4/.well-known/smart-styles.json","need_patient_banner":false}`)
+	})
+	tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ExtraText(tok.Extra["profile"]); got != "ClientApplication/456" {
+		t.Errorf("profile %q", got)
+	}
+	if got := ExtraText(tok.Extra["project"]); got != "Project/123" {
+		t.Errorf("project %q", got)
+	}
+	for _, k := range []string{"smart_style_url", "need_patient_banner", "id_token"} {
+		if _, ok := tok.Extra[k]; !ok {
+			t.Errorf("extra field %s lost", k)
+		}
+	}
+	if _, ok := tok.Extra["access_token"]; ok {
+		t.Error("access_token kept among the extras")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		header      map[string]string
+		want        []string
+	}{
+		{"medplum invalid secret", 400, "application/json", `{"error":"invalid_request","error_description":"Invalid secret"}`, nil,
+			[]string{"400 Bad Request", "invalid_request: Invalid secret"}},
+		{"medplum content type", 400, "text/plain", `Unsupported content type`, nil,
+			[]string{"400 Bad Request", "Unsupported content type"}},
+		{"generic invalid_client", 401, "application/json", `{"error":"invalid_client"}`, nil,
+			[]string{"401 Unauthorized", "invalid_client"}},
+		{"html gateway", 502, "text/html", "<html><body>\n<h1>Bad Gateway</h1></body></html>", nil,
+			[]string{"502 Bad Gateway", "text/html", "<h1>Bad Gateway</h1>"}},
+		{"rate limited", 429, "application/json", `{"error":"slow_down"}`, map[string]string{"Retry-After": "30"},
+			[]string{"429", "retry after 30s"}},
+		{"no access token", 200, "application/json", `{"token_type":"bearer"}`, nil, []string{"missing access_token"}},
+		{"echoes the secret", 400, "text/plain", "bad secret " + testSecret, nil, []string{"[redacted]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			})
+			_, err := fetch(t, profileFor(srv, storage.AuthBody))
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q; want it to contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Errorf("error %q shows the secret", err)
+			}
+		})
+	}
+}
+
+func TestExpiresIn(t *testing.T) {
+	tests := map[string]struct {
+		field string
+		want  time.Duration // 0 means unknown
+	}{
+		"missing":   {``, 0},
+		"string":    {`,"expires_in":"3600"`, time.Hour},
+		"zero":      {`,"expires_in":0`, 0},
+		"short":     {`,"expires_in":30`, 30 * time.Second},
+		"as number": {`,"expires_in":300`, 5 * time.Minute},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"access_token":"ory_at_opaque","token_type":"bearer"%s}`, tt.field)
+			})
+			tok, err := fetch(t, profileFor(srv, storage.AuthHeader))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got time.Duration
+			if !tok.Expiry.IsZero() {
+				got = tok.Expiry.Sub(tok.IssuedAt)
+			}
+			if got != tt.want {
+				t.Errorf("lifetime %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var hits atomic.Int32
+	other := server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	})
+	_, err := fetch(t, profileFor(srv, storage.AuthBody))
+	if err == nil || !strings.Contains(err.Error(), "redirected") {
+		t.Errorf("got %v; want a redirect error", err)
+	}
+	if hits.Load() != 0 {
+		t.Error("the redirect target received the request")
+	}
+}
+
+func TestInsecureRefused(t *testing.T) {
+	p := storage.Profile{Name: "x", TokenURL: "http://auth.example.com/token", ClientID: "c"}
+	if _, err := NewClient().Fetch(context.Background(), p, testSecret); !errors.Is(err, ErrInsecure) {
+		t.Errorf("got %v; want ErrInsecure", err)
+	}
+}
+
+func TestClaims(t *testing.T) {
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ClientApplication/456", "client_id": "456", "scope": "openid", "iss": "https://api.medplum.com/",
+		"aud": []string{"a", "b"}, "exp": 2000000000, "iat": 1999996400, "login_id": "abc",
+	})
+	s, err := tok.SignedString([]byte("key-for-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, header, ok := Claims(s)
+	if !ok || header["alg"] != "HS256" {
+		t.Fatalf("ok=%v header=%v", ok, header)
+	}
+	names := make([]string, len(claims))
+	for i, c := range claims {
+		names[i] = c.Name
+	}
+	if got := strings.Join(names, ","); got != "sub,client_id,scope,iss,aud,iat,exp,login_id" {
+		t.Errorf("claim order %s", got)
+	}
+	if claims[4].Value != "a, b" {
+		t.Errorf("aud shown as %q", claims[4].Value)
+	}
+	if want := time.Unix(2000000000, 0).Local().Format("2006-01-02 15:04:05 MST"); claims[6].Value != want {
+		t.Errorf("exp shown as %q; want %q", claims[6].Value, want)
+	}
+	if _, _, ok := Claims("ory_at_abcdef.ghijk"); ok {
+		t.Error("an opaque token decoded as a JWT")
+	}
+}
+
+// manager returns a Manager with a fake keychain holding the test secret
+// for profile p1, and a clock the test moves.
+func manager(t *testing.T) (*Manager, *storage.Keychain, *time.Time) {
+	t.Helper()
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	if err := keys.SetClientSecret("p1", testSecret); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	m := NewManager(keys, NewClient())
+	m.Now = func() time.Time { return now }
+	return m, keys, &now
+}
+
+func TestSessionSharesOneRequest(t *testing.T) {
+	var requests atomic.Int32
+	release := make(chan struct{})
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		<-release
+		fmt.Fprint(w, `{"access_token":"shared","token_type":"bearer","expires_in":600}`)
+	})
+	m, _, _ := manager(t)
+	s := m.Session(profileFor(srv, storage.AuthBody))
+	s.Fetch() // the request is under way before any caller arrives
+	var wg sync.WaitGroup
+	const callers = 20
+	got := make([]string, callers)
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := s.Token(context.Background(), false)
+			if err == nil {
+				got[i] = tok.AccessToken
+			}
+		}()
+	}
+	close(release)
+	wg.Wait()
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests; want 1", n)
+	}
+	for i, g := range got {
+		if g != "shared" {
+			t.Errorf("caller %d got %q", i, g)
+		}
+	}
+}
+
+func TestSessionLifecycle(t *testing.T) {
+	var requests atomic.Int32
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":600}`, n)
+	})
+	m, keys, now := manager(t)
+	p := profileFor(srv, storage.AuthBody)
+	s := m.Session(p)
+	if st := s.Status(*now); st.State != StateNone || st.Describe() != "no token" {
+		t.Fatalf("fresh session: %v %q", st.State, st.Describe())
+	}
+	tok, err := s.Token(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Status(*now)
+	if st.State != StateValid || st.Describe() != "valid 10:00" {
+		t.Errorf("after fetch: %v %q", st.State, st.Describe())
+	}
+	// The token is cached in the keychain: a new manager (another process) reuses it.
+	m2 := NewManager(keys, NewClient())
+	m2.Now = m.Now
+	if t2, err := m2.Session(p).Token(context.Background(), false); err != nil || t2.AccessToken != tok.AccessToken {
+		t.Errorf("second process got %v, %v; want the cached token", t2, err)
+	}
+	*now = now.Add(9*time.Minute + 15*time.Second)
+	if st := s.Status(*now); st.State != StateExpiring || st.Describe() != "expires in 0:45" {
+		t.Errorf("near expiry: %v %q", st.State, st.Describe())
+	}
+	// Under the margin, Token asks for a new one.
+	if tok2, _ := s.Token(context.Background(), false); tok2.AccessToken != "tok-2" {
+		t.Errorf("got %q; want a new token under the margin", tok2.AccessToken)
+	}
+	*now = now.Add(11 * time.Minute)
+	if st := s.Status(*now); st.State != StateExpired {
+		t.Errorf("after expiry: %v", st.State)
+	}
+	if _, err := s.Token(context.Background(), true); err != nil || requests.Load() != 3 {
+		t.Errorf("force: %v, %d requests", err, requests.Load())
+	}
+	// Editing what decides the token drops it.
+	p.Scopes = []string{"other"}
+	if st := m.Session(p).Status(*now); st.State != StateNone {
+		t.Errorf("after a scope change: %v; want no token", st.State)
+	}
+}
+
+func TestSessionFailure(t *testing.T) {
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error":"invalid_request","error_description":"Invalid secret"}`)
+	})
+	m, _, now := manager(t)
+	s := m.Session(profileFor(srv, storage.AuthBody))
+	if _, err := s.Token(context.Background(), false); err == nil {
+		t.Fatal("no error")
+	}
+	st := s.Status(*now)
+	if st.State != StateFailed || !strings.Contains(st.Err.Error(), "Invalid secret") {
+		t.Errorf("got %v %v", st.State, st.Err)
+	}
+}
+
+func TestSecretMissing(t *testing.T) {
+	m := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient())
+	_, err := m.Session(storage.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"}).Token(context.Background(), false)
+	if !errors.Is(err, storage.ErrSecretMissing) {
+		t.Errorf("got %v; want ErrSecretMissing", err)
+	}
+}
+
+func TestAutoRefresh(t *testing.T) {
+	var requests atomic.Int32
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, `{"access_token":"t","token_type":"bearer","expires_in":1000}`)
+	})
+	m, _, now := manager(t)
+	p := profileFor(srv, storage.AuthBody)
+	p.AutoRefresh = true
+	s := m.Session(p)
+	if _, err := s.Token(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if s.RefreshDue(now.Add(799 * time.Second)) {
+		t.Error("refresh due before 80 % of the lifetime")
+	}
+	if !s.RefreshDue(now.Add(800 * time.Second)) {
+		t.Error("refresh not due at 80 % of the lifetime")
+	}
+}
+
+func TestFormatLeft(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0:00", 45 * time.Second: "0:45", 42*time.Minute + 17*time.Second: "42:17", 2*time.Hour + 5*time.Second: "2:00:05", -time.Second: "0:00"} {
+		if got := FormatLeft(d); got != want {
+			t.Errorf("FormatLeft(%v) = %q; want %q", d, got, want)
+		}
+	}
+}
+
+func TestRequestURL(t *testing.T) {
+	p := storage.Profile{Name: "p", BaseURL: "https://api.medplum.com/", RequestPath: "auth/me"}
+	tests := map[string]string{
+		"fhir/R4/Patient":           "https://api.medplum.com/fhir/R4/Patient",
+		"/fhir/R4/Patient?name=a b": "https://api.medplum.com/fhir/R4/Patient?name=a%20b",
+		"":                          "https://api.medplum.com/auth/me",
+		"https://other.example/x?y": "https://other.example/x?y",
+	}
+	for path, want := range tests {
+		got, err := RequestURL(p, path)
+		if err != nil || got != want {
+			t.Errorf("RequestURL(%q) = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	p.BaseURL = "https://example.com/fhir"
+	if got, _ := RequestURL(p, "R4/Patient"); got != "https://example.com/fhir/R4/Patient" {
+		t.Errorf("base without slash: %q", got)
+	}
+}
+
+func TestCopyFormatsGolden(t *testing.T) {
+	tok := &Token{AccessToken: "eyJ.abc'def", TokenType: "bearer"}
+	base := storage.Profile{Name: "prod", BaseURL: "https://api.medplum.com/", TokenURL: "https://api.medplum.com/oauth2/token", ClientID: "client's id", Scopes: []string{"openid", "system/*.read"}}
+	body := base
+	body.AuthStyle = storage.AuthBody
+	body.Params = url.Values{"audience": {"https://api.example.com"}, "resource": {"urn:a", "urn:b"}}
+	curl, err := Curl(base, tok, "fhir/R4/Patient?name=O'Brien&_count=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join([]string{
+		Header(tok),
+		curl,
+		TokenRequestCurl(base),
+		TokenRequestCurl(body),
+	}, "\n") + "\n"
+	golden := filepath.Join("testdata", "copy.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("got:\n%s\nwant:\n%s\n(run go test ./auth -update after checking)", got, want)
+	}
+}
+
+func TestTokenJSONRoundTrip(t *testing.T) {
+	// The cache must keep extras as they came.
+	tok := Token{AccessToken: "a", Extra: map[string]json.RawMessage{"project": json.RawMessage(`{"reference":"Project/1"}`)}}
+	b, _ := json.Marshal(tok)
+	var back Token
+	if err := json.Unmarshal(b, &back); err != nil || ExtraText(back.Extra["project"]) != "Project/1" {
+		t.Errorf("round trip lost extras: %v %s", err, b)
+	}
+}

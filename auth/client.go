@@ -1,0 +1,350 @@
+// Package auth runs client-credentials token requests, keeps each profile's
+// token state in a Session, decodes JWT claims for display, and renders the
+// token as the texts people copy (header, curl).
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tokendesk/tokendesk/storage"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// Token is an access token with what the server said about it.
+type Token = storage.CachedToken
+
+// Limits of the token request.
+const (
+	// DefaultTimeout bounds a token request whose profile sets none.
+	DefaultTimeout = 30 * time.Second
+	// MaxResponse is the largest token response read; a larger one is an
+	// error, not a truncated token.
+	MaxResponse = 1 << 20
+)
+
+// ErrInsecure refuses to send a client secret over plain HTTP to a host
+// that is not loopback.
+var ErrInsecure = storage.ErrInsecureURL
+
+// Client fetches tokens. The zero value is not usable; call NewClient.
+type Client struct {
+	http *http.Client
+	// Now is the clock expiries are computed against.
+	Now func() time.Time
+}
+
+// NewClient returns a Client with one http.Client for all requests: proxy
+// from the environment, TLS verification on, responses capped at
+// MaxResponse, and no redirects followed (a token endpoint that redirects
+// must not receive the client secret a second time, at another host).
+func NewClient() *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	return &Client{
+		http: &http.Client{
+			Transport: &captureTransport{base: tr},
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				return &redirectError{to: req.URL.Redacted()}
+			},
+		},
+		Now: time.Now,
+	}
+}
+
+type redirectError struct{ to string }
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the token endpoint redirected to %s; Token Desk does not follow redirects with a client secret: use the final URL as the token URL", e.to)
+}
+
+// Fetch runs the client-credentials request for p with its client secret.
+func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*Token, error) {
+	if !p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+		return nil, ErrInsecure
+	}
+	timeout := DefaultTimeout
+	if p.TimeoutSeconds > 0 {
+		timeout = time.Duration(p.TimeoutSeconds) * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	var body []byte
+	ctx = context.WithValue(ctx, captureKey{}, &body)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.http)
+
+	cfg := clientcredentials.Config{
+		ClientID:       p.ClientID,
+		ClientSecret:   secret,
+		TokenURL:       p.TokenURL,
+		Scopes:         p.Scopes,
+		EndpointParams: p.Params,
+		AuthStyle:      oauthStyle(p.Style()),
+	}
+	start := c.Now()
+	ot, err := cfg.Token(ctx)
+	if err != nil {
+		return nil, describe(ctx, p, secret, timeout, err)
+	}
+	t := &Token{
+		AccessToken: ot.AccessToken,
+		TokenType:   ot.TokenType,
+		IssuedAt:    start,
+		Fingerprint: p.Fingerprint(),
+	}
+	// clientcredentials drops expires_in and keeps only an Expiry against
+	// the wall clock; expires_in is whole seconds, so rounding recovers it.
+	if !ot.Expiry.IsZero() {
+		t.Expiry = start.Add(time.Until(ot.Expiry).Round(time.Second))
+	}
+	if s, ok := ot.Extra("scope").(string); ok {
+		t.Scope = s
+	}
+	t.Extra = extraFields(body)
+	return t, nil
+}
+
+func oauthStyle(s storage.AuthStyle) oauth2.AuthStyle {
+	switch s {
+	case storage.AuthHeader:
+		return oauth2.AuthStyleInHeader
+	case storage.AuthBody:
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleAutoDetect
+}
+
+// knownFields are the response fields Token has a place for.
+var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token"}
+
+func extraFields(body []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	for _, k := range knownFields {
+		delete(m, k)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// FetchError is a token request the server refused or answered oddly. Its
+// text has what a person can act on and never the client secret.
+type FetchError struct {
+	// Status is the HTTP status line, e.g. "400 Bad Request".
+	Status     string
+	StatusCode int
+	// Code and Description are the OAuth2 error and error_description.
+	Code, Description string
+	// Snippet is the start of a body that was not an OAuth2 error, as text.
+	Snippet string
+	// ContentType is the response's media type.
+	ContentType string
+	// RetryAfter is the Retry-After header of a 429 or 503, as sent.
+	RetryAfter string
+}
+
+func (e *FetchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the token endpoint answered %s", e.Status)
+	switch {
+	case e.Code != "" && e.Description != "":
+		fmt.Fprintf(&b, ": %s: %s", e.Code, e.Description)
+	case e.Code != "":
+		fmt.Fprintf(&b, ": %s", e.Code)
+	case e.Snippet != "":
+		ct := e.ContentType
+		if ct == "" {
+			ct = "no content type"
+		}
+		fmt.Fprintf(&b, " (%s): %q", ct, e.Snippet)
+	}
+	if e.RetryAfter != "" {
+		fmt.Fprintf(&b, "; retry after %s", retryAfterText(e.RetryAfter))
+	}
+	return b.String()
+}
+
+func retryAfterText(v string) string {
+	if secs, err := time.ParseDuration(strings.TrimSpace(v) + "s"); err == nil {
+		return secs.String()
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Local().Format("15:04:05")
+	}
+	return v
+}
+
+// snippetLen is how much of an unexpected body an error shows.
+const snippetLen = 200
+
+// describe turns what x/oauth2 and net/http return into an error a person
+// can act on.
+func describe(ctx context.Context, p storage.Profile, secret string, timeout time.Duration, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		fe := &FetchError{Code: re.ErrorCode, Description: redact(re.ErrorDescription, secret)}
+		if re.Response != nil {
+			fe.Status = re.Response.Status
+			fe.StatusCode = re.Response.StatusCode
+			fe.ContentType, _, _ = mime.ParseMediaType(re.Response.Header.Get("Content-Type"))
+			if fe.StatusCode == http.StatusTooManyRequests || fe.StatusCode == http.StatusServiceUnavailable {
+				fe.RetryAfter = re.Response.Header.Get("Retry-After")
+			}
+		}
+		if fe.Code == "" {
+			fe.Snippet = redact(snippet(re.Body), secret)
+		}
+		fe.Code = redact(fe.Code, secret)
+		return fe
+	}
+	var rd *redirectError
+	var tooBig *tooLargeError
+	var ue *url.Error
+	var ce *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	host := hostOf(p.TokenURL)
+	switch {
+	case errors.As(err, &rd):
+		return rd
+	case errors.As(err, &tooBig):
+		return tooBig
+	case errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled:
+		return errors.New("token request cancelled")
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("no answer from %s within %s", host, timeout)
+	case errors.As(err, &ce) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci):
+		return fmt.Errorf("the TLS certificate of %s did not verify: %v", host, rootCause(err))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("cannot connect to %s: connection refused (is the server running?)", host)
+	case errors.As(err, &ue):
+		return fmt.Errorf("token request to %s failed: %v", host, redactErr(rootCause(err), secret))
+	}
+	msg := strings.TrimPrefix(err.Error(), "oauth2: ")
+	return fmt.Errorf("token response from %s: %s", host, redact(msg, secret))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		if _, ok := u.(interface{ Unwrap() []error }); ok {
+			return u
+		}
+		err = u
+	}
+}
+
+func redactErr(err error, secret string) string { return redact(err.Error(), secret) }
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the token endpoint"
+	}
+	return u.Host
+}
+
+// redact removes the secret, and its URL-encoded form, from s.
+func redact(s, secret string) string {
+	if len(secret) < 4 {
+		return s
+	}
+	for _, v := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		s = strings.ReplaceAll(s, v, "[redacted]")
+	}
+	return s
+}
+
+// snippet is the start of body as one line of printable text.
+func snippet(body []byte) string {
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return '.'
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > snippetLen {
+		s = string([]rune(s)[:snippetLen]) + "…"
+	}
+	return s
+}
+
+type captureKey struct{}
+
+// tooLargeError is a response over MaxResponse.
+type tooLargeError struct{ host string }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("the response from %s is larger than %d KiB; stopped reading it", e.host, MaxResponse>>10)
+}
+
+// captureTransport reads each response body in full, up to MaxResponse, so
+// that a larger body is an error rather than a silently cut token, and keeps
+// a copy for the request's context (x/oauth2 does not expose the response's
+// other fields, which the window shows).
+type captureTransport struct{ base http.RoundTripper }
+
+func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("read response: %w", err)
+	}
+	if len(body) > MaxResponse {
+		return nil, &tooLargeError{host: req.URL.Host}
+	}
+	if dst, ok := req.Context().Value(captureKey{}).(*[]byte); ok {
+		*dst = body
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// x/oauth2 reads text/plain as a form-encoded body; servers (and Go's
+	// own content sniffing) label JSON that way too.
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/json" && looksLikeJSON(body) {
+		resp.Header.Set("Content-Type", "application/json")
+	}
+	return resp, nil
+}
+
+func looksLikeJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 1 && b[0] == '{' && b[len(b)-1] == '}' && json.Valid(b)
+}

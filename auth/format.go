@@ -1,0 +1,182 @@
+package auth
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"al.essio.dev/pkg/shellescape"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// Scheme is the authorization scheme for a token type: "Bearer" for bearer
+// tokens however the server spelled it (or left it out), any other type as
+// given.
+func Scheme(tokenType string) string {
+	if tokenType == "" || strings.EqualFold(tokenType, "bearer") {
+		return "Bearer"
+	}
+	return tokenType
+}
+
+// HeaderValue is the Authorization header's value for t.
+func HeaderValue(t *Token) string { return Scheme(t.TokenType) + " " + t.AccessToken }
+
+// Header is the whole header line: "Authorization: Bearer <token>".
+func Header(t *Token) string { return "Authorization: " + HeaderValue(t) }
+
+// RequestURL resolves a request path against the profile's base URL. An
+// absolute URL is used as given; an empty path means the profile's default
+// request path.
+func RequestURL(p storage.Profile, path string) (string, error) {
+	if path == "" {
+		path = p.RequestPath
+	}
+	if u, err := url.Parse(path); err == nil && u.IsAbs() {
+		return path, nil
+	}
+	if p.BaseURL == "" {
+		if path == "" {
+			return "", fmt.Errorf("profile %q has no base URL and no request path was given", p.Name)
+		}
+		return "", fmt.Errorf("profile %q has no base URL: give an absolute URL instead of %q", p.Name, path)
+	}
+	base, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return "", fmt.Errorf("base URL %q: %w", p.BaseURL, err)
+	}
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/" // "https://api/fhir" + "R4/Patient" means under fhir/
+	}
+	ref, err := url.Parse(strings.TrimPrefix(path, "/"))
+	if err != nil {
+		return "", fmt.Errorf("request path %q: %w", path, err)
+	}
+	u := base.ResolveReference(ref)
+	u.RawQuery = strings.ReplaceAll(u.RawQuery, " ", "%20")
+	return u.String(), nil
+}
+
+// Curl is a curl command, quoted for a POSIX shell, that calls the profile's
+// API at path with the token.
+func Curl(p storage.Profile, t *Token, path string) (string, error) {
+	u, err := RequestURL(p, path)
+	if err != nil {
+		return "", err
+	}
+	return shellescape.QuoteCommand([]string{"curl", "-H", Header(t), u}), nil
+}
+
+// TokenRequestCurl is the token request itself as a curl command; the
+// client secret is left as $CLIENT_SECRET for the shell to fill in, so the
+// command can be shared.
+func TokenRequestCurl(p storage.Profile) string {
+	q := shellescape.Quote
+	args := []string{"curl", "-X", "POST", q(p.TokenURL)}
+	if p.Style() == storage.AuthBody {
+		args = append(args, "--data-urlencode", q("client_id="+p.ClientID),
+			"--data-urlencode", q("client_secret=")+`"$CLIENT_SECRET"`)
+	} else {
+		args = append(args, "-u", q(p.ClientID+":")+`"$CLIENT_SECRET"`)
+	}
+	args = append(args, "-d", "grant_type=client_credentials")
+	if len(p.Scopes) > 0 {
+		args = append(args, "--data-urlencode", q("scope="+strings.Join(p.Scopes, " ")))
+	}
+	keys := make([]string, 0, len(p.Params))
+	for k := range p.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range p.Params[k] {
+			args = append(args, "--data-urlencode", q(k+"="+v))
+		}
+	}
+	return strings.Join(args, " ")
+}
+
+// Claim is one decoded JWT claim, ready to show.
+type Claim struct {
+	Name  string
+	Value string
+}
+
+// claimOrder puts the claims people look for first.
+var claimOrder = []string{"sub", "client_id", "scope", "iss", "aud", "iat", "nbf", "exp"}
+
+// Claims decodes a JWT access token's claims without verifying it, for
+// display. ok is false for opaque tokens (such as Hydra's ory_at_…).
+func Claims(token string) (claims []Claim, header map[string]any, ok bool) {
+	var mc jwt.MapClaims
+	parsed, _, err := jwt.NewParser().ParseUnverified(token, &mc)
+	if err != nil {
+		return nil, nil, false
+	}
+	rank := func(k string) int {
+		for i, c := range claimOrder {
+			if c == k {
+				return i
+			}
+		}
+		return len(claimOrder)
+	}
+	keys := make([]string, 0, len(mc))
+	for k := range mc {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ri, rj := rank(keys[i]), rank(keys[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		claims = append(claims, Claim{Name: k, Value: claimText(k, mc[k])})
+	}
+	return claims, parsed.Header, true
+}
+
+func claimText(name string, v any) string {
+	switch name {
+	case "exp", "iat", "nbf", "auth_time":
+		if f, ok := v.(float64); ok {
+			return time.Unix(int64(f), 0).Local().Format("2006-01-02 15:04:05 MST")
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = fmt.Sprint(e)
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return fmt.Sprint(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// ExtraText renders a response's extra field for display: strings as they
+// are, objects as compact JSON, Medplum's {"reference": …} as the reference.
+func ExtraText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var ref struct {
+		Reference string `json:"reference"`
+	}
+	if json.Unmarshal(raw, &ref) == nil && ref.Reference != "" {
+		return ref.Reference
+	}
+	return string(raw)
+}

@@ -1,0 +1,402 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// State is where a profile's token stands.
+type State int
+
+// The token states, as the list and the CLI show them.
+const (
+	StateNone     State = iota // no token yet
+	StateFetching              // a request is under way
+	StateValid                 // a token with time left (or with no expiry given)
+	StateExpiring              // under a minute, or under 10 % of its lifetime, left
+	StateExpired               // the token's time is up
+	StateFailed                // the last request failed
+)
+
+func (s State) String() string {
+	return [...]string{"no token", "fetching", "valid", "expiring", "expired", "error"}[s]
+}
+
+// Status is a snapshot of a Session, for display.
+type Status struct {
+	State State
+	// Token is the latest token, which may have expired; nil if none.
+	Token *Token
+	// Left is the time until Token expires; meaningful only when
+	// Token.Expiry is set.
+	Left time.Duration
+	// Lifetime is the token's whole lifetime, for a progress bar.
+	Lifetime time.Duration
+	// Err is the last request's failure, cleared by a success.
+	Err error
+	// MemoryOnly says the keychain refused to cache the token (too large),
+	// so it lives in this process only.
+	MemoryOnly bool
+}
+
+// ExpiryKnown says whether the server gave the token a lifetime.
+func (s Status) ExpiryKnown() bool { return s.Token != nil && !s.Token.Expiry.IsZero() }
+
+// Fraction is the share of the token's lifetime still left, 0 to 1.
+func (s Status) Fraction() float64 {
+	if !s.ExpiryKnown() || s.Lifetime <= 0 {
+		return 0
+	}
+	f := float64(s.Left) / float64(s.Lifetime)
+	return min(max(f, 0), 1)
+}
+
+// Usable says whether the token may still be sent.
+func (s Status) Usable() bool {
+	return s.Token != nil && (!s.ExpiryKnown() || s.Left > 0)
+}
+
+// Session owns one profile's token state. Concurrent callers of Token share
+// one request. Create sessions through a Manager.
+type Session struct {
+	m *Manager
+
+	mu      sync.Mutex
+	profile storage.Profile
+	loaded  bool // the keychain cache has been read
+	tok     *Token
+	memOnly bool
+	err     error
+	call    *call
+	// refreshFailedFor is the token an auto-refresh already failed to
+	// replace, so the ticker does not retry it every second.
+	refreshFailedFor *Token
+}
+
+type call struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	tok    *Token
+	err    error
+}
+
+// Profile returns the profile the session fetches for.
+func (s *Session) Profile() storage.Profile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.profile
+}
+
+// setProfile updates the session's profile; a change to anything that
+// decides the token drops the token held.
+func (s *Session) setProfile(p storage.Profile) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.profile.Fingerprint() != p.Fingerprint() {
+		s.tok, s.err, s.memOnly, s.refreshFailedFor = nil, nil, false, nil
+	}
+	s.profile = p
+}
+
+// load reads the cached token from the keychain once.
+func (s *Session) load() {
+	s.mu.Lock()
+	if s.loaded {
+		s.mu.Unlock()
+		return
+	}
+	id, fp := s.profile.ID, s.profile.Fingerprint()
+	s.mu.Unlock()
+
+	t, err := s.m.keys.Token(id)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded {
+		return
+	}
+	s.loaded = true
+	if err == nil && t.Fingerprint == fp && s.tok == nil {
+		s.tok = &t
+	}
+}
+
+// Status returns the session's state at now.
+func (s *Session) Status(now time.Time) Status {
+	s.load()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly}
+	if t := s.tok; t != nil && !t.Expiry.IsZero() {
+		st.Left = t.Expiry.Sub(now)
+		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
+	}
+	switch {
+	case s.call != nil:
+		st.State = StateFetching
+	case s.err != nil:
+		st.State = StateFailed
+	case s.tok == nil:
+		st.State = StateNone
+	case s.tok.Expiry.IsZero():
+		st.State = StateValid
+	case st.Left <= 0:
+		st.State = StateExpired
+	case st.Left < time.Minute || (st.Lifetime > 0 && st.Left*10 < st.Lifetime):
+		st.State = StateExpiring
+	default:
+		st.State = StateValid
+	}
+	return st
+}
+
+// fresh says whether t can be handed out at now without a new request.
+func (s *Session) fresh(t *Token, now time.Time) bool {
+	if t == nil {
+		return false
+	}
+	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.Margin
+}
+
+// Token returns a token with more than the manager's margin left: the one
+// held or cached if there is one and force is false, or a new one. Callers
+// that arrive while a request is under way share its result.
+func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
+	s.load()
+	s.mu.Lock()
+	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
+		t := s.tok
+		s.mu.Unlock()
+		return t, nil
+	}
+	c := s.call
+	if c == nil {
+		c = s.start()
+	}
+	s.mu.Unlock()
+
+	select {
+	case <-c.done:
+		return c.tok, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Fetch starts a request unless one is under way, without waiting for it.
+func (s *Session) Fetch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.call == nil {
+		s.start()
+	}
+}
+
+// Cancel stops the request under way, if any.
+func (s *Session) Cancel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.call != nil {
+		s.call.cancel()
+	}
+}
+
+// Forget drops the token held, so the next Token call asks the server.
+func (s *Session) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok, s.err, s.memOnly, s.loaded = nil, nil, false, true
+}
+
+// start begins a request; s.mu is held.
+func (s *Session) start() *call {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &call{done: make(chan struct{}), cancel: cancel}
+	s.call = c
+	p := s.profile
+	go func() {
+		defer cancel()
+		tok, memOnly, err := s.m.fetch(ctx, p)
+		s.mu.Lock()
+		c.tok, c.err = tok, err
+		if err != nil {
+			s.err = err
+		} else {
+			s.tok, s.err, s.memOnly, s.refreshFailedFor = tok, nil, memOnly, nil
+		}
+		s.call = nil
+		s.mu.Unlock()
+		close(c.done)
+		s.m.changed(p.ID)
+	}()
+	go s.m.changed(p.ID) // s.mu is held: the observer may ask for the status
+	return c
+}
+
+// RefreshDue says whether an auto-refresh should start at now: the profile
+// asks for it, a token with a known expiry is held, 80 % of its lifetime (or
+// all but the margin) has passed, and no refresh of this token failed yet.
+func (s *Session) RefreshDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tok
+	if !s.profile.AutoRefresh || s.call != nil || t == nil || t.Expiry.IsZero() || s.refreshFailedFor == t {
+		return false
+	}
+	life := t.Expiry.Sub(t.IssuedAt)
+	due := t.IssuedAt.Add(life * 8 / 10)
+	if m := t.Expiry.Add(-s.m.Margin); m.Before(due) {
+		due = m
+	}
+	return !now.Before(due)
+}
+
+// AutoRefresh starts a refresh if RefreshDue; a failure is remembered so
+// that the same token is not retried on every tick.
+func (s *Session) AutoRefresh(now time.Time) bool {
+	if !s.RefreshDue(now) {
+		return false
+	}
+	s.mu.Lock()
+	if s.call == nil {
+		s.refreshFailedFor = s.tok
+		s.start()
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// Manager holds one Session per profile and what they share: the keychain,
+// the HTTP client, the clock and a cap on concurrent requests.
+type Manager struct {
+	keys   *storage.Keychain
+	client *Client
+	// Now is the clock; tests set it.
+	Now func() time.Time
+	// Margin: a token with less than this left is not handed out.
+	Margin time.Duration
+	// OnChange, if set, is called (from any goroutine) when a session's
+	// state changes because a request started or ended.
+	OnChange func(profileID string)
+
+	sem      chan struct{}
+	mu       sync.Mutex
+	sessions map[string]*Session
+}
+
+// MaxConcurrent caps the token requests under way at once, so that an
+// auto-refresh storm over many profiles does not open a connection each.
+const MaxConcurrent = 16
+
+// DefaultMargin is the refresh margin when the settings name none.
+const DefaultMargin = 60 * time.Second
+
+// NewManager returns a Manager over the keychain and client.
+func NewManager(keys *storage.Keychain, client *Client) *Manager {
+	return &Manager{
+		keys:     keys,
+		client:   client,
+		Now:      time.Now,
+		Margin:   DefaultMargin,
+		sem:      make(chan struct{}, MaxConcurrent),
+		sessions: map[string]*Session{},
+	}
+}
+
+// Session returns p's session, creating it on first use and updating its
+// profile otherwise.
+func (m *Manager) Session(p storage.Profile) *Session {
+	m.mu.Lock()
+	s, ok := m.sessions[p.ID]
+	if !ok {
+		s = &Session{m: m, profile: p}
+		m.sessions[p.ID] = s
+	}
+	m.mu.Unlock()
+	if ok {
+		s.setProfile(p)
+	}
+	return s
+}
+
+// Drop forgets the session of a deleted profile.
+func (m *Manager) Drop(id string) {
+	m.mu.Lock()
+	s := m.sessions[id]
+	delete(m.sessions, id)
+	m.mu.Unlock()
+	if s != nil {
+		s.Cancel()
+	}
+}
+
+func (m *Manager) changed(id string) {
+	if m.OnChange != nil {
+		m.OnChange(id)
+	}
+}
+
+// fetch asks the server for p's token and caches it.
+func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, error) {
+	select {
+	case m.sem <- struct{}{}:
+		defer func() { <-m.sem }()
+	case <-ctx.Done():
+		return nil, false, errors.New("token request cancelled")
+	}
+	secret, err := m.keys.ClientSecret(p.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	client := *m.client
+	client.Now = m.Now
+	tok, err := client.Fetch(ctx, p, secret)
+	if err != nil {
+		return nil, false, err
+	}
+	memOnly, err := m.keys.SetToken(p.ID, *tok)
+	if err != nil {
+		// The token is good; only the cache failed. Hand it out and say so.
+		return tok, true, nil
+	}
+	return tok, memOnly, nil
+}
+
+// FormatLeft renders a time left as m:ss, or h:mm:ss past an hour.
+func FormatLeft(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	d = d.Truncate(time.Second)
+	h, m, sec := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
+}
+
+// Describe is a status as one short phrase: "valid 42:17", "expires in
+// 0:45", "expired", "expiry unknown", "no token", "fetching…", "error".
+func (st Status) Describe() string {
+	switch st.State {
+	case StateFetching:
+		return "fetching…"
+	case StateFailed:
+		return "error"
+	case StateNone:
+		return "no token"
+	case StateExpired:
+		return "expired"
+	case StateExpiring:
+		return "expires in " + FormatLeft(st.Left)
+	}
+	if !st.ExpiryKnown() {
+		return "expiry unknown"
+	}
+	return "valid " + FormatLeft(st.Left)
+}

@@ -1,0 +1,387 @@
+// Package cli is Token Desk on the command line: the same profiles, keychain
+// and token sessions as the window, as sub-commands a script can call.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+	"golang.org/x/term"
+)
+
+// Env is what the commands work with; main builds the real one, tests a fake.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Store          *storage.Store
+	Keys           *storage.Keychain
+	Client         *auth.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OpenWindow starts the window; it runs for `tokendesk` with no arguments.
+	OpenWindow func() error
+	// Version is printed by --version.
+	Version string
+}
+
+// usageError marks a mistake in how the command was called: exit status 2.
+type usageError struct{ error }
+
+// Run runs the command line args (without the program name) and returns the
+// exit status: 0 success, 1 failure, 2 usage error.
+func Run(args []string, env Env) int {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	root := newRoot(&env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(env.Stderr, "tokendesk: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
+		fmt.Fprintln(env.Stderr, "Run 'tokendesk --help' for usage.")
+		return 2
+	}
+	return 1
+}
+
+func newRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tokendesk",
+		Short: "OAuth2 client-credentials tokens, with secrets in the keychain",
+		Long: `Token Desk keeps OAuth2 client profiles (client ID, token URL, scopes)
+with every client secret in the operating system's keychain, fetches and
+caches client-credentials tokens, and prints them as a token, an
+Authorization header or a curl command.
+
+With no command it opens the window.`,
+		Example: `  printf '%s\n' "$SECRET" | tokendesk add prod --token-url https://api.medplum.com/oauth2/token \
+      --client-id "$ID" --base-url https://api.medplum.com/ --env prod
+  tokendesk token prod
+  curl -H "$(tokendesk header prod)" https://api.medplum.com/fhir/R4/Patient`,
+		Version:       env.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if env.OpenWindow == nil {
+				return errors.New("this build has no window")
+			}
+			return env.OpenWindow()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newList(env), newAdd(env), newEdit(env), newRm(env),
+		newToken(env), newHeader(env), newCurl(env),
+	)
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs makes argument-count mistakes usage errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// manager builds the token sessions over env's keychain.
+func (env *Env) manager(f *storage.File) *auth.Manager {
+	m := auth.NewManager(env.Keys, env.Client)
+	m.Now = env.Now
+	if s := f.Settings.RefreshMarginSeconds; s > 0 {
+		m.Margin = time.Duration(s) * time.Second
+	}
+	return m
+}
+
+// profile loads the file and finds a profile by name.
+func (env *Env) profile(name string) (*storage.File, storage.Profile, error) {
+	f, err := env.Store.Load()
+	if err != nil {
+		return nil, storage.Profile{}, err
+	}
+	p, err := f.ByName(name)
+	if err != nil {
+		return nil, p, fmt.Errorf("no profile named %q (see 'tokendesk list')", name)
+	}
+	return f, p, nil
+}
+
+// token returns a usable token for the named profile.
+func (env *Env) token(ctx context.Context, name string, fresh bool) (storage.Profile, *auth.Token, error) {
+	f, p, err := env.profile(name)
+	if err != nil {
+		return p, nil, err
+	}
+	s := env.manager(f).Session(p)
+	t, err := s.Token(ctx, fresh)
+	if err != nil {
+		return p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
+	}
+	if s.Status(env.Now()).MemoryOnly {
+		fmt.Fprintln(env.Stderr, "tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
+	}
+	return p, t, nil
+}
+
+func newList(env *Env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "list",
+		Short:   "List profiles with their token state and time left",
+		Example: "  tokendesk list\n  tokendesk list --json | jq -r '.[].name'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := env.Store.Load()
+			if err != nil {
+				return err
+			}
+			m := env.manager(f)
+			now := env.Now()
+			type row struct {
+				Name        string     `json:"name"`
+				ID          string     `json:"id"`
+				Env         string     `json:"env,omitempty"`
+				TokenURL    string     `json:"tokenUrl"`
+				BaseURL     string     `json:"baseUrl,omitempty"`
+				ClientID    string     `json:"clientId"`
+				State       string     `json:"state"`
+				ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+				SecondsLeft *int64     `json:"secondsLeft,omitempty"`
+			}
+			rows := make([]row, 0, len(f.Profiles))
+			for _, p := range f.Profiles {
+				st := m.Session(p).Status(now)
+				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, State: st.Describe()}
+				if st.ExpiryKnown() {
+					exp := st.Token.Expiry
+					left := int64(st.Left / time.Second)
+					r.ExpiresAt, r.SecondsLeft = &exp, &left
+				}
+				rows = append(rows, r)
+			}
+			if asJSON {
+				return writeJSON(env.Stdout, rows)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(env.Stderr, "No profiles yet. Add one with 'tokendesk add NAME --token-url URL --client-id ID'.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tENV\tTOKEN\tCLIENT ID\tTOKEN URL")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Env), r.State, r.ClientID, r.TokenURL)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
+	return c
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newToken(env *Env) *cobra.Command {
+	var fresh, asJSON bool
+	c := &cobra.Command{
+		Use:   "token NAME",
+		Short: "Print the profile's access token (cached while valid)",
+		Long: `Print the profile's access token on standard output and nothing else.
+A cached token with more than the refresh margin (60 s) left is reused;
+--fresh always asks the server.`,
+		Example: "  tokendesk token prod\n  TOKEN=$(tokendesk token prod --fresh)\n  tokendesk token prod --json | jq .expires_at",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				_, err := fmt.Fprintln(env.Stdout, t.AccessToken)
+				return err
+			}
+			out := map[string]any{
+				"profile":      p.Name,
+				"access_token": t.AccessToken,
+				"token_type":   auth.Scheme(t.TokenType),
+				"issued_at":    t.IssuedAt,
+			}
+			if t.Scope != "" {
+				out["scope"] = t.Scope
+			}
+			if !t.Expiry.IsZero() {
+				out["expires_at"] = t.Expiry
+				out["expires_in"] = int64(t.Expiry.Sub(env.Now()) / time.Second)
+			}
+			return writeJSON(env.Stdout, out)
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the token with its type, scope and expiry as JSON")
+	return c
+}
+
+func newHeader(env *Env) *cobra.Command {
+	var fresh bool
+	c := &cobra.Command{
+		Use:     "header NAME",
+		Short:   `Print "Authorization: Bearer <token>"`,
+		Example: `  curl -H "$(tokendesk header prod)" https://api.example.com/fhir/R4/Patient`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(env.Stdout, auth.Header(t))
+			return err
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	return c
+}
+
+func newCurl(env *Env) *cobra.Command {
+	var fresh, request bool
+	c := &cobra.Command{
+		Use:   "curl NAME [PATH|URL]",
+		Short: "Print a ready-made curl command that calls the API with the token",
+		Long: `Print a curl command, quoted for a POSIX shell, that calls PATH under the
+profile's base URL (or an absolute URL as given) with the token. Without
+PATH, the profile's default request path is used.
+
+--token-request prints the token request itself instead, with the client
+secret left as $CLIENT_SECRET.`,
+		Example: "  tokendesk curl prod fhir/R4/Patient\n  eval \"$(tokendesk curl prod auth/me)\"\n  tokendesk curl prod --token-request",
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if request {
+				_, p, err := env.profile(args[0])
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(env.Stdout, auth.TokenRequestCurl(p))
+				return err
+			}
+			path := ""
+			if len(args) == 2 {
+				path = args[1]
+			}
+			_, p, err := env.profile(args[0])
+			if err != nil {
+				return err
+			}
+			if _, err := auth.RequestURL(p, path); err != nil {
+				return usageError{err}
+			}
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			line, err := auth.Curl(p, t, path)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(env.Stdout, line)
+			return err
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	c.Flags().BoolVar(&request, "token-request", false, "print the token request as curl, with $CLIENT_SECRET")
+	return c
+}
+
+func newRm(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm NAME",
+		Aliases: []string{"remove", "delete"},
+		Short:   "Remove a profile with its client secret and cached token",
+		Example: "  tokendesk rm old-staging",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var removed storage.Profile
+			err := env.Store.Update(func(f *storage.File) error {
+				p, err := f.ByName(args[0])
+				if err != nil {
+					return fmt.Errorf("no profile named %q", args[0])
+				}
+				removed = p
+				return f.Remove(p.ID)
+			})
+			if err != nil {
+				return err
+			}
+			if err := env.Keys.Forget(removed.ID); err != nil {
+				return fmt.Errorf("profile %q removed, but its keychain entries were not: %w", removed.Name, err)
+			}
+			fmt.Fprintf(env.Stderr, "Removed %q with its client secret and cached token.\n", removed.Name)
+			return nil
+		},
+	}
+}
+
+// readSecret reads the client secret: the first line of standard input, or
+// a prompt without echo on a terminal.
+func (env *Env) readSecret(name string) (string, error) {
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(env.Stderr, "Client secret for %s: ", name)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read client secret: %w", err)
+		}
+		return checkSecret(string(b))
+	}
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read client secret from standard input: %w", err)
+	}
+	return checkSecret(strings.TrimRight(line, "\r\n"))
+}
+
+func checkSecret(s string) (string, error) {
+	if s == "" {
+		return "", usageError{errors.New("no client secret: pipe it on standard input, e.g. printf '%s\\n' \"$SECRET\" | tokendesk add …")}
+	}
+	return s, nil
+}

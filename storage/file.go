@@ -1,0 +1,252 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gofrs/flock"
+	"github.com/google/renameio/v2"
+)
+
+// FileVersion is the version of the profiles file this build writes.
+const FileVersion = 1
+
+// FileName is the profiles file's name inside the config directory.
+const FileName = "profiles.json"
+
+// ErrNotFound is returned when a profile, secret or cached token does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Settings are the preferences both faces share.
+type Settings struct {
+	// ClearClipboardSeconds clears a copied token after this long; zero
+	// means 45 seconds, a negative value never.
+	ClearClipboardSeconds int `json:"clearClipboardSeconds,omitempty"`
+	// RefreshMarginSeconds: a cached token with less than this left is
+	// replaced; zero means 60 seconds.
+	RefreshMarginSeconds int `json:"refreshMarginSeconds,omitempty"`
+	// NoNotifications turns desktop notifications off.
+	NoNotifications bool `json:"noNotifications,omitempty"`
+}
+
+// File is the whole profiles file.
+type File struct {
+	Version  int       `json:"version"`
+	Profiles []Profile `json:"profiles"`
+	// EnvColors remembers the badge colour chosen per environment label,
+	// as #rrggbb.
+	EnvColors map[string]string `json:"envColors,omitempty"`
+	Settings  Settings          `json:"settings"`
+}
+
+// ByName returns the profile with that name.
+func (f *File) ByName(name string) (Profile, error) {
+	for _, p := range f.Profiles {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("profile %q: %w", name, ErrNotFound)
+}
+
+// ByID returns the profile with that ID.
+func (f *File) ByID(id string) (Profile, error) {
+	for _, p := range f.Profiles {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("profile %s: %w", id, ErrNotFound)
+}
+
+// Put validates p and adds it, or replaces the profile with the same ID.
+// A profile without an ID gets a new one. It returns the stored profile.
+func (f *File) Put(p Profile) (Profile, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	for _, q := range f.Profiles {
+		if q.Name == p.Name && q.ID != p.ID {
+			return p, fmt.Errorf("a profile named %q already exists", p.Name)
+		}
+	}
+	if p.ID == "" {
+		p.ID = NewID()
+	}
+	for i, q := range f.Profiles {
+		if q.ID == p.ID {
+			f.Profiles[i] = p
+			return p, nil
+		}
+	}
+	f.Profiles = append(f.Profiles, p)
+	return p, nil
+}
+
+// Remove deletes the profile with that ID.
+func (f *File) Remove(id string) error {
+	for i, q := range f.Profiles {
+		if q.ID == id {
+			f.Profiles = append(f.Profiles[:i], f.Profiles[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("profile %s: %w", id, ErrNotFound)
+}
+
+// ParseError says that the profiles file exists but cannot be used. The file
+// is left as it is: nothing is written over it.
+type ParseError struct {
+	Path string
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("profiles file %s cannot be read (%v); it was left untouched", e.Path, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Store reads and writes the profiles file in one directory.
+type Store struct {
+	dir string
+}
+
+// DefaultDir is where the profiles file lives: $TOKENDESK_CONFIG_DIR, or
+// tokendesk under the user's config directory.
+func DefaultDir() (string, error) {
+	if d := os.Getenv("TOKENDESK_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config directory: %w", err)
+	}
+	return filepath.Join(base, "tokendesk"), nil
+}
+
+// Open returns the store for dir; nothing is read or created until used.
+func Open(dir string) *Store { return &Store{dir: dir} }
+
+// Path is the profiles file's path.
+func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
+
+// Dir is the config directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Load reads the profiles file. A missing file is an empty one.
+func (s *Store) Load() (*File, error) {
+	data, err := os.ReadFile(s.Path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{Version: FileVersion}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read profiles: %w", err)
+	}
+	return s.parse(data)
+}
+
+func (s *Store) parse(data []byte) (*File, error) {
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&f); err != nil {
+		return nil, &ParseError{Path: s.Path(), Err: describeJSONError(data, err)}
+	}
+	if dec.More() {
+		return nil, &ParseError{Path: s.Path(), Err: errors.New("extra data after the JSON object")}
+	}
+	if f.Version == 0 {
+		return nil, &ParseError{Path: s.Path(), Err: errors.New(`no "version" field`)}
+	}
+	if f.Version > FileVersion {
+		return nil, &ParseError{Path: s.Path(), Err: fmt.Errorf("version %d was written by a newer Token Desk (this one reads up to %d)", f.Version, FileVersion)}
+	}
+	seen := map[string]bool{}
+	for i, p := range f.Profiles {
+		if p.ID == "" || p.Name == "" {
+			return nil, &ParseError{Path: s.Path(), Err: fmt.Errorf("profile %d has no id or name", i+1)}
+		}
+		if seen[p.ID] || seen["name:"+p.Name] {
+			return nil, &ParseError{Path: s.Path(), Err: fmt.Errorf("profile %q appears twice", p.Name)}
+		}
+		seen[p.ID], seen["name:"+p.Name] = true, true
+	}
+	return &f, nil
+}
+
+// describeJSONError adds the line and column to a syntax error.
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+// Update runs fn on the current file under an exclusive lock and saves the
+// result atomically if fn succeeds, so that two processes (the window and
+// the CLI) never lose each other's changes. A file that cannot be parsed is
+// never written over.
+func (s *Store) Update(fn func(*File) error) error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("create config directory: %w", err)
+	}
+	lock := flock.New(filepath.Join(s.dir, FileName+".lock"))
+	if err := lock.Lock(); err != nil {
+		return fmt.Errorf("lock profiles file: %w", err)
+	}
+	defer func() { _ = lock.Unlock() }()
+
+	f, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	return s.write(f)
+}
+
+func (s *Store) write(f *File) error {
+	f.Version = FileVersion
+	if f.Profiles == nil {
+		f.Profiles = []Profile{}
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode profiles: %w", err)
+	}
+	data = append(data, '\n')
+	if err := renameio.WriteFile(s.Path(), data, 0o600, renameio.WithTempDir(s.dir)); err != nil {
+		return fmt.Errorf("save profiles: %w", err)
+	}
+	return nil
+}
+
+// Matches reports whether the profile matches a filter typed by a person:
+// every word must appear in its name, environment or client ID.
+func (p Profile) Matches(filter string) bool {
+	hay := strings.ToLower(p.Name + "\x00" + p.Env + "\x00" + p.ClientID)
+	for _, w := range strings.Fields(strings.ToLower(filter)) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}

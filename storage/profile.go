@@ -1,0 +1,182 @@
+// Package storage keeps Token Desk's data: the profiles file (settings only,
+// never secrets) and the keychain that holds each profile's client secret and
+// its cached token.
+package storage
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// AuthStyle says how the client authenticates at the token endpoint.
+type AuthStyle string
+
+// The auth styles a profile can have. The zero value means AuthAuto.
+const (
+	// AuthAuto tries HTTP Basic first and falls back to the form body,
+	// remembering what worked (x/oauth2's AuthStyleAutoDetect).
+	AuthAuto AuthStyle = "auto"
+	// AuthHeader sends the client ID and secret as HTTP Basic
+	// (client_secret_basic).
+	AuthHeader AuthStyle = "header"
+	// AuthBody sends them as form fields (client_secret_post).
+	AuthBody AuthStyle = "body"
+)
+
+// AuthStyles lists the valid auth styles in the order a form offers them.
+var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody}
+
+// Profile is one saved client: what the client-credentials request needs,
+// except the secret, which lives in the keychain. Its auth fields mirror
+// clientcredentials.Config.
+type Profile struct {
+	// ID is generated once and never changes; the keychain entries are
+	// keyed by it, so renaming a profile keeps its secret and cached token.
+	ID string `json:"id"`
+	// Name is what a person types (`tokendesk token NAME`); unique.
+	Name string `json:"name"`
+	// Env is a free-text environment label such as local, staging or prod.
+	Env string `json:"env,omitempty"`
+
+	// TokenURL is the token endpoint.
+	TokenURL string `json:"tokenUrl"`
+	// BaseURL is the API the token is for; copied curl commands resolve
+	// request paths against it. Empty means none.
+	BaseURL string `json:"baseUrl,omitempty"`
+	// ClientID is the client's identifier.
+	ClientID string `json:"clientId"`
+	// Scopes are requested as a space-separated scope parameter; none means
+	// the parameter is left out.
+	Scopes []string `json:"scopes,omitempty"`
+	// AuthStyle: empty means AuthAuto.
+	AuthStyle AuthStyle `json:"authStyle,omitempty"`
+	// Params are extra token request parameters (audience, resource, …),
+	// sent as EndpointParams.
+	Params url.Values `json:"params,omitempty"`
+
+	// RequestPath is the default path for the copied curl command.
+	RequestPath string `json:"requestPath,omitempty"`
+	// AutoRefresh fetches a new token before the current one expires.
+	AutoRefresh bool `json:"autoRefresh,omitempty"`
+	// AllowInsecure permits a plain http:// token URL to a host other than
+	// loopback, which sends the secret in clear text.
+	AllowInsecure bool `json:"allowInsecureHttp,omitempty"`
+	// TimeoutSeconds bounds the token request; zero means 30 seconds.
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// Notes is free text for the person.
+	Notes string `json:"notes,omitempty"`
+}
+
+// NewID returns a fresh profile ID.
+func NewID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// Style returns the profile's auth style with the zero value resolved.
+func (p Profile) Style() AuthStyle {
+	if p.AuthStyle == "" {
+		return AuthAuto
+	}
+	return p.AuthStyle
+}
+
+// Fingerprint identifies everything that decides which token the server
+// hands out. A cached token whose fingerprint differs from its profile's was
+// issued for other settings and is not used.
+func (p Profile) Fingerprint() string {
+	h := sha256.New()
+	scopes := slices.Clone(p.Scopes)
+	slices.Sort(scopes)
+	fmt.Fprintf(h, "%q\n%q\n%q\n%q\n", p.TokenURL, p.ClientID, strings.Join(scopes, " "), p.Params.Encode())
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Validation errors that callers (forms, the CLI) show next to a field.
+var (
+	ErrNameRequired     = errors.New("a name is required")
+	ErrClientIDRequired = errors.New("a client ID is required")
+	ErrInsecureURL      = errors.New("plain http:// to a host other than loopback would send the client secret in clear text; use https:// or allow insecure transport for this profile")
+)
+
+// Validate checks what every saved profile must satisfy. It does not check
+// that the name is unique; the file does that.
+func (p Profile) Validate() error {
+	if strings.TrimSpace(p.Name) == "" {
+		return ErrNameRequired
+	}
+	if strings.ContainsAny(p.Name, "\r\n\t") {
+		return fmt.Errorf("name %q: no tabs or line breaks", p.Name)
+	}
+	if err := CheckURL("token URL", p.TokenURL); err != nil {
+		return err
+	}
+	if !p.AllowInsecure && !SecureTransport(p.TokenURL) {
+		return ErrInsecureURL
+	}
+	if p.BaseURL != "" {
+		if err := CheckURL("base URL", p.BaseURL); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(p.ClientID) == "" {
+		return ErrClientIDRequired
+	}
+	if !slices.Contains(AuthStyles, p.Style()) {
+		return fmt.Errorf("auth style %q: want one of auto, header, body", p.AuthStyle)
+	}
+	if p.TimeoutSeconds < 0 {
+		return fmt.Errorf("timeout %d s: must not be negative", p.TimeoutSeconds)
+	}
+	return nil
+}
+
+// CheckURL reports whether s is an absolute http or https URL with a host.
+func CheckURL(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("%s is required", what)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%s %q is not a URL", what, s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%s %q must start with https:// or http://", what, s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%s %q has no host", what, s)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s must not carry a user name or password", what)
+	}
+	return nil
+}
+
+// SecureTransport reports whether a request to rawURL keeps a secret out of
+// clear text on the network: https, or http to a loopback host.
+func SecureTransport(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	if u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,259 @@
+package storage
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func testProfile(name string) Profile {
+	return Profile{Name: name, TokenURL: "https://auth.example.com/oauth2/token", ClientID: "client-" + name}
+}
+
+func TestUpdateRoundTrip(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "cfg"))
+	var saved Profile
+	err := s.Update(func(f *File) (err error) {
+		saved, err = f.Put(testProfile("prod"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.ID == "" {
+		t.Fatal("Put gave the profile no ID")
+	}
+	f, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.ByName("prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != saved.ID || got.ClientID != "client-prod" {
+		t.Errorf("got %+v; want %+v", got, saved)
+	}
+	for path, want := range map[string]os.FileMode{s.Dir(): 0o700, s.Path(): 0o600} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %v; want %v", path, st.Mode().Perm(), want)
+		}
+	}
+	data, _ := os.ReadFile(s.Path())
+	if !strings.Contains(string(data), `"version": 1`) {
+		t.Errorf("file has no version field:\n%s", data)
+	}
+}
+
+func TestPutRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Profile)
+		want string
+	}{
+		{"duplicate name", func(p *Profile) {}, "already exists"},
+		{"no name", func(p *Profile) { p.Name = " " }, "name is required"},
+		{"bad token URL", func(p *Profile) { p.TokenURL = "auth.example.com/token" }, "must start with https://"},
+		{"no client ID", func(p *Profile) { p.ClientID = "" }, "client ID is required"},
+		{"clear-text secret", func(p *Profile) { p.TokenURL = "http://auth.example.com/token" }, "clear text"},
+		{"bad auth style", func(p *Profile) { p.AuthStyle = "magic" }, "auth style"},
+		{"base URL without host", func(p *Profile) { p.BaseURL = "https://" }, "has no host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &File{Version: FileVersion}
+			if _, err := f.Put(testProfile("prod")); err != nil {
+				t.Fatal(err)
+			}
+			p := testProfile("prod")
+			if tt.name != "duplicate name" {
+				p.Name = "other"
+			}
+			tt.edit(&p)
+			_, err := f.Put(p)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v; want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInsecureAllowedAndLoopback(t *testing.T) {
+	for _, u := range []string{"http://localhost:8103/oauth2/token", "http://127.0.0.1:4444/oauth2/token", "http://[::1]/token"} {
+		p := testProfile("local")
+		p.TokenURL = u
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v; want loopback allowed", u, err)
+		}
+	}
+	p := testProfile("lan")
+	p.TokenURL = "http://10.0.0.5/token"
+	p.AllowInsecure = true
+	if err := p.Validate(); err != nil {
+		t.Errorf("explicitly allowed insecure: %v", err)
+	}
+}
+
+func TestRenameKeepsID(t *testing.T) {
+	f := &File{Version: FileVersion}
+	p, _ := f.Put(testProfile("a"))
+	p.Name = "b"
+	q, err := f.Put(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.ID != p.ID || len(f.Profiles) != 1 || f.Profiles[0].Name != "b" {
+		t.Errorf("after rename got %+v", f.Profiles)
+	}
+}
+
+func TestBrokenFileIsKept(t *testing.T) {
+	tests := map[string]string{
+		"not JSON":      "hello",
+		"truncated":     `{"version": 1, "profiles": [{"id": "a", "na`,
+		"newer version": `{"version": 99, "profiles": []}`,
+		"no version":    `{"profiles": []}`,
+		"missing id":    `{"version": 1, "profiles": [{"name": "x"}]}`,
+	}
+	for name, content := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := Open(t.TempDir())
+			if err := os.WriteFile(s.Path(), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Load()
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Path != s.Path() {
+				t.Fatalf("Load: got %v; want a ParseError naming %s", err, s.Path())
+			}
+			err = s.Update(func(f *File) error { _, err := f.Put(testProfile("new")); return err })
+			if !errors.As(err, &pe) {
+				t.Errorf("Update: got %v; want the ParseError", err)
+			}
+			data, _ := os.ReadFile(s.Path())
+			if string(data) != content {
+				t.Errorf("file changed to %q", data)
+			}
+		})
+	}
+}
+
+func TestSyntaxErrorSaysWhere(t *testing.T) {
+	s := Open(t.TempDir())
+	_ = os.WriteFile(s.Path(), []byte("{\n  \"version\": 1,\n  oops\n}"), 0o600)
+	_, err := s.Load()
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("got %v; want the line number", err)
+	}
+}
+
+func TestConcurrentWritersLoseNothing(t *testing.T) {
+	s := Open(t.TempDir())
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A second Store on the same directory stands for another process.
+			err := Open(s.Dir()).Update(func(f *File) error {
+				_, err := f.Put(testProfile(string(rune('a' + i))))
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	f, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Profiles) != n {
+		t.Errorf("got %d profiles; want %d", len(f.Profiles), n)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	a := testProfile("a")
+	a.Scopes = []string{"x", "y"}
+	b := a
+	b.Scopes = []string{"y", "x"}
+	b.Name, b.Notes, b.Env = "renamed", "notes", "prod"
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("scope order, name, notes or env changed the fingerprint")
+	}
+	c := a
+	c.ClientID = "other"
+	if a.Fingerprint() == c.Fingerprint() {
+		t.Error("a new client ID kept the fingerprint")
+	}
+}
+
+func TestKeychain(t *testing.T) {
+	mem := &MemoryStore{}
+	k := NewKeychain(mem)
+	if _, err := k.ClientSecret("p1"); !errors.Is(err, ErrSecretMissing) {
+		t.Errorf("missing secret: got %v; want ErrSecretMissing", err)
+	}
+	if err := k.SetClientSecret("p1", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := k.ClientSecret("p1"); got != "s3cret" {
+		t.Errorf("secret got %q", got)
+	}
+	tok := CachedToken{AccessToken: "tok", TokenType: "Bearer", Expiry: time.Unix(2e9, 0).UTC(), Fingerprint: "fp"}
+	if memOnly, err := k.SetToken("p1", tok); err != nil || memOnly {
+		t.Fatalf("SetToken: %v, memoryOnly=%v", err, memOnly)
+	}
+	got, err := k.Token("p1")
+	if err != nil || got.AccessToken != "tok" || !got.Expiry.Equal(tok.Expiry) {
+		t.Errorf("Token: got %+v, %v", got, err)
+	}
+	if err := k.Forget("p1"); err != nil {
+		t.Fatal(err)
+	}
+	if mem.Len() != 0 {
+		t.Errorf("Forget left %d entries", mem.Len())
+	}
+}
+
+func TestTooLargeTokenStaysInMemory(t *testing.T) {
+	k := NewKeychain(&MemoryStore{MaxSize: 2560})
+	tok := CachedToken{AccessToken: strings.Repeat("x", 4000), Fingerprint: "fp"}
+	memOnly, err := k.SetToken("p", tok)
+	if err != nil || !memOnly {
+		t.Fatalf("got memoryOnly=%v, %v; want true, nil", memOnly, err)
+	}
+	got, err := k.Token("p")
+	if err != nil || got.AccessToken != tok.AccessToken {
+		t.Errorf("memory-only token not returned: %v", err)
+	}
+}
+
+func TestCachedTokenRedacts(t *testing.T) {
+	tok := CachedToken{AccessToken: "very-secret-token"}
+	for _, s := range []string{tok.String(), tok.GoString()} {
+		if strings.Contains(s, "very-secret-token") {
+			t.Errorf("%q shows the token", s)
+		}
+	}
+}
+
+func TestMatches(t *testing.T) {
+	p := Profile{Name: "Medplum Prod", Env: "prod", ClientID: "abc-123"}
+	for filter, want := range map[string]bool{"": true, "medplum": true, "PROD abc": true, "staging": false, "123": true} {
+		if got := p.Matches(filter); got != want {
+			t.Errorf("Matches(%q) = %v; want %v", filter, got, want)
+		}
+	}
+}
