@@ -100,6 +100,15 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	}
 	start := c.Now()
 	ot, err := cfg.Token(ctx)
+	var re *oauth2.RetrieveError
+	if p.Style() == storage.AuthAuto && errors.As(err, &re) {
+		// Auto: Basic first (which every server must support), then the
+		// form body. When both fail, Basic's answer is the one to show.
+		cfg.AuthStyle = oauth2.AuthStyleInParams
+		if ot, err = cfg.Token(ctx); err != nil {
+			err = re
+		}
+	}
 	if err != nil {
 		return nil, describe(ctx, p, secret, timeout, err)
 	}
@@ -128,7 +137,7 @@ func oauthStyle(s storage.AuthStyle) oauth2.AuthStyle {
 	case storage.AuthBody:
 		return oauth2.AuthStyleInParams
 	}
-	return oauth2.AuthStyleAutoDetect
+	return oauth2.AuthStyleInHeader // auto: Fetch falls back to the body
 }
 
 // knownFields are the response fields Token has a place for.

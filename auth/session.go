@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokendesk/tokendesk/storage"
@@ -42,6 +43,8 @@ type Status struct {
 	// MemoryOnly says the keychain refused to cache the token (too large),
 	// so it lives in this process only.
 	MemoryOnly bool
+	// Loading says the keychain cache has not been read yet.
+	Loading bool
 }
 
 // ExpiryKnown says whether the server gave the token a lifetime.
@@ -103,8 +106,9 @@ func (s *Session) setProfile(p storage.Profile) {
 	s.profile = p
 }
 
-// load reads the cached token from the keychain once.
-func (s *Session) load() {
+// Load reads the cached token from the keychain, once; it may block on the
+// keychain, so the window calls it off the UI thread.
+func (s *Session) Load() {
 	s.mu.Lock()
 	if s.loaded {
 		s.mu.Unlock()
@@ -126,12 +130,12 @@ func (s *Session) load() {
 	}
 }
 
-// Status returns the session's state at now.
+// Status returns the session's state at now. It never waits for the
+// keychain: before Load has run, Loading is set and no token is shown.
 func (s *Session) Status(now time.Time) Status {
-	s.load()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly}
+	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded}
 	if t := s.tok; t != nil && !t.Expiry.IsZero() {
 		st.Left = t.Expiry.Sub(now)
 		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
@@ -160,14 +164,14 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 	if t == nil {
 		return false
 	}
-	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.Margin
+	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.Margin()
 }
 
 // Token returns a token with more than the manager's margin left: the one
 // held or cached if there is one and force is false, or a new one. Callers
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
-	s.load()
+	s.Load()
 	s.mu.Lock()
 	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
 		t := s.tok
@@ -250,7 +254,7 @@ func (s *Session) RefreshDue(now time.Time) bool {
 	}
 	life := t.Expiry.Sub(t.IssuedAt)
 	due := t.IssuedAt.Add(life * 8 / 10)
-	if m := t.Expiry.Add(-s.m.Margin); m.Before(due) {
+	if m := t.Expiry.Add(-s.m.Margin()); m.Before(due) {
 		due = m
 	}
 	return !now.Before(due)
@@ -277,9 +281,8 @@ type Manager struct {
 	keys   *storage.Keychain
 	client *Client
 	// Now is the clock; tests set it.
-	Now func() time.Time
-	// Margin: a token with less than this left is not handed out.
-	Margin time.Duration
+	Now    func() time.Time
+	margin atomic.Int64 // a token with less left is not handed out
 	// OnChange, if set, is called (from any goroutine) when a session's
 	// state changes because a request started or ended.
 	OnChange func(profileID string)
@@ -298,14 +301,27 @@ const DefaultMargin = 60 * time.Second
 
 // NewManager returns a Manager over the keychain and client.
 func NewManager(keys *storage.Keychain, client *Client) *Manager {
-	return &Manager{
+	m := &Manager{
 		keys:     keys,
 		client:   client,
 		Now:      time.Now,
-		Margin:   DefaultMargin,
 		sem:      make(chan struct{}, MaxConcurrent),
 		sessions: map[string]*Session{},
 	}
+	m.margin.Store(int64(DefaultMargin))
+	return m
+}
+
+// Margin is the refresh margin: a token with less than this left is not
+// handed out.
+func (m *Manager) Margin() time.Duration { return time.Duration(m.margin.Load()) }
+
+// SetMargin changes the refresh margin; zero or less means DefaultMargin.
+func (m *Manager) SetMargin(d time.Duration) {
+	if d <= 0 {
+		d = DefaultMargin
+	}
+	m.margin.Store(int64(d))
 }
 
 // Session returns p's session, creating it on first use and updating its

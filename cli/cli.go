@@ -117,9 +117,7 @@ func wrapArgs(c *cobra.Command) {
 func (env *Env) manager(f *storage.File) *auth.Manager {
 	m := auth.NewManager(env.Keys, env.Client)
 	m.Now = env.Now
-	if s := f.Settings.RefreshMarginSeconds; s > 0 {
-		m.Margin = time.Duration(s) * time.Second
-	}
+	m.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	return m
 }
 
@@ -180,7 +178,9 @@ func newList(env *Env) *cobra.Command {
 			}
 			rows := make([]row, 0, len(f.Profiles))
 			for _, p := range f.Profiles {
-				st := m.Session(p).Status(now)
+				sess := m.Session(p)
+				sess.Load()
+				st := sess.Status(now)
 				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, State: st.Describe()}
 				if st.ExpiryKnown() {
 					exp := st.Token.Expiry

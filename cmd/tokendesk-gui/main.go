@@ -1,0 +1,80 @@
+// Command tokendesk-gui is Token Desk's window. `tokendesk` with no
+// arguments starts it; `make run` builds and opens it.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/ui"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+//go:embed Icon.png
+var iconPNG []byte
+
+func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "-v") {
+		fmt.Printf("tokendesk-gui %s (%s, Fyne v2)\n", version, runtime.Version())
+		return
+	}
+	a := app.NewWithID("io.github.tokendesk.tokendesk")
+	icon := fyne.NewStaticResource("Icon.png", iconPNG)
+	a.SetIcon(icon)
+	w := a.NewWindow("Token Desk")
+	w.SetIcon(icon)
+
+	dir, err := storage.DefaultDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tokendesk-gui:", err)
+		os.Exit(1)
+	}
+	keys := storage.NewKeychain(storage.Keyring{})
+	sessions := auth.NewManager(keys, auth.NewClient())
+	u := ui.New(a, w, ui.Options{
+		Store:    storage.Open(dir),
+		Secrets:  keys,
+		Sessions: sessions,
+		Version:  version,
+	})
+	sessions.OnChange = u.OnSessionChange
+
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(
+		float32(prefs.FloatWithFallback("window.width", 1080)),
+		float32(prefs.FloatWithFallback("window.height", 700))))
+	saveSize := func() {
+		s := w.Canvas().Size()
+		if s.Width > 0 && s.Height > 0 {
+			prefs.SetFloat("window.width", float64(s.Width))
+			prefs.SetFloat("window.height", float64(s.Height))
+		}
+	}
+	a.Lifecycle().SetOnStopped(saveSize)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	u.Start(ctx)
+	u.SetupTray(icon, saveSize)
+
+	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-sig
+		fyne.Do(a.Quit)
+	}()
+
+	w.ShowAndRun()
+}

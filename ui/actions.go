@@ -1,0 +1,329 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// copyKind is what a copy button puts on the clipboard.
+type copyKind int
+
+const (
+	copyToken copyKind = iota
+	copyHeader
+	copyCurl
+	copyRequest
+)
+
+func (k copyKind) String() string {
+	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)"}[k]
+}
+
+// DefaultClearAfter is how long copied tokens stay on the clipboard.
+const DefaultClearAfter = 45 * time.Second
+
+func (u *UI) clearAfter() time.Duration {
+	if u.file == nil || u.file.Settings.ClearClipboardSeconds == 0 {
+		return DefaultClearAfter
+	}
+	return time.Duration(u.file.Settings.ClearClipboardSeconds) * time.Second
+}
+
+// onFetch asks the server for a new token for the selected profile. A
+// second tap while a request is under way joins it rather than sending
+// another.
+func (u *UI) onFetch() {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	u.fetch(*p, true, nil)
+}
+
+// fetch gets a token off the UI thread and then runs then on it.
+func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
+	s := u.session(p)
+	go func() {
+		tok, err := s.Token(context.Background(), force)
+		u.opts.Do(func() {
+			u.list.Refresh()
+			if p.ID == u.selected {
+				u.detail.show(u.current())
+			}
+			if err != nil {
+				fyne.LogError("fetch token for "+strconv.Quote(p.Name), err)
+				u.say("%s: %s", p.Name, errorText(err))
+				return
+			}
+			if then != nil {
+				then(tok)
+			} else {
+				u.say("%s: new token, %s", p.Name, auth.Status{Token: tok, Left: tok.Expiry.Sub(u.opts.Now())}.Describe())
+			}
+		})
+	}()
+	u.detail.show(u.current())
+}
+
+func (u *UI) onCancel() {
+	if p := u.current(); p != nil {
+		u.session(*p).Cancel()
+	}
+}
+
+// onCopy copies the selected profile's token in one of the copy formats,
+// fetching a token first when none is usable.
+func (u *UI) onCopy(kind copyKind) {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	u.copyFor(*p, kind)
+}
+
+func (u *UI) copyFor(p storage.Profile, kind copyKind) {
+	if kind == copyRequest {
+		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
+		return
+	}
+	if kind == copyCurl {
+		if _, err := auth.RequestURL(p, ""); err != nil {
+			u.say("Copy curl: %v — set a base URL and request path with Edit", err)
+			return
+		}
+	}
+	u.fetch(p, false, func(t *auth.Token) {
+		var text string
+		switch kind {
+		case copyToken:
+			text = t.AccessToken
+		case copyHeader:
+			text = auth.Header(t)
+		case copyCurl:
+			var err error
+			if text, err = auth.Curl(p, t, ""); err != nil {
+				u.say("Copy curl: %v", err)
+				return
+			}
+		}
+		u.toClipboard(p, kind, text, t)
+	})
+}
+
+// toClipboard copies text and schedules clearing it, if it still holds
+// what we put there.
+func (u *UI) toClipboard(p storage.Profile, kind copyKind, text string, t *auth.Token) {
+	cb := u.app.Clipboard()
+	cb.SetContent(text)
+	if t != nil {
+		u.copied[p.ID] = t
+	}
+	after := u.clearAfter()
+	if after < 0 || t == nil {
+		u.say("Copied %s of %s", kind, p.Name)
+		return
+	}
+	u.say("Copied %s of %s — clears in %d s", kind, p.Name, int(after/time.Second))
+	u.opts.AfterFunc(after, func() {
+		u.opts.Do(func() {
+			if cb.Content() == text {
+				cb.SetContent("")
+				u.say("Clipboard cleared")
+			}
+		})
+	})
+}
+
+// onDelete removes the selected profile, its secret and its cached token,
+// after asking.
+func (u *UI) onDelete() {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	d := dialog.NewConfirm("Delete profile",
+		fmt.Sprintf("Delete %q? Its client secret and cached token are removed from the keychain too.", p.Name),
+		func(ok bool) {
+			if ok {
+				u.deleteProfile(*p)
+			}
+		}, u.win)
+	d.SetConfirmText("Delete")
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Show()
+}
+
+func (u *UI) deleteProfile(p storage.Profile) {
+	err := u.opts.Store.Update(func(f *storage.File) error { return f.Remove(p.ID) })
+	if err != nil {
+		u.showError("delete "+strconv.Quote(p.Name), err)
+		return
+	}
+	u.opts.Sessions.Drop(p.ID)
+	delete(u.copied, p.ID)
+	go func() {
+		err := u.opts.Secrets.Forget(p.ID)
+		u.opts.Do(func() {
+			if err != nil {
+				u.showError("remove the keychain entries of "+strconv.Quote(p.Name), err)
+				return
+			}
+			u.say("Deleted %s with its client secret and cached token", p.Name)
+		})
+	}()
+	u.selected = ""
+	u.Reload()
+	u.detail.show(nil)
+}
+
+// Keyboard shortcuts.
+var (
+	shortcutNew        = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutFind       = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutFetch      = &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutCopyToken  = &desktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	shortcutCopyHeader = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	shortcutCopyCurl   = &desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+)
+
+func (u *UI) addShortcuts() {
+	c := u.win.Canvas()
+	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { u.onAdd() })
+	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { c.Focus(u.filterEntry) })
+	c.AddShortcut(shortcutFetch, func(fyne.Shortcut) { u.onFetch() })
+	c.AddShortcut(shortcutCopyToken, func(fyne.Shortcut) { u.onCopy(copyToken) })
+	c.AddShortcut(shortcutCopyHeader, func(fyne.Shortcut) { u.onCopy(copyHeader) })
+	c.AddShortcut(shortcutCopyCurl, func(fyne.Shortcut) { u.onCopy(copyCurl) })
+	c.SetOnTypedKey(u.onKey)
+}
+
+// onKey handles keys typed while no entry has the focus.
+func (u *UI) onKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyF5:
+		u.onFetch()
+	case fyne.KeyDelete:
+		u.onDelete()
+	case fyne.KeyDown, fyne.KeyUp:
+		if len(u.shown) == 0 {
+			return
+		}
+		idx := -1
+		for i, p := range u.shown {
+			if p.ID == u.selected {
+				idx = i
+			}
+		}
+		if ev.Name == fyne.KeyDown {
+			idx = min(idx+1, len(u.shown)-1)
+		} else {
+			idx = max(idx-1, 0)
+		}
+		u.list.Select(idx)
+		u.list.ScrollTo(idx)
+	}
+}
+
+// notifyRefreshFailure sends a notification when an auto-refresh failed.
+func (u *UI) notifyRefreshFailure(id string) {
+	if u.file == nil || u.file.Settings.NoNotifications {
+		return
+	}
+	p, err := u.file.ByID(id)
+	if err != nil || !p.AutoRefresh {
+		return
+	}
+	st := u.session(p).Status(u.opts.Now())
+	if st.State == auth.StateFailed && st.Token != nil {
+		u.app.SendNotification(fyne.NewNotification("Token Desk: refresh failed for "+p.Name, errorText(st.Err)))
+	}
+}
+
+// warnCopiedExpiring notifies, once per token, a minute before a token a
+// person copied expires.
+func (u *UI) warnCopiedExpiring(now time.Time) {
+	for id, t := range u.copied {
+		if t.Expiry.IsZero() || u.warned[t] {
+			continue
+		}
+		left := t.Expiry.Sub(now)
+		if left > time.Minute {
+			continue
+		}
+		u.warned[t] = true
+		delete(u.copied, id)
+		if u.file == nil || u.file.Settings.NoNotifications || left <= 0 {
+			continue
+		}
+		name := id
+		if p, err := u.file.ByID(id); err == nil {
+			name = p.Name
+		}
+		u.app.SendNotification(fyne.NewNotification("Token Desk: token expiring",
+			fmt.Sprintf("The token you copied for %s expires in %s.", name, auth.FormatLeft(left))))
+	}
+}
+
+// onSettings edits the shared settings.
+func (u *UI) onSettings() {
+	if u.file == nil {
+		return
+	}
+	s := u.file.Settings
+	clear := widget.NewEntry()
+	clear.SetText(strconv.Itoa(int(u.clearAfter() / time.Second)))
+	margin := widget.NewEntry()
+	m := s.RefreshMarginSeconds
+	if m == 0 {
+		m = int(auth.DefaultMargin / time.Second)
+	}
+	margin.SetText(strconv.Itoa(m))
+	notify := widget.NewCheck("Desktop notifications", nil)
+	notify.SetChecked(!s.NoNotifications)
+	number := func(min int) fyne.StringValidator {
+		return func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min {
+				return fmt.Errorf("a whole number of seconds, at least %d", min)
+			}
+			return nil
+		}
+	}
+	clear.Validator = number(-1)
+	margin.Validator = number(0)
+	items := []*widget.FormItem{
+		{Text: "Clear clipboard after (s)", Widget: clear, HintText: "-1 never clears"},
+		{Text: "Refresh margin (s)", Widget: margin, HintText: "a token with less left is replaced"},
+		{Text: "", Widget: notify},
+	}
+	dialog.ShowForm("Settings", "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		c, _ := strconv.Atoi(clear.Text)
+		mg, _ := strconv.Atoi(margin.Text)
+		if c == 0 {
+			c = -1
+		}
+		err := u.opts.Store.Update(func(f *storage.File) error {
+			f.Settings.ClearClipboardSeconds = c
+			f.Settings.RefreshMarginSeconds = mg
+			f.Settings.NoNotifications = !notify.Checked
+			return nil
+		})
+		if err != nil {
+			u.showError("save settings", err)
+			return
+		}
+		u.Reload()
+	}, u.win)
+}

@@ -1,0 +1,296 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// detail is the right-hand panel: the selected profile's state, actions,
+// settings, token and claims.
+type detail struct {
+	u *UI
+
+	content  fyne.CanvasObject
+	none     *widget.Label
+	panel    *fyne.Container
+	badge    *badge
+	title    *widget.Label
+	state    *widget.Label
+	progress *widget.ProgressBar
+	spinner  *widget.ProgressBarInfinite
+	errLabel *widget.Label
+	insecure *widget.Label
+
+	fetchBtn, cancelBtn                                  *widget.Button
+	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
+	editBtn, deleteBtn                                   *widget.Button
+
+	settings *widget.Form
+	token    *widget.Form
+	claims   *widget.Form
+	tokenBox *fyne.Container
+	claimBox *fyne.Container
+}
+
+func newDetail(u *UI) *detail {
+	d := &detail{u: u}
+	d.none = widget.NewLabelWithStyle("Select a profile", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	d.badge = newBadge()
+	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.title.SizeName = theme.SizeNameSubHeadingText
+	d.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+	d.progress = widget.NewProgressBar()
+	d.progress.TextFormatter = func() string { return "" }
+	d.spinner = widget.NewProgressBarInfinite()
+	d.spinner.Hide()
+	d.errLabel = widget.NewLabel("")
+	d.errLabel.Wrapping = fyne.TextWrapWord
+	d.errLabel.Importance = widget.DangerImportance
+	d.insecure = widget.NewLabel("Insecure: this profile sends its client secret over plain http://")
+	d.insecure.Importance = widget.WarningImportance
+	d.insecure.Wrapping = fyne.TextWrapWord
+
+	btn := func(text string, icon fyne.Resource, imp widget.Importance, f func()) *widget.Button {
+		b := &widget.Button{Text: text, Icon: icon, Importance: imp, OnTapped: f}
+		b.ExtendBaseWidget(b)
+		return b
+	}
+	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch)
+	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel)
+	d.cancelBtn.Hide()
+	d.copyTokenBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyToken) })
+	d.copyHeaderBtn = btn("Copy header", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyHeader) })
+	d.copyCurlBtn = btn("Copy curl", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyCurl) })
+	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
+	d.editBtn = btn("Edit", theme.DocumentCreateIcon(), widget.MediumImportance, u.onEdit)
+	d.deleteBtn = btn("Delete", theme.DeleteIcon(), widget.DangerImportance, u.onDelete)
+
+	d.settings = widget.NewForm()
+	d.token = widget.NewForm()
+	d.claims = widget.NewForm()
+	d.tokenBox = container.NewVBox(heading("Token"), d.token)
+	d.claimBox = container.NewVBox(heading("Claims (decoded, not verified)"), d.claims)
+
+	head := container.NewBorder(nil, nil, container.NewCenter(d.badge.box), nil, d.title)
+	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
+	actions := container.NewGridWrap(fyne.NewSize(176, 36),
+		d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn, d.copyReqBtn, d.editBtn, d.deleteBtn)
+	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel,
+		heading("Settings"), d.settings, d.tokenBox, d.claimBox)
+	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
+	d.show(nil)
+	return d
+}
+
+func heading(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return l
+}
+
+// show redraws the panel for p (nil: nothing selected).
+func (d *detail) show(p *storage.Profile) {
+	scroll := d.content.(*fyne.Container).Objects[1]
+	if p == nil {
+		d.none.Show()
+		scroll.Hide()
+		return
+	}
+	d.none.Hide()
+	scroll.Show()
+	d.badge.set(p.Env, envColor(d.u.file, p.Env))
+	d.title.SetText(p.Name)
+	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+		d.insecure.Show()
+	} else {
+		d.insecure.Hide()
+	}
+
+	setForm(d.settings, profileRows(*p))
+
+	st := d.u.session(*p).Status(d.u.opts.Now())
+	d.showStatus(st)
+	if st.Err != nil {
+		d.errLabel.SetText(errorText(st.Err))
+		d.errLabel.Show()
+	} else {
+		d.errLabel.Hide()
+	}
+	if t := st.Token; t != nil {
+		setForm(d.token, tokenRows(t, st))
+		d.tokenBox.Show()
+		if claims, _, ok := auth.Claims(t.AccessToken); ok {
+			rows := make([][2]string, len(claims))
+			for i, c := range claims {
+				rows[i] = [2]string{c.Name, c.Value}
+			}
+			setForm(d.claims, rows)
+			d.claimBox.Show()
+		} else {
+			d.claimBox.Hide()
+		}
+	} else {
+		d.tokenBox.Hide()
+		d.claimBox.Hide()
+	}
+}
+
+// tick moves the countdown of the shown profile.
+func (d *detail) tick(now time.Time) {
+	p := d.u.current()
+	if p == nil {
+		return
+	}
+	d.showStatus(d.u.session(*p).Status(now))
+}
+
+func (d *detail) showStatus(st auth.Status) {
+	text, imp := stateText(st)
+	switch {
+	case st.State == auth.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
+		text = "error (last token: " + auth.FormatLeft(st.Left) + " left)"
+	case st.State == auth.StateValid && !st.ExpiryKnown():
+		text = "valid — expiry unknown"
+	}
+	if d.state.Text != text || d.state.Importance != imp {
+		d.state.Text, d.state.Importance = text, imp
+		d.state.Refresh()
+	}
+	fetching := st.State == auth.StateFetching
+	if fetching {
+		d.progress.Hide()
+		d.spinner.Show()
+		d.spinner.Start()
+		d.fetchBtn.Disable()
+		d.fetchBtn.SetText("Fetching…")
+		d.cancelBtn.Show()
+	} else {
+		d.spinner.Stop()
+		d.spinner.Hide()
+		d.progress.Show()
+		d.progress.SetValue(st.Fraction())
+		d.fetchBtn.Enable()
+		d.fetchBtn.SetText("Get token")
+		d.cancelBtn.Hide()
+	}
+}
+
+func setForm(f *widget.Form, rows [][2]string) {
+	f.Items = f.Items[:0]
+	for _, r := range rows {
+		v := widget.NewLabel(r[1])
+		v.Wrapping = fyne.TextWrapBreak
+		v.Selectable = true
+		f.Items = append(f.Items, &widget.FormItem{Text: r[0], Widget: v})
+	}
+	f.Refresh()
+}
+
+func profileRows(p storage.Profile) [][2]string {
+	rows := [][2]string{
+		{"Token URL", p.TokenURL},
+		{"Client ID", p.ClientID},
+		{"Client secret", "in the keychain"},
+		{"Base URL", orNone(p.BaseURL)},
+		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
+		{"Auth style", styleLabel(p.Style())},
+	}
+	if len(p.Params) > 0 {
+		keys := make([]string, 0, len(p.Params))
+		for k := range p.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			for _, v := range p.Params[k] {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		rows = append(rows, [2]string{"Parameters", strings.Join(parts, "\n")})
+	}
+	if p.RequestPath != "" {
+		rows = append(rows, [2]string{"Request path", p.RequestPath})
+	}
+	auto := "off"
+	if p.AutoRefresh {
+		auto = "on"
+	}
+	rows = append(rows, [2]string{"Auto-refresh", auto})
+	if p.Notes != "" {
+		rows = append(rows, [2]string{"Notes", p.Notes})
+	}
+	return rows
+}
+
+func tokenRows(t *auth.Token, st auth.Status) [][2]string {
+	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
+	if t.Scope != "" {
+		rows = append(rows, [2]string{"Scope granted", t.Scope})
+	}
+	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format("2006-01-02 15:04:05")})
+	if st.ExpiryKnown() {
+		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format("2006-01-02 15:04:05") + "  (lifetime " + auth.FormatLeft(st.Lifetime) + ")"})
+	} else {
+		rows = append(rows, [2]string{"Expires", "unknown (the server sent no expires_in)"})
+	}
+	rows = append(rows, [2]string{"Length", fmt.Sprintf("%d characters", len(t.AccessToken))})
+	if st.MemoryOnly {
+		rows = append(rows, [2]string{"Cache", "memory only: the keychain refused the token as too large"})
+	}
+	keys := make([]string, 0, len(t.Extra))
+	for k := range t.Extra {
+		keys = append(keys, k)
+	}
+	// Medplum's project and profile first.
+	sort.Slice(keys, func(i, j int) bool {
+		pi, pj := slices.Index([]string{"project", "profile"}, keys[i]), slices.Index([]string{"project", "profile"}, keys[j])
+		if pi != pj {
+			return pi > pj
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		v := auth.ExtraText(t.Extra[k])
+		if strings.HasSuffix(k, "_token") {
+			v = fmt.Sprintf("(%d characters, not shown)", len(v)) // a credential too
+		}
+		rows = append(rows, [2]string{k, v})
+	}
+	return rows
+}
+
+func styleLabel(s storage.AuthStyle) string {
+	switch s {
+	case storage.AuthHeader:
+		return "header (client_secret_basic)"
+	case storage.AuthBody:
+		return "body (client_secret_post)"
+	}
+	return "auto (Basic, then form body)"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// errorText is a failure as the profile shows it.
+func errorText(err error) string {
+	if errors.Is(err, storage.ErrSecretMissing) {
+		return "Secret missing — enter it again with Edit."
+	}
+	return err.Error()
+}

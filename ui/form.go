@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// A preset fills the URLs of a well-known server.
+type preset struct {
+	name, tokenURL, baseURL string
+}
+
+var presets = []preset{
+	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/"},
+	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/"},
+	{"Custom", "", ""},
+}
+
+// profileForm is the add/edit dialog.
+type profileForm struct {
+	u    *UI
+	orig *storage.Profile // nil when adding
+	dlg  *dialog.CustomDialog
+
+	preset                                         *widget.Select
+	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
+	scopes, params, requestPath, timeout, notes    *widget.Entry
+	color, style                                   *widget.Select
+	autoRefresh, allowInsecure                     *widget.Check
+	problem                                        *widget.Label
+	save                                           *widget.Button
+}
+
+func (u *UI) onAdd() { u.openForm(nil) }
+
+func (u *UI) onEdit() {
+	if p := u.current(); p != nil {
+		u.openForm(p)
+	}
+}
+
+// openForm shows the add/edit form; p nil adds a profile.
+func (u *UI) openForm(p *storage.Profile) {
+	f := &profileForm{u: u, orig: p}
+	entry := func(placeholder string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(placeholder)
+		return e
+	}
+	f.name = entry("e.g. medplum-prod")
+	f.env = entry("local, staging, prod…")
+	f.tokenURL = entry("https://…/oauth2/token")
+	f.baseURL = entry("https://api.example.com/ (for copied curl commands)")
+	f.clientID = entry("")
+	f.secret = widget.NewPasswordEntry()
+	f.scopes = entry("space-separated, e.g. openid system/*.read")
+	f.params = widget.NewMultiLineEntry()
+	f.params.SetPlaceHolder("one per line: audience=https://…")
+	f.params.SetMinRowsVisible(2)
+	f.requestPath = entry("e.g. fhir/R4/Patient or auth/me")
+	f.timeout = entry("30")
+	f.notes = entry("")
+	colors := make([]string, len(palette))
+	for i, c := range palette {
+		colors[i] = c.Name
+	}
+	f.color = widget.NewSelect(colors, nil)
+	f.style = widget.NewSelect([]string{"auto", "header (client_secret_basic)", "body (client_secret_post)"}, nil)
+	f.style.SetSelectedIndex(0)
+	f.autoRefresh = widget.NewCheck("Fetch a new token before expiry", nil)
+	f.allowInsecure = widget.NewCheck("Allow plain http:// to a non-loopback host (sends the secret in clear text)", nil)
+	f.problem = widget.NewLabel("")
+	f.problem.Importance = widget.DangerImportance
+	f.problem.Wrapping = fyne.TextWrapWord
+	f.problem.Hide()
+	f.preset = widget.NewSelect(names(presets), f.onPreset)
+	f.env.OnChanged = func(env string) { f.color.SetSelected(colorName(envHex(u.file, env))) }
+
+	f.name.Validator = f.checkName
+	f.tokenURL.Validator = func(s string) error { return storage.CheckURL("token URL", strings.TrimSpace(s)) }
+	f.baseURL.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		return storage.CheckURL("base URL", strings.TrimSpace(s))
+	}
+	f.clientID.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return storage.ErrClientIDRequired
+		}
+		return nil
+	}
+	f.timeout.Validator = func(s string) error {
+		if s == "" {
+			return nil
+		}
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
+			return errors.New("seconds, a whole number above 0")
+		}
+		return nil
+	}
+
+	title := "Add profile"
+	if p != nil {
+		title = "Edit " + p.Name
+		f.fill(*p)
+		f.secret.SetPlaceHolder("leave empty to keep the stored secret")
+	} else {
+		f.preset.SetSelectedIndex(len(presets) - 1)
+		f.secret.SetPlaceHolder("stored in the keychain")
+		f.env.SetText("")
+	}
+	form := widget.NewForm(
+		widget.NewFormItem("Preset", f.preset),
+		widget.NewFormItem("Name", f.name),
+		widget.NewFormItem("Environment", container.NewBorder(nil, nil, nil, f.color, f.env)),
+		widget.NewFormItem("Token URL", f.tokenURL),
+		widget.NewFormItem("Base URL", f.baseURL),
+		widget.NewFormItem("Client ID", f.clientID),
+		widget.NewFormItem("Client secret", f.secret),
+		widget.NewFormItem("Scopes", f.scopes),
+		widget.NewFormItem("Auth style", f.style),
+		widget.NewFormItem("Parameters", f.params),
+		widget.NewFormItem("Request path", f.requestPath),
+		widget.NewFormItem("Timeout (s)", f.timeout),
+		widget.NewFormItem("Notes", f.notes),
+		widget.NewFormItem("", f.autoRefresh),
+		widget.NewFormItem("", f.allowInsecure),
+	)
+	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { f.dlg.Hide() }}
+	cancel.ExtendBaseWidget(cancel)
+	f.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: f.onSave}
+	f.save.ExtendBaseWidget(f.save)
+	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, f.problem, nil, nil, container.NewVScroll(form)), u.win)
+	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	f.dlg.Resize(fyne.NewSize(720, 680))
+	f.dlg.Show()
+	u.form = f
+	u.win.Canvas().Focus(f.name)
+}
+
+func names(ps []preset) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
+	}
+	return out
+}
+
+func (f *profileForm) onPreset(name string) {
+	for _, p := range presets {
+		if p.name == name && p.tokenURL != "" {
+			f.tokenURL.SetText(p.tokenURL)
+			f.baseURL.SetText(p.baseURL)
+			if strings.Contains(p.name, "Medplum") && f.requestPath.Text == "" {
+				f.requestPath.SetText("auth/me")
+			}
+		}
+	}
+}
+
+func (f *profileForm) checkName(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return storage.ErrNameRequired
+	}
+	if f.u.file != nil {
+		if q, err := f.u.file.ByName(s); err == nil && (f.orig == nil || q.ID != f.orig.ID) {
+			return fmt.Errorf("a profile named %q already exists", s)
+		}
+	}
+	return nil
+}
+
+func (f *profileForm) fill(p storage.Profile) {
+	f.name.SetText(p.Name)
+	f.env.SetText(p.Env)
+	f.color.SetSelected(colorName(envHex(f.u.file, p.Env)))
+	f.tokenURL.SetText(p.TokenURL)
+	f.baseURL.SetText(p.BaseURL)
+	f.clientID.SetText(p.ClientID)
+	f.scopes.SetText(strings.Join(p.Scopes, " "))
+	f.style.SetSelectedIndex(slices.Index(storage.AuthStyles, p.Style()))
+	var lines []string
+	for k, vs := range p.Params {
+		for _, v := range vs {
+			lines = append(lines, k+"="+v)
+		}
+	}
+	slices.Sort(lines)
+	f.params.SetText(strings.Join(lines, "\n"))
+	f.requestPath.SetText(p.RequestPath)
+	if p.TimeoutSeconds > 0 {
+		f.timeout.SetText(strconv.Itoa(p.TimeoutSeconds))
+	}
+	f.notes.SetText(p.Notes)
+	f.autoRefresh.SetChecked(p.AutoRefresh)
+	f.allowInsecure.SetChecked(p.AllowInsecure)
+	f.preset.SetSelectedIndex(len(presets) - 1)
+	for i, pr := range presets {
+		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL {
+			f.preset.SetSelectedIndex(i)
+		}
+	}
+}
+
+// profile reads the form into a profile, or says what is wrong.
+func (f *profileForm) profile() (storage.Profile, error) {
+	var p storage.Profile
+	if f.orig != nil {
+		p = *f.orig
+	}
+	for _, e := range []*widget.Entry{f.name, f.tokenURL, f.baseURL, f.clientID, f.timeout} {
+		if err := e.Validate(); err != nil {
+			f.u.win.Canvas().Focus(e)
+			return p, err
+		}
+	}
+	p.Name = strings.TrimSpace(f.name.Text)
+	p.Env = strings.TrimSpace(f.env.Text)
+	p.TokenURL = strings.TrimSpace(f.tokenURL.Text)
+	p.BaseURL = strings.TrimSpace(f.baseURL.Text)
+	p.ClientID = strings.TrimSpace(f.clientID.Text)
+	p.Scopes = strings.Fields(f.scopes.Text)
+	p.AuthStyle = storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	p.Params = nil
+	for i, line := range strings.Split(f.params.Text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return p, fmt.Errorf("parameter line %d %q: want key=value", i+1, line)
+		}
+		if p.Params == nil {
+			p.Params = url.Values{}
+		}
+		p.Params.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	p.RequestPath = strings.TrimSpace(f.requestPath.Text)
+	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
+	p.Notes = f.notes.Text
+	p.AutoRefresh = f.autoRefresh.Checked
+	p.AllowInsecure = f.allowInsecure.Checked
+	if f.orig == nil && f.secret.Text == "" {
+		f.u.win.Canvas().Focus(f.secret)
+		return p, errors.New("a client secret is required")
+	}
+	return p, p.Validate()
+}
+
+// onSave validates, stores the secret and the profile off the UI thread,
+// and closes the form only when both are saved; on failure everything
+// typed stays.
+func (f *profileForm) onSave() {
+	p, err := f.profile()
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	if p.ID == "" {
+		p.ID = storage.NewID()
+	}
+	secret := f.secret.Text
+	colorHex := ""
+	if i := f.color.SelectedIndex(); i >= 0 {
+		colorHex = palette[i].Hex
+	}
+	f.save.Disable()
+	f.save.SetText("Saving…")
+	u := f.u
+	go func() {
+		err := f.store(p, secret, colorHex)
+		u.opts.Do(func() {
+			f.save.Enable()
+			f.save.SetText("Save")
+			if err != nil {
+				f.fail(err)
+				return
+			}
+			f.dlg.Hide()
+			u.form = nil
+			u.selected = p.ID
+			u.Reload()
+			u.detail.show(u.current())
+			u.say("Saved %s", p.Name)
+		})
+	}()
+}
+
+func (f *profileForm) store(p storage.Profile, secret, colorHex string) error {
+	u := f.u
+	adding := f.orig == nil
+	if adding || secret != "" {
+		if err := u.opts.Secrets.SetClientSecret(p.ID, secret); err != nil {
+			return err
+		}
+	}
+	err := u.opts.Store.Update(func(file *storage.File) error {
+		if !adding {
+			if _, err := file.ByID(p.ID); err != nil {
+				return errors.New("the profile was deleted meanwhile")
+			}
+		}
+		if _, err := file.Put(p); err != nil {
+			return err
+		}
+		if colorHex != "" {
+			if file.EnvColors == nil {
+				file.EnvColors = map[string]string{}
+			}
+			file.EnvColors[strings.ToLower(p.Env)] = colorHex
+		}
+		return nil
+	})
+	if err != nil {
+		if adding {
+			_ = u.opts.Secrets.Forget(p.ID)
+		}
+		return err
+	}
+	s := u.session(p) // a changed fingerprint drops the token held
+	if !adding && (secret != "" || p.Fingerprint() != f.orig.Fingerprint()) {
+		s.Forget()
+		if err := u.opts.Secrets.DeleteToken(p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *profileForm) fail(err error) {
+	f.problem.SetText(err.Error())
+	f.problem.Show()
+}
+
+func envHex(file *storage.File, env string) string {
+	if file != nil {
+		if h := file.EnvColors[strings.ToLower(env)]; h != "" {
+			return h
+		}
+	}
+	return defaultEnvColor(env)
+}
+
+func colorName(hex string) string {
+	for _, c := range palette {
+		if strings.EqualFold(c.Hex, hex) {
+			return c.Name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"fmt"
+	"hash/fnv"
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// The badge colours a person can pick, by name.
+var palette = []struct {
+	Name string
+	Hex  string
+}{
+	{"Red", "#d32f2f"}, {"Orange", "#ef6c00"}, {"Amber", "#b28704"}, {"Green", "#2e7d32"},
+	{"Teal", "#00796b"}, {"Blue", "#1565c0"}, {"Purple", "#6a1b9a"}, {"Grey", "#546e7a"},
+}
+
+// defaultEnvColor picks a colour for an environment label nobody chose one
+// for: prod is red, staging orange, local green, others by hash.
+func defaultEnvColor(env string) string {
+	switch strings.ToLower(env) {
+	case "prod", "production", "live":
+		return "#d32f2f"
+	case "staging", "stage", "preprod", "uat":
+		return "#ef6c00"
+	case "local", "localhost":
+		return "#2e7d32"
+	case "dev", "development", "test", "qa":
+		return "#1565c0"
+	case "":
+		return "#546e7a"
+	}
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(env)))
+	return palette[4+int(h.Sum32()%4)].Hex
+}
+
+// envColor is the remembered or default colour of env.
+func envColor(f *storage.File, env string) color.Color { return parseHex(envHex(f, env)) }
+
+func parseHex(s string) color.Color {
+	var r, g, b uint8
+	_, _ = fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b) // a bad value stays black
+	return color.NRGBA{R: r, G: g, B: b, A: 0xff}
+}
+
+// badge is an environment label on its colour.
+type badge struct {
+	rect *canvas.Rectangle
+	text *canvas.Text
+	box  *fyne.Container
+}
+
+func newBadge() *badge {
+	b := &badge{rect: canvas.NewRectangle(color.Black), text: canvas.NewText("", color.White)}
+	b.rect.CornerRadius = 4
+	b.text.TextSize = theme.CaptionTextSize()
+	b.text.TextStyle.Bold = true
+	b.box = container.NewStack(b.rect, container.New(layout.NewCustomPaddedLayout(2, 2, 6, 6), b.text))
+	return b
+}
+
+func (b *badge) set(label string, c color.Color) {
+	if label == "" {
+		b.box.Hide()
+		return
+	}
+	b.box.Show()
+	b.text.Text = label
+	b.rect.FillColor = c
+	b.box.Refresh()
+}
+
+// rowView is one line of the profile list: badge, name, state.
+type rowView struct {
+	widget.BaseWidget
+	badge *badge
+	name  *widget.Label
+	state *widget.Label
+	warn  *widget.Icon
+}
+
+func newRow() fyne.CanvasObject {
+	r := &rowView{badge: newBadge(), name: widget.NewLabel("profile"), state: widget.NewLabel("valid 00:00"), warn: widget.NewIcon(theme.WarningIcon())}
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.warn.Hide()
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *rowView) CreateRenderer() fyne.WidgetRenderer {
+	left := container.NewHBox(container.NewCenter(r.badge.box), r.warn)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.state, r.name))
+}
+
+func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id < 0 || id >= len(u.shown) {
+		return
+	}
+	r := o.(*rowView)
+	p := u.shown[id]
+	r.badge.set(p.Env, envColor(u.file, p.Env))
+	r.name.SetText(p.Name)
+	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+		r.warn.Show()
+	} else {
+		r.warn.Hide()
+	}
+	st := u.session(p).Status(u.opts.Now())
+	text, imp := stateText(st)
+	if r.state.Text != text || r.state.Importance != imp {
+		r.state.Text, r.state.Importance = text, imp
+		r.state.Refresh()
+	}
+}
+
+// stateText is the list's word for a status, with its emphasis.
+func stateText(st auth.Status) (string, widget.Importance) {
+	switch {
+	case st.Loading && st.State == auth.StateNone:
+		return "…", widget.LowImportance
+	case st.State == auth.StateFailed:
+		return "error", widget.DangerImportance
+	case st.State == auth.StateExpiring:
+		return st.Describe(), widget.WarningImportance
+	case st.State == auth.StateExpired:
+		return "expired", widget.DangerImportance
+	case st.State == auth.StateValid:
+		return st.Describe(), widget.SuccessImportance
+	case st.State == auth.StateNone:
+		return "no token", widget.LowImportance
+	}
+	return st.Describe(), widget.MediumImportance
+}

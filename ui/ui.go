@@ -1,0 +1,394 @@
+// Package ui is Token Desk's window: the profile list with live countdowns,
+// the selected profile's details and actions, the add/edit form, and the
+// system tray menu. It reaches storage and auth only through the small
+// interfaces below; network and keychain work runs off the UI thread.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// ProfileStore is where profiles are kept (storage.Store).
+type ProfileStore interface {
+	Load() (*storage.File, error)
+	Update(func(*storage.File) error) error
+	Path() string
+}
+
+// Secrets is the keychain, as far as the window needs it (storage.Keychain).
+type Secrets interface {
+	SetClientSecret(id, secret string) error
+	ClientSecret(id string) (string, error)
+	DeleteToken(id string) error
+	Forget(id string) error
+}
+
+// TokenSessions owns the token state of each profile (auth.Manager).
+type TokenSessions interface {
+	Session(p storage.Profile) *auth.Session
+	Drop(id string)
+	SetMargin(d time.Duration)
+}
+
+// Options are the window's collaborators and knobs; tests replace them.
+type Options struct {
+	Store    ProfileStore
+	Secrets  Secrets
+	Sessions TokenSessions
+	// Now is the clock the countdowns read; nil means time.Now.
+	Now func() time.Time
+	// Do runs f on the UI thread; nil means fyne.Do.
+	Do func(f func())
+	// AfterFunc schedules f after d (the clipboard clear); nil means
+	// time.AfterFunc.
+	AfterFunc func(d time.Duration, f func())
+	// Version is shown in the About dialog.
+	Version string
+}
+
+// UI is the main window and its state.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	opts Options
+
+	file      *storage.File // the profiles as last loaded
+	loadErr   error         // why the profiles file could not be read
+	shown     []storage.Profile
+	selected  string // ID of the selected profile
+	filter    string
+	sortByEnv bool
+
+	filterEntry *widget.Entry
+	list        *widget.List
+	detail      *detail
+	status      *widget.Label
+	split       *container.Split
+	body        *fyne.Container // the split, the empty state or the problem
+
+	tray   desktop.App            // the system tray, if the driver has one
+	form   *profileForm           // the open add/edit form, if any
+	copied map[string]*auth.Token // tokens a person copied, for the expiry notice
+	warned map[*auth.Token]bool
+}
+
+// New builds the window's UI in w. Call Start to load the profiles and run
+// the countdown ticker.
+func New(a fyne.App, w fyne.Window, opts Options) *UI {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	}
+	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}}
+	u.build()
+	return u
+}
+
+func (u *UI) build() {
+	u.filterEntry = &widget.Entry{PlaceHolder: "Filter by name, environment or client ID  (Ctrl+F)", OnChanged: u.onFilter}
+	u.filterEntry.ExtendBaseWidget(u.filterEntry)
+	sortSel := widget.NewSelect([]string{"Sort by name", "Group by environment"}, func(s string) {
+		u.sortByEnv = s == "Group by environment"
+		u.applyFilter()
+	})
+	sortSel.SetSelectedIndex(0)
+	u.list = widget.NewList(func() int { return len(u.shown) }, newRow, u.updateRow)
+	u.list.OnSelected = func(id widget.ListItemID) {
+		if id >= 0 && id < len(u.shown) {
+			u.selectProfile(u.shown[id].ID)
+		}
+	}
+	addBtn := &widget.Button{Text: "Add profile", OnTapped: u.onAdd}
+	addBtn.ExtendBaseWidget(addBtn)
+	left := container.NewBorder(
+		container.NewVBox(u.filterEntry, sortSel), addBtn, nil, nil, u.list)
+	u.detail = newDetail(u)
+	u.status = widget.NewLabel("")
+	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.split = container.NewHSplit(left, u.detail.content)
+	u.split.Offset = 0.34
+	u.body = container.NewStack(u.split)
+	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, u.body))
+	u.win.SetMainMenu(u.menu())
+	u.addShortcuts()
+}
+
+// Reload reads the profiles file again and redraws.
+func (u *UI) Reload() {
+	f, err := u.opts.Store.Load()
+	u.loadErr = err
+	if err != nil {
+		var pe *storage.ParseError
+		if errors.As(err, &pe) {
+			fyne.LogError("load profiles", err)
+		}
+		f = &storage.File{Version: storage.FileVersion}
+	}
+	u.file = f
+	u.opts.Sessions.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
+	u.applyFilter()
+	u.showBody()
+	u.refreshTray()
+}
+
+// shownAll is every profile in list order, ignoring the filter.
+func (u *UI) shownAll() []storage.Profile {
+	all := slices.Clone(u.file.Profiles)
+	sort.SliceStable(all, func(i, j int) bool { return strings.ToLower(all[i].Name) < strings.ToLower(all[j].Name) })
+	return all
+}
+
+// showBody switches between the list, the empty state and the problem.
+func (u *UI) showBody() {
+	switch {
+	case u.loadErr != nil:
+		u.body.Objects = []fyne.CanvasObject{u.problemState()}
+	case len(u.file.Profiles) == 0:
+		u.body.Objects = []fyne.CanvasObject{u.emptyState()}
+	default:
+		u.body.Objects = []fyne.CanvasObject{u.split}
+	}
+	u.body.Refresh()
+}
+
+// emptyState is the first-run screen.
+func (u *UI) emptyState() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("Token Desk", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	text := widget.NewLabelWithStyle("Keep your OAuth2 client profiles here — secrets stay in the keychain.\nOne click fetches a client-credentials token; another copies it, as a header or as curl.",
+		fyne.TextAlignCenter, fyne.TextStyle{})
+	add := &widget.Button{Text: "Add profile", Importance: widget.HighImportance, OnTapped: u.onAdd}
+	add.ExtendBaseWidget(add)
+	return container.NewCenter(container.NewVBox(title, text, container.NewCenter(add)))
+}
+
+// problemState says why the profiles file cannot be used, and keeps it.
+func (u *UI) problemState() fyne.CanvasObject {
+	msg := widget.NewLabel(u.loadErr.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Importance = widget.DangerImportance
+	retry := &widget.Button{Text: "Try again", OnTapped: u.Reload}
+	retry.ExtendBaseWidget(retry)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 220), container.NewVBox(
+		widget.NewLabelWithStyle("The profiles file cannot be read", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		msg,
+		widget.NewLabel("Token Desk has not changed it. Fix or move the file, then try again."),
+		retry)))
+}
+
+func (u *UI) onFilter(s string) {
+	u.filter = s
+	u.applyFilter()
+}
+
+// applyFilter recomputes the shown profiles and keeps the selection.
+func (u *UI) applyFilter() {
+	if u.file == nil {
+		return
+	}
+	u.shown = u.shown[:0]
+	for _, p := range u.file.Profiles {
+		if p.Matches(u.filter) {
+			u.shown = append(u.shown, p)
+		}
+	}
+	sort.SliceStable(u.shown, func(i, j int) bool {
+		a, b := u.shown[i], u.shown[j]
+		if u.sortByEnv && !strings.EqualFold(a.Env, b.Env) {
+			return envRank(a.Env) < envRank(b.Env) || (envRank(a.Env) == envRank(b.Env) && strings.ToLower(a.Env) < strings.ToLower(b.Env))
+		}
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	})
+	u.list.Refresh()
+	idx := slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == u.selected })
+	if idx >= 0 {
+		u.list.Select(idx)
+	} else {
+		u.list.UnselectAll()
+		if u.selected != "" && u.file != nil {
+			if _, err := u.file.ByID(u.selected); err != nil {
+				u.selectProfile("")
+			}
+		}
+	}
+}
+
+func envRank(env string) int {
+	switch strings.ToLower(env) {
+	case "local", "dev", "development":
+		return 0
+	case "staging", "test", "qa":
+		return 1
+	case "prod", "production":
+		return 2
+	}
+	return 3
+}
+
+// selectProfile shows a profile's details.
+func (u *UI) selectProfile(id string) {
+	u.selected = id
+	if id != "" {
+		u.app.Preferences().SetString("lastSelected", id)
+	}
+	u.detail.show(u.current())
+}
+
+// current returns the selected profile, if any.
+func (u *UI) current() *storage.Profile {
+	if u.selected == "" || u.file == nil {
+		return nil
+	}
+	p, err := u.file.ByID(u.selected)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+// session returns the token session of p.
+func (u *UI) session(p storage.Profile) *auth.Session { return u.opts.Sessions.Session(p) }
+
+// Tick advances every countdown; one ticker drives it for the whole window.
+// It also starts due auto-refreshes and warns before a copied token expires.
+func (u *UI) Tick() {
+	now := u.opts.Now()
+	if u.file != nil {
+		for _, p := range u.file.Profiles {
+			if p.AutoRefresh {
+				u.session(p).AutoRefresh(now)
+			}
+		}
+	}
+	u.list.Refresh()
+	u.detail.tick(now)
+	u.warnCopiedExpiring(now)
+}
+
+// changed is called when a session starts or ends a request.
+func (u *UI) changed(id string) {
+	u.opts.Do(func() {
+		u.list.Refresh()
+		if id == u.selected {
+			u.detail.show(u.current())
+		}
+		u.notifyRefreshFailure(id)
+	})
+}
+
+// OnSessionChange is the callback for auth.Manager.OnChange.
+func (u *UI) OnSessionChange(id string) { u.changed(id) }
+
+// Start loads the profiles, restores the last selection, reads the cached
+// tokens off the UI thread and starts the one countdown ticker. stop ends
+// the ticker.
+func (u *UI) Start(ctx context.Context) {
+	u.Reload()
+	if id := u.app.Preferences().String("lastSelected"); id != "" {
+		if idx := slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == id }); idx >= 0 {
+			u.list.Select(idx)
+			u.list.ScrollTo(idx)
+		}
+	}
+	u.preload()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				u.opts.Do(u.Tick)
+			}
+		}
+	}()
+}
+
+// preload reads every profile's cached token from the keychain in the
+// background, a few at a time, then redraws.
+func (u *UI) preload() {
+	if u.file == nil {
+		return
+	}
+	sessions := make([]*auth.Session, len(u.file.Profiles))
+	for i, p := range u.file.Profiles {
+		sessions[i] = u.session(p)
+	}
+	go func() {
+		sem := make(chan struct{}, 4)
+		done := make(chan struct{})
+		for _, s := range sessions {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; done <- struct{}{} }()
+				s.Load()
+			}()
+		}
+		for range sessions {
+			<-done
+		}
+		u.opts.Do(func() {
+			u.list.Refresh()
+			u.detail.show(u.current())
+		})
+	}()
+}
+
+// say shows a short message in the status bar.
+func (u *UI) say(format string, args ...any) {
+	u.status.SetText(fmt.Sprintf(format, args...))
+}
+
+// showError reports a failure in a dialog and the log; err never holds a
+// secret (the core redacts).
+func (u *UI) showError(what string, err error) {
+	fyne.LogError(what, err)
+	dialog.ShowError(fmt.Errorf("%s: %w", what, err), u.win)
+}
+
+func (u *UI) menu() *fyne.MainMenu {
+	file := fyne.NewMenu("File",
+		&fyne.MenuItem{Label: "Add profile…", Action: u.onAdd, Shortcut: shortcutNew},
+		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
+	)
+	profile := fyne.NewMenu("Profile",
+		&fyne.MenuItem{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
+		&fyne.MenuItem{Label: "Copy token", Action: func() { u.onCopy(copyToken) }, Shortcut: shortcutCopyToken},
+		&fyne.MenuItem{Label: "Copy header", Action: func() { u.onCopy(copyHeader) }, Shortcut: shortcutCopyHeader},
+		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
+		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit},
+		&fyne.MenuItem{Label: "Delete…", Action: u.onDelete},
+	)
+	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Token Desk", Action: u.onAbout})
+	return fyne.NewMainMenu(file, profile, help)
+}
+
+func (u *UI) onAbout() {
+	v := u.opts.Version
+	if v == "" {
+		v = "dev"
+	}
+	dialog.ShowInformation("About Token Desk",
+		"Token Desk "+v+"\nOAuth2 client-credentials tokens, with secrets in the keychain.\nProfiles: "+u.opts.Store.Path(), u.win)
+}
