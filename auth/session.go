@@ -179,10 +179,15 @@ func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 		return t, nil
 	}
 	c := s.call
-	if c == nil {
+	started := c == nil
+	if started {
 		c = s.start()
 	}
+	id := s.profile.ID
 	s.mu.Unlock()
+	if started {
+		s.m.changed(id)
+	}
 
 	select {
 	case <-c.done:
@@ -195,9 +200,14 @@ func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 // Fetch starts a request unless one is under way, without waiting for it.
 func (s *Session) Fetch() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.call == nil {
+	started := s.call == nil
+	if started {
 		s.start()
+	}
+	id := s.profile.ID
+	s.mu.Unlock()
+	if started {
+		s.m.changed(id)
 	}
 }
 
@@ -238,8 +248,7 @@ func (s *Session) start() *call {
 		close(c.done)
 		s.m.changed(p.ID)
 	}()
-	go s.m.changed(p.ID) // s.mu is held: the observer may ask for the status
-	return c
+	return c // the caller reports the start once s.mu is released
 }
 
 // RefreshDue says whether an auto-refresh should start at now: the profile
@@ -267,11 +276,16 @@ func (s *Session) AutoRefresh(now time.Time) bool {
 		return false
 	}
 	s.mu.Lock()
-	if s.call == nil {
+	started := s.call == nil
+	if started {
 		s.refreshFailedFor = s.tok
 		s.start()
 	}
+	id := s.profile.ID
 	s.mu.Unlock()
+	if started {
+		s.m.changed(id)
+	}
 	return true
 }
 

@@ -71,6 +71,7 @@ func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
 			}
 		})
 	}()
+	u.list.Refresh()
 	u.detail.show(u.current())
 }
 

@@ -49,7 +49,7 @@ func newDetail(u *UI) *detail {
 	d.badge = newBadge()
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.SizeName = theme.SizeNameSubHeadingText
-	d.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+	d.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.progress = widget.NewProgressBar()
 	d.progress.TextFormatter = func() string { return "" }
 	d.spinner = widget.NewProgressBarInfinite()

@@ -99,7 +99,7 @@ func newRow() fyne.CanvasObject {
 }
 
 func (r *rowView) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(container.NewCenter(r.badge.box), r.warn)
+	left := container.NewHBox(container.New(badgeColumn{}, r.badge.box), r.warn)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.state, r.name))
 }
 
@@ -141,4 +141,27 @@ func stateText(st auth.Status) (string, widget.Importance) {
 		return "no token", widget.LowImportance
 	}
 	return st.Describe(), widget.MediumImportance
+}
+
+// badgeColumn lays the badge out left-aligned in a fixed-width column, so
+// that the names of the list line up whatever the environment's length.
+type badgeColumn struct{}
+
+const badgeColumnWidth = 76
+
+func (badgeColumn) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(badgeColumnWidth, h)
+}
+
+func (badgeColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		m := o.MinSize()
+		w := min(m.Width, size.Width)
+		o.Resize(fyne.NewSize(w, m.Height))
+		o.Move(fyne.NewPos(0, (size.Height-m.Height)/2))
+	}
 }

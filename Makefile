@@ -1,0 +1,52 @@
+# Token Desk. `make run` opens the window; `make test` runs everything.
+# Both install what is missing (Debian/Ubuntu packages via apt-get, Go
+# modules via the module proxy) on the first run.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+TAGS      := migrated_fynedo
+LDFLAGS   := -X main.version=$(VERSION)
+HYDRA     := .cache/bin/hydra
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all
+all: build
+
+.PHONY: deps
+deps:
+	@scripts/deps run
+
+.PHONY: build
+build: deps
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o tokendesk .
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o tokendesk-gui ./cmd/tokendesk-gui
+
+.PHONY: run
+run: build
+	./tokendesk-gui
+
+# The real OAuth2 server the integration tests fetch tokens from.
+$(HYDRA): tools/hydra/go.mod tools/hydra/go.sum
+	cd tools/hydra && $(GO) build -tags sqlite,sqlite_omit_load_extension -o ../../$(HYDRA) github.com/ory/hydra/v2
+
+.PHONY: hydra
+hydra: $(HYDRA)
+
+.PHONY: lint
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
+
+# Unit tests, then integration tests against Hydra and a real gnome-keyring
+# (on a private D-Bus session), and the window under Xvfb; all with -race.
+.PHONY: test
+test:
+	@scripts/deps test
+	$(MAKE) --no-print-directory hydra lint
+	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 \
+		scripts/with-keyring $(GO) test -race -count=1 -tags $(TAGS) ./...
+
+.PHONY: clean
+clean:
+	rm -rf tokendesk tokendesk-gui .cache dist

@@ -1,0 +1,153 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestGUISmoke starts the real window under Xvfb with a seeded config
+// (several environments, one profile with a cached token), checks that it
+// draws a non-blank window, stays up, and exits cleanly on SIGTERM.
+func TestGUISmoke(t *testing.T) {
+	need(t)
+	for _, tool := range []string{"Xvfb", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed (scripts/deps test installs it)", tool)
+		}
+	}
+	gui := filepath.Join(t.TempDir(), "tokendesk-gui")
+	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", gui, "../cmd/tokendesk-gui")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the window: %v\n%s", err, out)
+	}
+
+	cfg := t.TempDir()
+	id, secret := hydraClient(t, "client_secret_basic", nil)
+	ok(t, cfg, secret+"\n", "add", "hydra-local", "--token-url", env.tokenURL, "--client-id", id, "--env", "local")
+	ok(t, cfg, "x\n", "add", "medplum-staging", "--token-url", "https://staging.example.com/oauth2/token", "--client-id", "s", "--env", "staging")
+	ok(t, cfg, "x\n", "add", "medplum-prod", "--token-url", "https://api.medplum.com/oauth2/token", "--client-id", "p", "--env", "prod")
+	ok(t, cfg, "", "token", "hydra-local") // a cached token for the window to count down
+
+	display := startXvfb(t)
+	cmd := exec.Command(gui)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "TOKENDESK_CONFIG_DIR="+cfg, "LANG=C.UTF-8")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	// Poll the screen until the window has drawn something.
+	deadline := time.After(60 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	var shot []byte
+	for colours := 0; colours < 8; {
+		select {
+		case err := <-exited:
+			t.Fatalf("the window exited early (%v):\n%s", err, logs.String())
+		case <-deadline:
+			t.Fatalf("no window drawn within 60 s (%d colours on screen):\n%s", colours, logs.String())
+		case <-tick.C:
+			shot, colours = screenshot(t, display)
+		}
+	}
+	if p := os.Getenv("TOKENDESK_SMOKE_SHOT"); p != "" {
+		_ = os.WriteFile(p, shot, 0o644)
+	}
+	// It must stay up while the countdowns tick.
+	select {
+	case err := <-exited:
+		t.Fatalf("the window exited while idle (%v):\n%s", err, logs.String())
+	case <-time.After(3 * time.Second):
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit on SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the window did not exit within 15 s of SIGTERM")
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Error("the window's log shows the client secret")
+	}
+}
+
+// startXvfb starts a virtual X server and returns its display.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb gave no display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// screenshot grabs the screen and counts its distinct colours (up to 64).
+func screenshot(t *testing.T, display string) ([]byte, int) {
+	t.Helper()
+	cmd := exec.Command("import", "-display", display, "-window", "root", "png:-")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Logf("import: %s", ee.Stderr)
+		}
+		return nil, 0
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		return nil, 0
+	}
+	return out, countColours(img, 64)
+}
+
+func countColours(img image.Image, limit int) int {
+	seen := map[string]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[fmt.Sprint(r>>8, g>>8, bl>>8)] = true
+			if len(seen) >= limit {
+				return limit
+			}
+		}
+	}
+	return len(seen)
+}

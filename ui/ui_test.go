@@ -1,0 +1,491 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // snapshots show times
+	os.Exit(m.Run())
+}
+
+// harness is a window over a real store, an in-memory keychain and real
+// sessions, with the clock, the UI thread and the clipboard timer in the
+// test's hands.
+type harness struct {
+	t      *testing.T
+	u      *UI
+	win    fyne.Window
+	app    fyne.App
+	store  *storage.Store
+	mem    *storage.MemoryStore
+	keys   *storage.Keychain
+	now    time.Time
+	queue  chan func()
+	timers []func()
+}
+
+var epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T, profiles ...storage.Profile) *harness {
+	t.Helper()
+	h := &harness{t: t, now: epoch, queue: make(chan func(), 1000)}
+	h.app = test.NewTempApp(t)
+	h.win = h.app.NewWindow("Token Desk")
+	h.win.Resize(fyne.NewSize(1000, 700))
+	h.store = storage.Open(t.TempDir())
+	h.mem = &storage.MemoryStore{}
+	h.keys = storage.NewKeychain(h.mem)
+	for _, p := range profiles {
+		if err := h.store.Update(func(f *storage.File) error { _, err := f.Put(p); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.keys.SetClientSecret(p.ID, "secret-"+p.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := auth.NewManager(h.keys, auth.NewClient())
+	m.Now = h.clock
+	h.u = New(h.app, h.win, Options{
+		Store: h.store, Secrets: h.keys, Sessions: m,
+		Now:       h.clock,
+		Do:        func(f func()) { h.queue <- f },
+		AfterFunc: func(_ time.Duration, f func()) { h.timers = append(h.timers, f) },
+	})
+	m.OnChange = h.u.OnSessionChange
+	h.u.Reload()
+	return h
+}
+
+func (h *harness) clock() time.Time { return h.now }
+
+// until runs what background work hands to the UI thread until cond holds.
+func (h *harness) until(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// drain runs what is queued for the UI thread now.
+func (h *harness) drain() {
+	for {
+		select {
+		case f := <-h.queue:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+func (h *harness) selectName(name string) {
+	h.t.Helper()
+	for i, p := range h.u.shown {
+		if p.Name == name {
+			h.u.list.Select(i)
+			return
+		}
+	}
+	h.t.Fatalf("no row %q", name)
+}
+
+// rowText is what the list shows for a profile.
+func (h *harness) rowText(name string) string {
+	for _, p := range h.u.shown {
+		if p.Name == name {
+			text, _ := stateText(h.u.session(p).Status(h.now))
+			return text
+		}
+	}
+	return ""
+}
+
+func tokenServer(t *testing.T, handler http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func prof(id, name, env, tokenURL string) storage.Profile {
+	return storage.Profile{ID: id, Name: name, Env: env, TokenURL: tokenURL, ClientID: "client-" + name,
+		BaseURL: "https://api.example.com/", RequestPath: "fhir/R4/Patient", Scopes: []string{"openid"}}
+}
+
+func okServer(t *testing.T, requests *atomic.Int32) *httptest.Server {
+	return tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":3600,"project":{"reference":"Project/1"}}`, n)
+	})
+}
+
+func TestGetTokenShowsCountdown(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("p1", "prod", "prod", srv.URL+"/token"))
+	h.selectName("prod")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("a valid token", func() bool { return h.u.detail.state.Text == "valid 1:00:00" })
+	if got := h.rowText("prod"); got != "valid 1:00:00" {
+		t.Errorf("row shows %q", got)
+	}
+	if v := h.u.detail.progress.Value; v != 1 {
+		t.Errorf("progress %v; want 1", v)
+	}
+	if !strings.Contains(formText(h.u.detail.token), "Project/1") {
+		t.Errorf("token view lacks Medplum's project: %s", formText(h.u.detail.token))
+	}
+	h.now = h.now.Add(15 * time.Minute)
+	h.u.Tick()
+	if h.u.detail.state.Text != "valid 45:00" || h.u.detail.progress.Value != 0.75 {
+		t.Errorf("after 15 min: %q, progress %v", h.u.detail.state.Text, h.u.detail.progress.Value)
+	}
+	h.now = h.now.Add(44*time.Minute + 15*time.Second)
+	h.u.Tick()
+	if h.u.detail.state.Text != "expires in 0:45" {
+		t.Errorf("near the end: %q", h.u.detail.state.Text)
+	}
+	h.now = h.now.Add(time.Minute)
+	h.u.Tick()
+	if h.u.detail.state.Text != "expired" {
+		t.Errorf("after the end: %q", h.u.detail.state.Text)
+	}
+}
+
+// formText is a read-only form's rows as text.
+func formText(f *widget.Form) string {
+	var b strings.Builder
+	for _, it := range f.Items {
+		fmt.Fprintf(&b, "%s=%s\n", it.Text, it.Widget.(*widget.Label).Text)
+	}
+	return b.String()
+}
+
+func TestInvalidSecretShownOnProfile(t *testing.T) {
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error":"invalid_request","error_description":"Invalid secret"}`)
+	})
+	h := newHarness(t, prof("p1", "medplum", "prod", srv.URL+"/oauth2/token"))
+	h.selectName("medplum")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the error", func() bool { return h.u.detail.errLabel.Visible() })
+	if got := h.u.detail.errLabel.Text; !strings.Contains(got, "400 Bad Request: invalid_request: Invalid secret") {
+		t.Errorf("error label %q", got)
+	}
+	if got := h.rowText("medplum"); got != "error" {
+		t.Errorf("row shows %q; want error", got)
+	}
+	if strings.Contains(h.u.detail.errLabel.Text, "secret-medplum") {
+		t.Error("the error shows the client secret")
+	}
+}
+
+func TestDoubleTapSendsOneRequest(t *testing.T) {
+	var requests atomic.Int32
+	release := make(chan struct{})
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		<-release
+		fmt.Fprint(w, `{"access_token":"once","token_type":"bearer","expires_in":600}`)
+	})
+	h := newHarness(t, prof("p1", "a", "", srv.URL+"/token"))
+	h.selectName("a")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the fetching state", func() bool { return h.u.detail.fetchBtn.Disabled() })
+	test.Tap(h.u.detail.fetchBtn) // disabled: ignored
+	h.u.onFetch()                 // the shortcut: joins the request under way
+	if h.u.detail.fetchBtn.Text != "Fetching…" || !h.u.detail.cancelBtn.Visible() {
+		t.Errorf("while fetching: button %q, cancel visible %v", h.u.detail.fetchBtn.Text, h.u.detail.cancelBtn.Visible())
+	}
+	close(release)
+	h.until("the token", func() bool { return strings.HasPrefix(h.u.detail.state.Text, "valid") })
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests; want 1", n)
+	}
+}
+
+func TestFilterNarrowsList(t *testing.T) {
+	h := newHarness(t,
+		prof("1", "medplum-prod", "prod", "https://api.medplum.com/oauth2/token"),
+		prof("2", "medplum-staging", "staging", "https://staging.medplum.com/oauth2/token"),
+		prof("3", "hydra-local", "local", "http://localhost:4444/oauth2/token"),
+	)
+	if n := h.u.list.Length(); n != 3 {
+		t.Fatalf("list has %d rows", n)
+	}
+	h.win.Canvas().Focus(h.u.filterEntry)
+	test.Type(h.u.filterEntry, "medplum")
+	if n := h.u.list.Length(); n != 2 {
+		t.Errorf("after 'medplum': %d rows; want 2", n)
+	}
+	test.Type(h.u.filterEntry, " prod")
+	if n := h.u.list.Length(); n != 1 || h.u.shown[0].Name != "medplum-prod" {
+		t.Errorf("after 'medplum prod': %v", h.u.shown)
+	}
+	h.u.filterEntry.SetText("client-hydra")
+	if n := h.u.list.Length(); n != 1 || h.u.shown[0].Name != "hydra-local" {
+		t.Errorf("by client ID: %v", h.u.shown)
+	}
+	h.u.filterEntry.SetText("")
+	h.u.sortByEnv = true
+	h.u.applyFilter()
+	if got := [3]string{h.u.shown[0].Env, h.u.shown[1].Env, h.u.shown[2].Env}; got != [3]string{"local", "staging", "prod"} {
+		t.Errorf("grouped by environment: %v", got)
+	}
+}
+
+func TestAddFormValidates(t *testing.T) {
+	h := newHarness(t, prof("1", "existing", "prod", "https://a.example.com/token"))
+	h.u.onAdd()
+	f := h.u.form
+	fill := func(name, tokenURL, clientID, secret string) {
+		f.name.SetText(name)
+		f.tokenURL.SetText(tokenURL)
+		f.clientID.SetText(clientID)
+		f.secret.SetText(secret)
+	}
+	tests := []struct {
+		name, tokenURL, clientID, secret, want string
+	}{
+		{"new", "not a url", "c", "s", "must start with https://"},
+		{"existing", "https://a.example.com/token", "c", "s", `a profile named "existing" already exists`},
+		{"new", "http://auth.example.com/token", "c", "s", "clear text"},
+		{"new", "https://a.example.com/token", "", "s", "client ID is required"},
+		{"new", "https://a.example.com/token", "c", "", "client secret is required"},
+	}
+	for _, tt := range tests {
+		fill(tt.name, tt.tokenURL, tt.clientID, tt.secret)
+		test.Tap(f.save)
+		if !f.problem.Visible() || !strings.Contains(f.problem.Text, tt.want) {
+			t.Errorf("%+v: problem %q; want %q", tt, f.problem.Text, tt.want)
+		}
+	}
+	file, _ := h.store.Load()
+	if len(file.Profiles) != 1 {
+		t.Fatalf("an invalid form saved: %d profiles", len(file.Profiles))
+	}
+	// Presets fill the URLs; a valid form saves the profile and the secret.
+	f.preset.SetSelected("Medplum local (port 8103)")
+	if f.tokenURL.Text != "http://localhost:8103/oauth2/token" || f.baseURL.Text != "http://localhost:8103/" {
+		t.Errorf("preset filled %q, %q", f.tokenURL.Text, f.baseURL.Text)
+	}
+	f.name.SetText("medplum-local")
+	f.clientID.SetText("abc")
+	f.secret.SetText("typed-secret")
+	f.env.SetText("local")
+	f.params.SetText("audience=https://api.example.com\n")
+	test.Tap(f.save)
+	h.until("the saved profile", func() bool { return h.u.form == nil })
+	file, _ = h.store.Load()
+	p, err := file.ByName("medplum-local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Params.Get("audience") != "https://api.example.com" || p.Env != "local" {
+		t.Errorf("saved %+v", p)
+	}
+	if s, _ := h.keys.ClientSecret(p.ID); s != "typed-secret" {
+		t.Error("the secret did not reach the keychain")
+	}
+	data, _ := os.ReadFile(h.store.Path())
+	if strings.Contains(string(data), "typed-secret") {
+		t.Error("the secret reached the profiles file")
+	}
+}
+
+func TestEditKeepsSecretWhenEmpty(t *testing.T) {
+	h := newHarness(t, prof("1", "a", "prod", "https://a.example.com/token"))
+	h.selectName("a")
+	h.u.onEdit()
+	f := h.u.form
+	if f.name.Text != "a" || f.clientID.Text != "client-a" {
+		t.Fatalf("form not filled: %q %q", f.name.Text, f.clientID.Text)
+	}
+	f.name.SetText("renamed")
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	if s, _ := h.keys.ClientSecret("1"); s != "secret-a" {
+		t.Errorf("secret after edit %q; want the stored one kept", s)
+	}
+	file, _ := h.store.Load()
+	if p, err := file.ByID("1"); err != nil || p.Name != "renamed" {
+		t.Errorf("after rename: %+v %v", p, err)
+	}
+}
+
+func TestDeleteRemovesSecretAndCache(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("p1", "gone", "", srv.URL+"/token"), prof("p2", "kept", "", srv.URL+"/token"))
+	h.selectName("gone")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the token", func() bool { return strings.HasPrefix(h.u.detail.state.Text, "valid") })
+	if _, err := h.keys.Token("p1"); err != nil {
+		t.Fatalf("token not cached: %v", err)
+	}
+	h.u.onDelete() // asks first
+	if len(h.win.Canvas().Overlays().List()) == 0 {
+		t.Fatal("delete did not ask for confirmation")
+	}
+	h.u.deleteProfile(h.u.shown[0])
+	h.until("the keychain cleanup", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+	if _, err := h.keys.ClientSecret("p1"); err == nil {
+		t.Error("secret still in the keychain")
+	}
+	if _, err := h.keys.Token("p1"); err == nil {
+		t.Error("token still cached")
+	}
+	if _, err := h.keys.ClientSecret("p2"); err != nil {
+		t.Error("the other profile's secret went too")
+	}
+	if h.u.list.Length() != 1 {
+		t.Errorf("list has %d rows", h.u.list.Length())
+	}
+}
+
+func TestCopyAndClearClipboard(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("p1", "prod", "prod", srv.URL+"/token"))
+	h.selectName("prod")
+	cb := h.app.Clipboard()
+
+	// No token yet: copying fetches one first.
+	test.Tap(h.u.detail.copyTokenBtn)
+	h.until("the copy", func() bool { return cb.Content() != "" })
+	if cb.Content() != "tok-1" || !strings.Contains(h.u.status.Text, "clears in 45 s") {
+		t.Errorf("clipboard %q, status %q", cb.Content(), h.u.status.Text)
+	}
+	h.timers[0]()
+	h.drain()
+	if cb.Content() != "" {
+		t.Errorf("clipboard not cleared: %q", cb.Content())
+	}
+
+	test.Tap(h.u.detail.copyHeaderBtn)
+	h.until("the header", func() bool { return cb.Content() != "" })
+	if cb.Content() != "Authorization: Bearer tok-1" {
+		t.Errorf("header copy %q", cb.Content())
+	}
+	cb.SetContent("something the person copied since")
+	h.timers[1]()
+	h.drain()
+	if cb.Content() != "something the person copied since" {
+		t.Error("the clear wiped what the person copied later")
+	}
+
+	test.Tap(h.u.detail.copyCurlBtn)
+	h.until("the curl", func() bool { return strings.HasPrefix(cb.Content(), "curl") })
+	if want := "curl -H 'Authorization: Bearer tok-1' https://api.example.com/fhir/R4/Patient"; cb.Content() != want {
+		t.Errorf("curl copy %q; want %q", cb.Content(), want)
+	}
+	test.Tap(h.u.detail.copyReqBtn)
+	if !strings.Contains(cb.Content(), `"$CLIENT_SECRET"`) || strings.Contains(cb.Content(), "secret-prod") {
+		t.Errorf("token request copy %q", cb.Content())
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d token requests; want 1 (copies reuse the valid token)", n)
+	}
+}
+
+func TestKeyboardShortcuts(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("a", "alpha", "", srv.URL+"/token"), prof("b", "beta", "", srv.URL+"/token"))
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	if h.u.selected != "b" {
+		t.Errorf("after two downs selected %q; want b", h.u.selected)
+	}
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if h.u.selected != "a" {
+		t.Errorf("after up selected %q; want a", h.u.selected)
+	}
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF5})
+	h.until("F5's token", func() bool { return requests.Load() == 1 && strings.HasPrefix(h.u.detail.state.Text, "valid") })
+	h.win.Canvas().Unfocus()
+	typed := h.win.Canvas().(fyne.Shortcutable)
+	typed.TypedShortcut(shortcutCopyHeader)
+	h.until("the header copy", func() bool { return h.app.Clipboard().Content() != "" })
+	if got := h.app.Clipboard().Content(); got != "Authorization: Bearer tok-1" {
+		t.Errorf("Ctrl+Shift+H copied %q", got)
+	}
+	typed.TypedShortcut(shortcutNew)
+	if h.u.form == nil {
+		t.Error("Ctrl+N opened no form")
+	}
+}
+
+func TestEmptyStateAndSnapshots(t *testing.T) {
+	h := newHarness(t)
+	test.AssertRendersToMarkup(t, "empty.xml", h.win.Canvas())
+
+	h = newHarness(t,
+		prof("1", "medplum-prod", "prod", "https://api.medplum.com/oauth2/token"),
+		prof("2", "medplum-staging", "staging", "https://staging.example.com/oauth2/token"),
+		prof("3", "hydra-local", "local", "http://127.0.0.1:1/oauth2/token"),
+	)
+	for id, left := range map[string]time.Duration{"1": 42*time.Minute + 17*time.Second, "2": 45 * time.Second} {
+		p, _ := func() (storage.Profile, error) { f, _ := h.store.Load(); return f.ByID(id) }()
+		_, err := h.keys.SetToken(id, storage.CachedToken{AccessToken: "opaque-" + id, TokenType: "bearer",
+			IssuedAt: h.now.Add(left - time.Hour), Expiry: h.now.Add(left), Fingerprint: p.Fingerprint()})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.u.preload()
+	h.until("the cached tokens", func() bool { return h.rowText("medplum-prod") == "valid 42:17" })
+	h.selectName("medplum-prod")
+	test.AssertRendersToMarkup(t, "list.xml", h.win.Canvas())
+
+	h.selectName("hydra-local")
+	test.Tap(h.u.detail.fetchBtn)
+	// The status bar is the fetch's last word: after it, every widget shows the outcome.
+	h.until("the connection error", func() bool { return strings.Contains(h.u.status.Text, "connection refused") })
+	if !strings.Contains(h.u.detail.errLabel.Text, "connection refused") {
+		t.Errorf("error %q", h.u.detail.errLabel.Text)
+	}
+	test.AssertRendersToMarkup(t, "error.xml", h.win.Canvas())
+}
+
+func TestBrokenProfilesFileIsShownAndKept(t *testing.T) {
+	h := newHarness(t)
+	if err := os.WriteFile(h.store.Path(), []byte(`{"version": 1, "profiles": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.u.Reload()
+	if h.u.loadErr == nil {
+		t.Fatal("no error for a truncated file")
+	}
+	markup := test.RenderToMarkup(h.win.Canvas())
+	if !strings.Contains(markup, "cannot be read") || !strings.Contains(markup, h.store.Path()) {
+		t.Error("the window does not say which file is broken")
+	}
+	data, _ := os.ReadFile(h.store.Path())
+	if string(data) != `{"version": 1, "profiles": [` {
+		t.Error("the broken file was changed")
+	}
+}
