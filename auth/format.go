@@ -153,6 +153,9 @@ func claimText(name string, v any) string {
 	case string:
 		return x
 	case []any:
+		if len(x) == 0 {
+			return "(none)"
+		}
 		parts := make([]string, len(x))
 		for i, e := range x {
 			parts[i] = fmt.Sprint(e)

@@ -27,7 +27,9 @@ func TestGUISmoke(t *testing.T) {
 		}
 	}
 	gui := filepath.Join(t.TempDir(), "tokendesk-gui")
-	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", gui, "../cmd/tokendesk-gui")
+	// -race: the same build flavour as the tests (one cold cgo build of
+	// GLFW, not two), and data races in the real app fail the run.
+	build := exec.Command("go", "build", "-race", "-tags", "migrated_fynedo", "-o", gui, "../cmd/tokendesk-gui")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the window: %v\n%s", err, out)
 	}
@@ -90,6 +92,9 @@ func TestGUISmoke(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the window did not exit within 15 s of SIGTERM")
+	}
+	if strings.Contains(logs.String(), "DATA RACE") {
+		t.Errorf("the window hit a data race:\n%s", logs.String())
 	}
 	if strings.Contains(logs.String(), secret) {
 		t.Error("the window's log shows the client secret")

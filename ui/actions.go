@@ -67,7 +67,7 @@ func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
 			if then != nil {
 				then(tok)
 			} else {
-				u.say("%s: new token, %s", p.Name, auth.Status{Token: tok, Left: tok.Expiry.Sub(u.opts.Now())}.Describe())
+				u.say("%s: new token, %s", p.Name, s.Status(u.opts.Now()).Describe())
 			}
 		})
 	}()

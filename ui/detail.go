@@ -84,10 +84,11 @@ func newDetail(u *UI) *detail {
 
 	head := container.NewBorder(nil, nil, container.NewCenter(d.badge.box), nil, d.title)
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
-	actions := container.NewGridWrap(fyne.NewSize(176, 36),
-		d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn, d.copyReqBtn, d.editBtn, d.deleteBtn)
+	actions := container.NewVBox(
+		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
+		container.NewHBox(d.copyReqBtn, d.editBtn, d.deleteBtn))
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel,
-		heading("Settings"), d.settings, d.tokenBox, d.claimBox)
+		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
 	return d
@@ -177,13 +178,21 @@ func (d *detail) showStatus(st auth.Status) {
 	} else {
 		d.spinner.Stop()
 		d.spinner.Hide()
-		d.progress.Show()
-		d.progress.SetValue(st.Fraction())
+		// An empty bar's track looks like a full one: show the bar only
+		// while there is time to drain.
+		if f := st.Fraction(); f > 0 {
+			d.progress.SetValue(f)
+			d.progress.Show()
+		} else {
+			d.progress.Hide()
+		}
 		d.fetchBtn.Enable()
 		d.fetchBtn.SetText("Get token")
 		d.cancelBtn.Hide()
 	}
 }
+
+const timeFormat = "2006-01-02 15:04:05 MST"
 
 func setForm(f *widget.Form, rows [][2]string) {
 	f.Items = f.Items[:0]
@@ -238,9 +247,9 @@ func tokenRows(t *auth.Token, st auth.Status) [][2]string {
 	if t.Scope != "" {
 		rows = append(rows, [2]string{"Scope granted", t.Scope})
 	}
-	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format("2006-01-02 15:04:05")})
+	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format(timeFormat)})
 	if st.ExpiryKnown() {
-		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format("2006-01-02 15:04:05") + "  (lifetime " + auth.FormatLeft(st.Lifetime) + ")"})
+		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format(timeFormat) + "  (lifetime " + auth.FormatLeft(st.Lifetime) + ")"})
 	} else {
 		rows = append(rows, [2]string{"Expires", "unknown (the server sent no expires_in)"})
 	}

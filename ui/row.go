@@ -165,3 +165,28 @@ func (badgeColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Move(fyne.NewPos(0, (size.Height-m.Height)/2))
 	}
 }
+
+// profileList is the list of profiles; arrow keys select (rather than only
+// move the focus, as widget.List does), and F5 and Delete act on the
+// selection while the list has the focus.
+type profileList struct {
+	widget.List
+	onKey func(*fyne.KeyEvent)
+}
+
+func newProfileList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject), onKey func(*fyne.KeyEvent)) *profileList {
+	l := &profileList{onKey: onKey}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey handles keys while the list has the focus.
+func (l *profileList) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyF5, fyne.KeyDelete:
+		l.onKey(ev)
+	default:
+		l.List.TypedKey(ev)
+	}
+}

@@ -74,7 +74,7 @@ type UI struct {
 	sortByEnv bool
 
 	filterEntry *widget.Entry
-	list        *widget.List
+	list        *profileList
 	detail      *detail
 	status      *widget.Label
 	split       *container.Split
@@ -111,7 +111,7 @@ func (u *UI) build() {
 		u.applyFilter()
 	})
 	sortSel.SetSelectedIndex(0)
-	u.list = widget.NewList(func() int { return len(u.shown) }, newRow, u.updateRow)
+	u.list = newProfileList(func() int { return len(u.shown) }, newRow, u.updateRow, u.onKey)
 	u.list.OnSelected = func(id widget.ListItemID) {
 		if id >= 0 && id < len(u.shown) {
 			u.selectProfile(u.shown[id].ID)

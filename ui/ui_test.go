@@ -415,16 +415,17 @@ func TestKeyboardShortcuts(t *testing.T) {
 	var requests atomic.Int32
 	srv := okServer(t, &requests)
 	h := newHarness(t, prof("a", "alpha", "", srv.URL+"/token"), prof("b", "beta", "", srv.URL+"/token"))
-	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDown})
-	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	h.win.Canvas().Focus(h.u.list)
+	h.u.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	h.u.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
 	if h.u.selected != "b" {
 		t.Errorf("after two downs selected %q; want b", h.u.selected)
 	}
-	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	h.u.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
 	if h.u.selected != "a" {
 		t.Errorf("after up selected %q; want a", h.u.selected)
 	}
-	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyF5})
+	h.u.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyF5})
 	h.until("F5's token", func() bool { return requests.Load() == 1 && strings.HasPrefix(h.u.detail.state.Text, "valid") })
 	h.win.Canvas().Unfocus()
 	typed := h.win.Canvas().(fyne.Shortcutable)

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// fixture is an Env over a temp config dir, an in-memory keychain and a
+// token server that counts requests.
+type fixture struct {
+	t        *testing.T
+	env      Env
+	mem      *storage.MemoryStore
+	requests atomic.Int32
+	srv      *httptest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{t: t, mem: &storage.MemoryStore{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := f.requests.Add(1)
+		if r.FormValue("client_secret") != "s3cret" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"error":"invalid_request","error_description":"Invalid secret"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"Bearer","expires_in":3600,"scope":"openid"}`, n)
+	}))
+	t.Cleanup(f.srv.Close)
+	now := time.Now() // fixed, so times left are exact
+	f.env = Env{Store: storage.Open(t.TempDir()), Keys: storage.NewKeychain(f.mem), Client: auth.NewClient(),
+		Now: func() time.Time { return now }}
+	return f
+}
+
+// run runs the CLI and returns stdout, stderr and the exit status.
+func (f *fixture) run(stdin string, args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	env := f.env
+	env.Stdin, env.Stdout, env.Stderr = strings.NewReader(stdin), &out, &errb
+	code := Run(args, env)
+	return out.String(), errb.String(), code
+}
+
+func (f *fixture) add(name string, extra ...string) {
+	f.t.Helper()
+	args := append([]string{"add", name, "--token-url", f.srv.URL + "/oauth2/token", "--client-id", "cid", "--auth-style", "body",
+		"--base-url", "https://api.example.com/fhir/"}, extra...)
+	if _, stderr, code := f.run("s3cret\n", args...); code != 0 {
+		f.t.Fatalf("add: exit %d: %s", code, stderr)
+	}
+}
+
+func TestAddTokenHeaderCurl(t *testing.T) {
+	f := newFixture(t)
+	f.add("prod", "--env", "prod", "--scope", "openid", "--param", "audience=x")
+	out, stderr, code := f.run("", "token", "prod")
+	if code != 0 || out != "tok-1\n" {
+		t.Fatalf("token: %q, exit %d, %s", out, code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("token wrote to stderr: %q", stderr)
+	}
+	if out, _, _ := f.run("", "token", "prod"); out != "tok-1\n" || f.requests.Load() != 1 {
+		t.Errorf("second token %q after %d requests; want the cached tok-1", out, f.requests.Load())
+	}
+	if out, _, _ := f.run("", "token", "prod", "--fresh"); out != "tok-2\n" {
+		t.Errorf("--fresh gave %q", out)
+	}
+	if out, _, _ := f.run("", "header", "prod"); out != "Authorization: Bearer tok-2\n" {
+		t.Errorf("header %q", out)
+	}
+	if out, _, _ := f.run("", "curl", "prod", "R4/Patient?name=a b"); out != "curl -H 'Authorization: Bearer tok-2' 'https://api.example.com/fhir/R4/Patient?name=a%20b'\n" {
+		t.Errorf("curl %q", out)
+	}
+	data, _ := os.ReadFile(f.env.Store.Path())
+	if strings.Contains(string(data), "s3cret") || strings.Contains(string(data), "tok-") {
+		t.Error("the profiles file holds a secret or a token")
+	}
+	if !strings.Contains(string(data), `"audience"`) {
+		t.Error("the audience parameter was not saved")
+	}
+}
+
+func TestTokenJSON(t *testing.T) {
+	f := newFixture(t)
+	f.add("p")
+	out, _, code := f.run("", "token", "p", "--json")
+	if code != 0 || !strings.Contains(out, `"access_token": "tok-1"`) || !strings.Contains(out, `"expires_in": 3600`) || !strings.Contains(out, `"scope": "openid"`) {
+		t.Errorf("token --json: %s", out)
+	}
+}
+
+func TestServerErrorExitsOne(t *testing.T) {
+	f := newFixture(t)
+	if _, stderr, code := f.run("wrong\n", "add", "bad", "--token-url", f.srv.URL+"/t", "--client-id", "c", "--auth-style", "body"); code != 0 {
+		t.Fatal(stderr)
+	}
+	out, stderr, code := f.run("", "token", "bad")
+	if code != 1 || out != "" || !strings.Contains(stderr, "invalid_request: Invalid secret") {
+		t.Errorf("got exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if strings.Contains(stderr, "wrong") {
+		t.Error("stderr shows the secret")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	f := newFixture(t)
+	f.add("dup")
+	tests := []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"token"}, "accepts 1 arg"},
+		{"", []string{"nope"}, "unknown command"},
+		{"", []string{"add", "x", "--bogus"}, "unknown flag"},
+		{"s\n", []string{"add", "dup", "--token-url", "https://a.example/t", "--client-id", "c"}, "already exists"},
+		{"", []string{"add", "x", "--token-url", "https://a.example/t", "--client-id", "c"}, "no client secret"},
+		{"s\n", []string{"add", "x", "--token-url", "http://a.example/t", "--client-id", "c"}, "clear text"},
+		{"s\n", []string{"add", "x", "--token-url", "https://a.example/t", "--client-id", "c", "--param", "novalue"}, "want key=value"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := f.run(tt.stdin, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if _, stderr, code := f.run("", "token", "missing"); code != 1 || !strings.Contains(stderr, `no profile named "missing"`) {
+		t.Errorf("missing profile: exit %d, %q", code, stderr)
+	}
+}
+
+func TestEditChangesOnlyGivenFlags(t *testing.T) {
+	f := newFixture(t)
+	f.add("p", "--env", "prod", "--scope", "openid")
+	f.run("", "token", "p")
+	if _, stderr, code := f.run("", "edit", "p", "--scope", "a b", "--name", "q"); code != 0 {
+		t.Fatal(stderr)
+	}
+	file, _ := f.env.Store.Load()
+	p, err := file.ByName("q")
+	if err != nil || p.Env != "prod" || strings.Join(p.Scopes, ",") != "a,b" || p.ClientID != "cid" {
+		t.Fatalf("after edit: %+v %v", p, err)
+	}
+	if _, err := f.env.Keys.Token(p.ID); err == nil {
+		t.Error("a scope change kept the cached token")
+	}
+	if s, _ := f.env.Keys.ClientSecret(p.ID); s != "s3cret" {
+		t.Error("rename lost the secret")
+	}
+	if _, _, code := f.run("n3w\n", "edit", "q", "--secret-stdin"); code != 0 {
+		t.Fatal("edit --secret-stdin failed")
+	}
+	if s, _ := f.env.Keys.ClientSecret(p.ID); s != "n3w" {
+		t.Errorf("secret after --secret-stdin: %q", s)
+	}
+}
+
+func TestRmForgetsEverything(t *testing.T) {
+	f := newFixture(t)
+	f.add("p")
+	f.run("", "token", "p")
+	if f.mem.Len() != 2 {
+		t.Fatalf("keychain holds %d entries; want secret and token", f.mem.Len())
+	}
+	if _, stderr, code := f.run("", "rm", "p"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if f.mem.Len() != 0 {
+		t.Errorf("rm left %d keychain entries", f.mem.Len())
+	}
+}
+
+func TestListShowsState(t *testing.T) {
+	f := newFixture(t)
+	f.add("a", "--env", "local")
+	f.add("b", "--env", "prod")
+	f.run("", "token", "a")
+	out, _, code := f.run("", "list")
+	if code != 0 || !strings.Contains(out, "valid ") || !strings.Contains(out, "no token") {
+		t.Errorf("list:\n%s", out)
+	}
+	out, _, _ = f.run("", "list", "--json")
+	if !strings.Contains(out, `"secondsLeft": 3600`) || strings.Contains(out, "tok-") {
+		t.Errorf("list --json:\n%s", out)
+	}
+}
+
+func TestNoWindowWithoutOpener(t *testing.T) {
+	f := newFixture(t)
+	opened := false
+	f.env.OpenWindow = func() error { opened = true; return nil }
+	if _, _, code := f.run(""); code != 0 || !opened {
+		t.Errorf("no arguments: exit %d, opened %v", code, opened)
+	}
+}
