@@ -47,6 +47,12 @@ test:
 	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 \
 		scripts/with-keyring $(GO) test -race -count=1 -tags $(TAGS) ./...
 
+# A Linux desktop package: the window with its .desktop entry and icon, and
+# the CLI; unpack it and run `make install` (or `make user-install`) inside.
+.PHONY: package
+package: deps
+	scripts/package-linux $(VERSION)
+
 .PHONY: clean
 clean:
 	rm -rf tokendesk tokendesk-gui .cache dist
