@@ -118,7 +118,7 @@ func (u *UI) openForm(p *storage.Profile) {
 	} else {
 		f.preset.SetSelectedIndex(len(presets) - 1)
 		f.secret.SetPlaceHolder("stored in the keychain")
-		f.env.SetText("")
+		f.color.SetSelected(colorName(envHex(u.file, "")))
 	}
 	form := widget.NewForm(
 		widget.NewFormItem("Preset", f.preset),
