@@ -53,6 +53,18 @@ test:
 package: deps
 	scripts/package-linux $(VERSION)
 
+# Speed, memory and scale beside their reference points (curl, a minimal Fyne
+# window); `make bench RESULTS=1` also writes bench/RESULTS.md.
+BENCH_BIN := .cache/bench
+.PHONY: bench
+bench:
+	@scripts/deps bench
+	mkdir -p $(BENCH_BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN)/tokendesk .
+	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/tokendesk-gui ./cmd/tokendesk-gui
+	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/hello ./bench/hello
+	LANG=C.UTF-8 scripts/with-keyring $(GO) run ./bench/run -bin $(BENCH_BIN) $(if $(RESULTS),-o bench/RESULTS.md) $(BENCH_FLAGS)
+
 .PHONY: clean
 clean:
 	rm -rf tokendesk tokendesk-gui .cache dist

@@ -31,7 +31,7 @@ func main() {
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		Store:      storage.Open(dir),
-		Keys:       storage.NewKeychain(storage.Keyring{}),
+		Keys:       storage.NewKeychain(storage.NewSystemStore()),
 		Client:     auth.NewClient(),
 		OpenWindow: openWindow,
 		Version:    fmt.Sprintf("%s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH),

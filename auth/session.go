@@ -171,7 +171,9 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 // held or cached if there is one and force is false, or a new one. Callers
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
-	s.Load()
+	if !force {
+		s.Load() // a forced request has no use for the cache: skip the keychain read
+	}
 	s.mu.Lock()
 	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
 		t := s.tok
@@ -307,8 +309,10 @@ type Manager struct {
 }
 
 // MaxConcurrent caps the token requests under way at once, so that an
-// auto-refresh storm over many profiles does not open a connection each.
-const MaxConcurrent = 16
+// auto-refresh storm over hundreds of profiles does not open hundreds of
+// connections. At 16, "get token" for 50 profiles took 4.1× one fetch
+// (bench/RESULTS.md); 32 keeps it at two rounds.
+const MaxConcurrent = 32
 
 // DefaultMargin is the refresh margin when the settings name none.
 const DefaultMargin = 60 * time.Second

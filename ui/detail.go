@@ -45,11 +45,14 @@ type detail struct {
 
 func newDetail(u *UI) *detail {
 	d := &detail{u: u}
-	d.none = widget.NewLabelWithStyle("Select a profile", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	// Only the regular and bold faces are used: each further style (italic,
+	// monospace) costs a font parse at start-up and memory (bench/RESULTS.md).
+	d.none = widget.NewLabelWithStyle("Select a profile", fyne.TextAlignCenter, fyne.TextStyle{})
+	d.none.Importance = widget.LowImportance
 	d.badge = newBadge()
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.SizeName = theme.SizeNameSubHeadingText
-	d.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	d.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.progress = widget.NewProgressBar()
 	d.progress.TextFormatter = func() string { return "" }
 	d.spinner = widget.NewProgressBarInfinite()

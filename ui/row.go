@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -84,17 +85,20 @@ func (b *badge) set(label string, c color.Color) {
 // rowView is one line of the profile list: badge, name, state.
 type rowView struct {
 	widget.BaseWidget
-	badge *badge
-	name  *widget.Label
-	state *widget.Label
-	warn  *widget.Icon
+	profile storage.Profile // the profile shown, for the ticker
+	badge   *badge
+	name    *widget.Label
+	state   *widget.Label
+	warn    *widget.Icon
 }
 
-func newRow() fyne.CanvasObject {
+// newRow makes a row and registers it with the ticker.
+func (u *UI) newRow() fyne.CanvasObject {
 	r := &rowView{badge: newBadge(), name: widget.NewLabel("profile"), state: widget.NewLabel("valid 00:00"), warn: widget.NewIcon(theme.WarningIcon())}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.warn.Hide()
 	r.ExtendBaseWidget(r)
+	u.rows = append(u.rows, r)
 	return r
 }
 
@@ -109,6 +113,7 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r := o.(*rowView)
 	p := u.shown[id]
+	r.profile = p
 	r.badge.set(p.Env, envColor(u.file, p.Env))
 	r.name.SetText(p.Name)
 	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
@@ -116,8 +121,15 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	} else {
 		r.warn.Hide()
 	}
-	st := u.session(p).Status(u.opts.Now())
-	text, imp := stateText(st)
+	u.tickRow(r, u.opts.Now())
+}
+
+// tickRow updates a row's state text; only a changed label is redrawn.
+func (u *UI) tickRow(r *rowView, now time.Time) {
+	if r.profile.ID == "" {
+		return
+	}
+	text, imp := stateText(u.session(r.profile).Status(now))
 	if r.state.Text != text || r.state.Importance != imp {
 		r.state.Text, r.state.Importance = text, imp
 		r.state.Refresh()

@@ -20,14 +20,19 @@ func (u *UI) SetupTray(icon fyne.Resource, onHide func()) {
 		desk.SetSystemTrayIcon(icon)
 	}
 	u.refreshTray()
-	if trayHostPresent() {
-		u.win.SetCloseIntercept(func() {
-			if onHide != nil {
-				onHide()
-			}
-			u.win.Hide()
+	go func() { // a D-Bus round trip: off the UI thread
+		if !trayHostPresent() {
+			return
+		}
+		u.opts.Do(func() {
+			u.win.SetCloseIntercept(func() {
+				if onHide != nil {
+					onHide()
+				}
+				u.win.Hide()
+			})
 		})
-	}
+	}()
 }
 
 // refreshTray rebuilds the tray menu after the profiles changed.

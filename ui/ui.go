@@ -80,10 +80,14 @@ type UI struct {
 	split       *container.Split
 	body        *fyne.Container // the split, the empty state or the problem
 
-	tray   desktop.App            // the system tray, if the driver has one
-	form   *profileForm           // the open add/edit form, if any
-	copied map[string]*auth.Token // tokens a person copied, for the expiry notice
-	warned map[*auth.Token]bool
+	tray desktop.App  // the system tray, if the driver has one
+	rows []*rowView   // every row widget the list made, for the ticker
+	form *profileForm // the open add/edit form, if any
+	// afterFirstTick runs once at the first tick: start-up work the first
+	// frame need not wait for (the tray).
+	afterFirstTick func()
+	copied         map[string]*auth.Token // tokens a person copied, for the expiry notice
+	warned         map[*auth.Token]bool
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -111,7 +115,7 @@ func (u *UI) build() {
 		u.applyFilter()
 	})
 	sortSel.SetSelectedIndex(0)
-	u.list = newProfileList(func() int { return len(u.shown) }, newRow, u.updateRow, u.onKey)
+	u.list = newProfileList(func() int { return len(u.shown) }, u.newRow, u.updateRow, u.onKey)
 	u.list.OnSelected = func(id widget.ListItemID) {
 		if id >= 0 && id < len(u.shown) {
 			u.selectProfile(u.shown[id].ID)
@@ -278,10 +282,22 @@ func (u *UI) Tick() {
 			}
 		}
 	}
-	u.list.Refresh()
+	// Only the rows' state labels change with time: update them in place
+	// rather than refreshing (and re-laying out) the whole list.
+	for _, r := range u.rows {
+		u.tickRow(r, now)
+	}
 	u.detail.tick(now)
 	u.warnCopiedExpiring(now)
+	if f := u.afterFirstTick; f != nil {
+		u.afterFirstTick = nil
+		f()
+	}
 }
+
+// AfterFirstTick runs f on the UI thread at the first tick of the
+// countdown ticker, a second after start.
+func (u *UI) AfterFirstTick(f func()) { u.afterFirstTick = f }
 
 // changed is called when a session starts or ends a request.
 func (u *UI) changed(id string) {

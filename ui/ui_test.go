@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 // sessions, with the clock, the UI thread and the clipboard timer in the
 // test's hands.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	u      *UI
 	win    fyne.Window
 	app    fyne.App
@@ -40,7 +40,7 @@ type harness struct {
 
 var epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-func newHarness(t *testing.T, profiles ...storage.Profile) *harness {
+func newHarness(t testing.TB, profiles ...storage.Profile) *harness {
 	t.Helper()
 	h := &harness{t: t, now: epoch, queue: make(chan func(), 1000)}
 	h.app = test.NewTempApp(t)

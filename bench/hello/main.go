@@ -7,12 +7,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/internal/probe"
 )
 
 func main() {
 	a := app.NewWithID("io.github.tokendesk.hello")
+	probe.OnStarted(a)
 	w := a.NewWindow("Hello")
 	w.SetContent(widget.NewLabel("Hello"))
-	w.Resize(fyne.NewSize(900, 600))
+	w.Resize(fyne.NewSize(1080, 700))
 	w.ShowAndRun()
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/internal/probe"
 	"github.com/tokendesk/tokendesk/storage"
 	"github.com/tokendesk/tokendesk/ui"
 )
@@ -40,7 +41,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tokendesk-gui:", err)
 		os.Exit(1)
 	}
-	keys := storage.NewKeychain(storage.Keyring{})
+	keys := storage.NewKeychain(storage.NewSystemStore())
 	sessions := auth.NewManager(keys, auth.NewClient())
 	u := ui.New(a, w, ui.Options{
 		Store:    storage.Open(dir),
@@ -66,7 +67,10 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	u.Start(ctx)
-	u.SetupTray(icon, saveSize)
+	// The tray talks D-Bus to the desktop (40 ms measured); the first frame
+	// need not wait for it.
+	u.AfterFirstTick(func() { u.SetupTray(icon, saveSize) })
+	probe.OnStarted(a)
 
 	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
 	sig := make(chan os.Signal, 1)

@@ -1,0 +1,55 @@
+package auth
+
+import (
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// BenchmarkStatus is the per-row, per-tick cost of the countdowns.
+func BenchmarkStatus(b *testing.B) {
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	m := NewManager(keys, NewClient())
+	p := storage.Profile{ID: "p", Name: "p", TokenURL: "https://a.example/token", ClientID: "c"}
+	now := time.Now()
+	_, _ = keys.SetToken("p", storage.CachedToken{AccessToken: "t", IssuedAt: now, Expiry: now.Add(time.Hour), Fingerprint: p.Fingerprint()})
+	s := m.Session(p)
+	s.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		if st := s.Status(now); st.State != StateValid {
+			b.Fatal(st.State)
+		}
+	}
+}
+
+// BenchmarkCurl renders the copied curl command.
+func BenchmarkCurl(b *testing.B) {
+	p := storage.Profile{Name: "p", BaseURL: "https://api.medplum.com/"}
+	t := &Token{AccessToken: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", TokenType: "bearer"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Curl(p, t, "fhir/R4/Patient?name=O'Brien"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClaims decodes a JWT access token's claims for display.
+func BenchmarkClaims(b *testing.B) {
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ClientApplication/1", "client_id": "1", "scope": "openid", "iss": "https://api.medplum.com/",
+		"aud": "x", "exp": 2000000000, "iat": 1999996400,
+	}).SignedString([]byte("k"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, ok := Claims(s); !ok {
+			b.Fatal("not a JWT")
+		}
+	}
+}

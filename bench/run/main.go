@@ -1,0 +1,426 @@
+// Command run is `make bench`: it measures Token Desk beside its reference
+// points in one run — the CLI against curl, the window against a minimal
+// Fyne window, many profiles against few — and prints a table of medians,
+// ratios, targets and verdicts (as Markdown with -o). It needs the real
+// keychain (run it under scripts/with-keyring), Xvfb and curl.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+var (
+	binDir  = flag.String("bin", ".cache/bench", "directory holding tokendesk, tokendesk-gui and hello")
+	runs    = flag.Int("runs", 21, "runs per process measurement (median reported)")
+	winRuns = flag.Int("window-runs", 9, "runs per window start measurement")
+	idleFor = flag.Duration("idle", 60*time.Second, "how long idle CPU is measured")
+	outFile = flag.String("o", "", "also write the results as Markdown to this file")
+)
+
+// row is one line of the results table.
+type row struct {
+	what, ours, ref, ratio, target string
+	met                            bool
+}
+
+var rows []row
+
+func add(r row) {
+	rows = append(rows, r)
+	mark := "MISSED"
+	if r.met {
+		mark = "met"
+	}
+	fmt.Fprintf(os.Stderr, "  %-58s %s vs %s → %s (target %s): %s\n", r.what, r.ours, r.ref, r.ratio, r.target, mark)
+}
+
+func main() {
+	flag.Parse()
+	start := time.Now()
+	for _, tool := range []string{"curl", "Xvfb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fail("%s is not installed (make bench installs it)", tool)
+		}
+	}
+	bin := func(name string) string { return filepath.Join(*binDir, name) }
+
+	srv := httptest.NewServer(http.HandlerFunc(tokenHandler))
+	defer srv.Close()
+	work, err := os.MkdirTemp("", "tokendesk-bench-")
+	check(err)
+	defer os.RemoveAll(work)
+	keys := storage.NewKeychain(storage.NewSystemStore())
+
+	fmt.Fprintln(os.Stderr, "CLI against curl:")
+	cliRows(bin("tokendesk"), srv.URL, filepath.Join(work, "cli"), keys)
+
+	fmt.Fprintln(os.Stderr, "Window against a minimal Fyne window (Xvfb):")
+	display, stopX := startXvfb()
+	defer stopX()
+	windowRows(bin("tokendesk-gui"), bin("hello"), display, work, srv.URL, keys)
+
+	fmt.Fprintln(os.Stderr, "Token requests for 50 profiles at once:")
+	stormRow()
+
+	fmt.Fprintln(os.Stderr, "Go benchmarks:")
+	goBench := goBenchmarks()
+
+	table := render(goBench, time.Since(start))
+	fmt.Print(table)
+	if *outFile != "" {
+		check(os.WriteFile(*outFile, []byte(table), 0o644))
+	}
+	for _, r := range rows {
+		if !r.met {
+			os.Exit(1)
+		}
+	}
+}
+
+// tokenHandler is a token endpoint with no work in it; /slow waits 50 ms.
+func tokenHandler(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/slow") {
+		time.Sleep(50 * time.Millisecond) // the simulated server latency
+	}
+	_ = r.ParseForm()
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"access_token":"bench-%d","token_type":"bearer","expires_in":3600}`, time.Now().UnixNano())
+}
+
+const benchSecret = "bench-secret-value"
+
+// seed writes n profiles into dir with secrets and, if tokens, live cached tokens.
+func seed(dir string, n int, tokenURL string, keys *storage.Keychain, secrets, tokens bool) []storage.Profile {
+	s := storage.Open(dir)
+	var ps []storage.Profile
+	check(s.Update(func(f *storage.File) error {
+		for i := range n {
+			p := storage.Profile{
+				ID: fmt.Sprintf("bench%04d", i), Name: fmt.Sprintf("bench-%04d", i),
+				Env: []string{"local", "staging", "prod"}[i%3], TokenURL: tokenURL, ClientID: "bench-client",
+				BaseURL: "https://api.example.com/", AuthStyle: storage.AuthHeader,
+			}
+			q, err := f.Put(p)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, q)
+		}
+		return nil
+	}))
+	now := time.Now()
+	for _, p := range ps {
+		if secrets {
+			check(keys.SetClientSecret(p.ID, benchSecret))
+		}
+		if tokens {
+			_, err := keys.SetToken(p.ID, storage.CachedToken{AccessToken: "cached-" + p.ID, TokenType: "bearer",
+				IssuedAt: now, Expiry: now.Add(2 * time.Hour), Fingerprint: p.Fingerprint()})
+			check(err)
+		}
+	}
+	return ps
+}
+
+func forget(keys *storage.Keychain, ps []storage.Profile) {
+	for _, p := range ps {
+		_ = keys.Forget(p.ID)
+	}
+}
+
+// timeRun runs a command to completion and returns its wall time.
+func timeRun(env []string, name string, args ...string) time.Duration {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout = io.Discard
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	d := time.Since(t0)
+	if err != nil {
+		fail("%s %v: %v\n%s", name, args, err, stderr.String())
+	}
+	return d
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func cliRows(tokendesk, url, cfg string, keys *storage.Keychain) {
+	ps := seed(cfg, 1, url+"/token", keys, true, false)
+	defer forget(keys, ps)
+	env := []string{"TOKENDESK_CONFIG_DIR=" + cfg}
+	curlArgs := []string{"-s", "-f", "-o", "/dev/null", "-X", "POST", "-u", "bench-client:" + benchSecret,
+		"-d", "grant_type=client_credentials", url + "/token"}
+	// Warm both up once, then interleave so drift hits both alike.
+	timeRun(env, tokendesk, "token", ps[0].Name, "--fresh")
+	timeRun(nil, "curl", curlArgs...)
+	var fresh, cached, curl []time.Duration
+	for range *runs {
+		fresh = append(fresh, timeRun(env, tokendesk, "token", ps[0].Name, "--fresh"))
+		curl = append(curl, timeRun(nil, "curl", curlArgs...))
+		cached = append(cached, timeRun(env, tokendesk, "token", ps[0].Name))
+	}
+	c := median(curl)
+	f, k := median(fresh), median(cached)
+	add(row{"`tokendesk token NAME --fresh` (local token server)", ms(f), "curl POST " + ms(c),
+		fmt.Sprintf("%.2f×", float64(f)/float64(c)), "≤ 1.3× curl", float64(f) <= 1.3*float64(c)})
+	add(row{"`tokendesk token NAME`, cached token (keychain, no network)", ms(k), "curl POST " + ms(c),
+		fmt.Sprintf("%.2f×", float64(k)/float64(c)), "≤ 1.0× curl", k <= c})
+}
+
+func startXvfb() (string, func()) {
+	r, w, err := os.Pipe()
+	check(err)
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	check(x.Start())
+	w.Close()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	check(err)
+	return ":" + strings.TrimSpace(line), func() { _ = x.Process.Kill(); _ = x.Wait() }
+}
+
+// app is a window process started with the probe, up and ready.
+type app struct {
+	cmd *exec.Cmd
+}
+
+func startApp(path, display, cfg string) *app {
+	cmd := exec.Command(path)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "TOKENDESK_CONFIG_DIR="+cfg, "TOKENDESK_PROBE=ready", "LANG=C.UTF-8")
+	out, err := cmd.StdoutPipe()
+	check(err)
+	cmd.Stderr = io.Discard
+	check(cmd.Start())
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			fail("%s exited before it was ready", path)
+		}
+	case <-time.After(60 * time.Second):
+		fail("%s not ready within 60 s", path)
+	}
+	return &app{cmd: cmd}
+}
+
+func (a *app) stop() { _ = a.cmd.Process.Kill(); _ = a.cmd.Wait() }
+
+// rssKB reads the resident set size from /proc.
+func (a *app) rssKB() int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", a.cmd.Process.Pid))
+	check(err)
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(data)
+	if m == nil {
+		fail("no VmRSS")
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// cpuTicks reads user+system CPU time from /proc, in clock ticks.
+func (a *app) cpuTicks() int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", a.cmd.Process.Pid))
+	check(err)
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+	u, _ := strconv.Atoi(fields[11])
+	s, _ := strconv.Atoi(fields[12])
+	return u + s
+}
+
+// clkTck is USER_HZ, 100 on Linux.
+const clkTck = 100
+
+func windowStart(path, display, cfg string) time.Duration {
+	env := []string{"DISPLAY=" + display, "TOKENDESK_CONFIG_DIR=" + cfg, "TOKENDESK_PROBE=exit", "LANG=C.UTF-8"}
+	var ds []time.Duration
+	timeRun(env, path) // warm the page cache
+	for range *winRuns {
+		ds = append(ds, timeRun(env, path))
+	}
+	return median(ds)
+}
+
+func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
+	cfg10, cfg100, cfg1000, cfg50 := filepath.Join(work, "w10"), filepath.Join(work, "w100"), filepath.Join(work, "w1000"), filepath.Join(work, "w50")
+	seed(cfg10, 10, url+"/token", keys, false, false)
+	seed(cfg1000, 1000, url+"/token", keys, false, false)
+	seed(cfg100, 100, url+"/token", keys, false, false)
+	live := seed(cfg50, 50, url+"/token", keys, true, true)
+	defer forget(keys, live)
+
+	h := windowStart(hello, display, filepath.Join(work, "none"))
+	g := windowStart(gui, display, cfg10)
+	add(row{"window: start to first frame (10 profiles)", ms(g), "hello " + ms(h),
+		fmt.Sprintf("%.2f×", float64(g)/float64(h)), "≤ 1.25× hello", float64(g) <= 1.25*float64(h)})
+	g1000 := windowStart(gui, display, cfg1000)
+	add(row{"window: start with 1,000 profiles", ms(g1000), "10 profiles " + ms(g),
+		fmt.Sprintf("%.2f×", float64(g1000)/float64(g)), "≤ 1.5× 10-profile start", float64(g1000) <= 1.5*float64(g)})
+
+	// Memory after start, settled.
+	ha := startApp(hello, display, filepath.Join(work, "none"))
+	ga := startApp(gui, display, cfg100)
+	time.Sleep(3 * time.Second) // let the background keychain reads finish: RSS after start, not during
+	hr, gr := ha.rssKB(), ga.rssKB()
+	ha.stop()
+	ga.stop()
+	add(row{"window: resident memory, 100 profiles", fmt.Sprintf("%.1f MB", float64(gr)/1024), fmt.Sprintf("hello %.1f MB", float64(hr)/1024),
+		fmt.Sprintf("+%.1f MB", float64(gr-hr)/1024), "≤ hello + 25 MB", gr-hr <= 25*1024})
+
+	// Idle CPU, both windows side by side over the same interval.
+	ha = startApp(hello, display, filepath.Join(work, "none"))
+	ga = startApp(gui, display, cfg50)
+	time.Sleep(3 * time.Second) // past start-up work, into the steady ticking
+	h0, g0 := ha.cpuTicks(), ga.cpuTicks()
+	time.Sleep(*idleFor) // the measurement window itself
+	h1, g1 := ha.cpuTicks(), ga.cpuTicks()
+	ha.stop()
+	ga.stop()
+	secs := idleFor.Seconds()
+	hp := float64(h1-h0) / clkTck / secs * 100
+	gp := float64(g1-g0) / clkTck / secs * 100
+	add(row{fmt.Sprintf("window: idle CPU over %s, 50 live countdowns", idleFor), fmt.Sprintf("%.2f %%", gp), fmt.Sprintf("hello %.2f %%", hp),
+		fmt.Sprintf("+%.2f %% of a core", gp-hp), "≤ hello + 1 %", gp-hp <= 1})
+}
+
+// stormRow fetches 50 tokens at once against a server with 50 ms latency.
+func stormRow() {
+	srv := httptest.NewServer(http.HandlerFunc(tokenHandler))
+	defer srv.Close()
+	keys := storage.NewKeychain(&storage.MemoryStore{}) // the keychain is not what is measured here
+	var ps []storage.Profile
+	for i := range 50 {
+		p := storage.Profile{ID: fmt.Sprintf("s%02d", i), Name: fmt.Sprintf("s%02d", i), TokenURL: srv.URL + "/slow", ClientID: "c", AuthStyle: storage.AuthHeader}
+		check(keys.SetClientSecret(p.ID, benchSecret))
+		ps = append(ps, p)
+	}
+	var one, all []time.Duration
+	for range 7 {
+		m := auth.NewManager(keys, auth.NewClient())
+		t0 := time.Now()
+		_, err := m.Session(ps[0]).Token(context.Background(), true)
+		check(err)
+		one = append(one, time.Since(t0))
+
+		m = auth.NewManager(keys, auth.NewClient())
+		t0 = time.Now()
+		var wg sync.WaitGroup
+		for _, p := range ps {
+			wg.Go(func() {
+				_, err := m.Session(p).Token(context.Background(), true)
+				check(err)
+			})
+		}
+		wg.Wait()
+		all = append(all, time.Since(t0))
+	}
+	o, a := median(one), median(all)
+	add(row{"\"Get token\" for 50 profiles at once (server latency 50 ms)", ms(a), "one fetch " + ms(o),
+		fmt.Sprintf("%.2f×", float64(a)/float64(o)), "≤ 3× one fetch", float64(a) <= 3*float64(o)})
+}
+
+// goBenchmarks runs the testing.B benchmarks of the hot paths.
+func goBenchmarks() string {
+	cmd := exec.Command("go", "test", "-tags", "migrated_fynedo", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
+		"./storage", "./auth", "./ui")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		fail("go test -bench: %v\n%s", err, out)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, l)
+			fmt.Fprintln(os.Stderr, "  "+l)
+		}
+		if strings.HasPrefix(l, "BenchmarkFilterKeystroke") {
+			f := strings.Fields(l)
+			ns, _ := strconv.ParseFloat(f[2], 64)
+			d := time.Duration(ns)
+			add(row{"filter the list per keystroke, 1,000 profiles (headless driver)", ms(d), "—", "—", "≤ 16 ms", d <= 16*time.Millisecond})
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func render(goBench string, took time.Duration) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	_ = host
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(data); m != nil {
+			cpu = string(m[1])
+		}
+	}
+	fmt.Fprintf(&b, "# Token Desk benchmarks\n\n")
+	fmt.Fprintf(&b, "Measured %s on %d cores (%s), %s %s/%s, by `make bench` (%s; medians of %d process runs, %d window starts).\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		took.Round(time.Second), *runs, *winRuns)
+	fmt.Fprintf(&b, "| what | Token Desk | reference (same run) | ratio | target | met |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		met := "no"
+		if r.met {
+			met = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.what, r.ours, r.ref, r.ratio, r.target, met)
+	}
+	fmt.Fprintf(&b, "\nGo benchmarks (`go test -bench . -benchmem`):\n\n```\n%s\n```\n", goBench)
+	fmt.Fprintf(&b, `
+How: process times are wall-clock from start to exit, interleaved with the
+reference so that drift hits both. The window's start is measured to the
+point where its main loop has run a round trip on the UI thread after start
+(internal/probe), for Token Desk and for bench/hello alike. Memory is VmRSS
+3 s after start; idle CPU is user+system time from /proc over the interval,
+for both windows side by side. The keychain is a real gnome-keyring on a
+private D-Bus session.
+`)
+	return b.String()
+}
+
+func check(err error) {
+	if err != nil {
+		fail("%v", err)
+	}
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(2)
+}

@@ -1,0 +1,3 @@
+package storage
+
+func newSystemStore() SecretStore { return &SecretService{} }

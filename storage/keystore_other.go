@@ -1,0 +1,5 @@
+//go:build !linux
+
+package storage
+
+func newSystemStore() SecretStore { return Keyring{} }
