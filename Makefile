@@ -4,7 +4,7 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-TAGS      := migrated_fynedo
+TAGS      := migrated_fynedo,no_emoji
 LDFLAGS   := -X main.version=$(VERSION)
 HYDRA     := .cache/bin/hydra
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/theme"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/probe"
 	"github.com/tokendesk/tokendesk/storage"
@@ -30,6 +32,9 @@ func main() {
 		fmt.Printf("tokendesk-gui %s (%s, Fyne v2)\n", version, runtime.Version())
 		return
 	}
+	// Parsing the bold face takes tens of milliseconds; do it on the other
+	// core while the window is created (measured in bench/RESULTS.md).
+	go fyne.MeasureText("Token Desk", theme.TextSize(), fyne.TextStyle{Bold: true})
 	a := app.NewWithID("io.github.tokendesk.tokendesk")
 	icon := fyne.NewStaticResource("Icon.png", iconPNG)
 	a.SetIcon(icon)
@@ -69,8 +74,16 @@ func main() {
 	u.Start(ctx)
 	// The tray talks D-Bus to the desktop (40 ms measured); the first frame
 	// need not wait for it.
-	u.AfterFirstTick(func() { u.SetupTray(icon, saveSize) })
-	probe.OnStarted(a)
+	u.AfterFirstTick(func() {
+		u.SetupTray(icon, saveSize)
+		// Start-up leaves garbage (parsed font tables, JSON); the window then
+		// idles for hours, redrawing a few labels a second: hand the garbage
+		// back now and keep the heap's headroom small from here on (the live
+		// heap is mostly fonts, ~20 MB; bench/RESULTS.md).
+		debug.SetGCPercent(25)
+		go debug.FreeOSMemory()
+	})
+	probe.OnStarted(a, u.Preload)
 
 	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
 	sig := make(chan os.Signal, 1)

@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kballard/go-shellquote"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// bodyTransport answers every request with one status and body, in memory.
+type bodyTransport struct {
+	status int
+	ctype  string
+	body   []byte
+}
+
+func (t bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: t.status, Status: http.StatusText(t.status), Header: http.Header{"Content-Type": {t.ctype}},
+		Body: io.NopCloser(bytes.NewReader(t.body)), Request: r}, nil
+}
+
+// FuzzTokenResponse feeds arbitrary token endpoint answers through the real
+// parsing path: it must never panic, never return a token without an access
+// token, and never put the secret in an error.
+func FuzzTokenResponse(f *testing.F) {
+	f.Add(200, "application/json", []byte(`{"access_token":"a","token_type":"bearer","expires_in":3600}`))
+	f.Add(200, "application/json", []byte(`{"access_token":"a","expires_in":"3600","project":{"reference":"Project/1"}}`))
+	f.Add(400, "application/json", []byte(`{"error":"invalid_request","error_description":"Invalid secret"}`))
+	f.Add(200, "text/plain", []byte(`access_token=a&token_type=bearer&expires_in=60`))
+	f.Add(502, "text/html", []byte(`<html><body>Bad Gateway</body></html>`))
+	f.Add(200, "application/json", []byte(`{"access_token":"a","expires_in":-5}`))
+	f.Fuzz(func(t *testing.T, status int, ctype string, body []byte) {
+		if status < 100 || status > 599 {
+			return
+		}
+		c := NewClient()
+		c.http.Transport = &captureTransport{base: bodyTransport{status, ctype, body}}
+		p := storage.Profile{Name: "f", TokenURL: "https://auth.example/token", ClientID: "c", AuthStyle: storage.AuthBody}
+		tok, err := c.Fetch(context.Background(), p, "fuzz-secret-value")
+		if err == nil && (tok == nil || tok.AccessToken == "") {
+			t.Fatalf("a token without an access token from %q", body)
+		}
+		if err != nil && strings.Contains(err.Error(), "fuzz-secret-value") {
+			t.Fatalf("the error shows the secret: %v", err)
+		}
+		if tok != nil && !tok.Expiry.IsZero() && tok.Expiry.Before(tok.IssuedAt) {
+			t.Fatalf("expiry %v before issue %v", tok.Expiry, tok.IssuedAt)
+		}
+	})
+}
+
+// FuzzCurlQuoting: the curl command, split back into words by a POSIX
+// shell word splitter, gives exactly the token and URL it was made from.
+func FuzzCurlQuoting(f *testing.F) {
+	f.Add("eyJ.abc'def", "fhir/R4/Patient?name=O'Brien&x=$HOME")
+	f.Add("tok`whoami`", "a b\tc")
+	f.Add(`t"o\k`, "https://other.example/x;rm -rf /")
+	f.Fuzz(func(t *testing.T, token, path string) {
+		if strings.ContainsAny(token+path, "\x00") {
+			return // a NUL cannot be passed in an argument at all
+		}
+		p := storage.Profile{Name: "p", BaseURL: "https://api.example.com/"}
+		tok := &Token{AccessToken: token, TokenType: "bearer"}
+		line, err := Curl(p, tok, path)
+		if err != nil {
+			return // not a usable path: refused, not mis-quoted
+		}
+		words, err := shellquote.Split(line)
+		if err != nil {
+			t.Fatalf("%q does not split: %v", line, err)
+		}
+		wantURL, _ := RequestURL(p, path)
+		want := []string{"curl", "-H", "Authorization: Bearer " + token, wantURL}
+		if len(words) != len(want) {
+			t.Fatalf("%q splits into %q; want %q", line, words, want)
+		}
+		for i := range want {
+			if words[i] != want[i] {
+				t.Fatalf("%q word %d = %q; want %q", line, i, words[i], want[i])
+			}
+		}
+		if u, err := url.Parse(wantURL); err != nil || !u.IsAbs() {
+			t.Fatalf("request URL %q is not absolute", wantURL)
+		}
+	})
+}
