@@ -16,7 +16,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
@@ -48,6 +50,9 @@ type Client struct {
 	http *http.Client
 	// Now is the clock expiries are computed against.
 	Now func() time.Time
+
+	mu   *sync.Mutex
+	byCA map[string]*http.Client // clients trusting a profile's CA file
 }
 
 // NewClient returns a Client with one http.Client for all requests: proxy
@@ -55,17 +60,48 @@ type Client struct {
 // MaxResponse, and no redirects followed (a token endpoint that redirects
 // must not receive the client secret a second time, at another host).
 func NewClient() *Client {
+	return &Client{http: newHTTPClient(nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
+}
+
+func newHTTPClient(roots *x509.CertPool) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
-	return &Client{
-		http: &http.Client{
-			Transport: &captureTransport{base: tr},
-			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				return &redirectError{to: req.URL.Redacted()}
-			},
-		},
-		Now: time.Now,
+	if roots != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	}
+	return &http.Client{
+		Transport: &captureTransport{base: tr},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return &redirectError{to: req.URL.Redacted()}
+		},
+	}
+}
+
+// clientFor returns the HTTP client for p: the shared one, or one that also
+// trusts p's CA file.
+func (c *Client) clientFor(p storage.Profile) (*http.Client, error) {
+	if p.CAFile == "" {
+		return c.http, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hc, ok := c.byCA[p.CAFile]; ok {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(p.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the CA file of %q: %w", p.Name, err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("the CA file %s of %q holds no PEM certificate", p.CAFile, p.Name)
+	}
+	hc := newHTTPClient(roots)
+	c.byCA[p.CAFile] = hc
+	return hc, nil
 }
 
 type redirectError struct{ to string }
@@ -86,9 +122,13 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	hc, err := c.clientFor(p)
+	if err != nil {
+		return nil, err
+	}
 	var body []byte
 	ctx = context.WithValue(ctx, captureKey{}, &body)
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.http)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
 
 	cfg := clientcredentials.Config{
 		ClientID:       p.ClientID,
@@ -100,6 +140,9 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	}
 	start := c.Now()
 	ot, err := cfg.Token(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		return nil, fmt.Errorf("no answer from %s within %s", hostOf(p.TokenURL), timeout)
+	}
 	var re *oauth2.RetrieveError
 	if p.Style() == storage.AuthAuto && errors.As(err, &re) {
 		// Auto: Basic first (which every server must support), then the
@@ -120,8 +163,10 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	}
 	// clientcredentials drops expires_in and keeps only an Expiry against
 	// the wall clock; expires_in is whole seconds, so rounding recovers it.
-	if !ot.Expiry.IsZero() {
-		t.Expiry = start.Add(time.Until(ot.Expiry).Round(time.Second))
+	// A lifetime of zero or less (a negative expires_in) says nothing
+	// usable: shown as "expiry unknown", not as a token already expired.
+	if life := time.Until(ot.Expiry).Round(time.Second); !ot.Expiry.IsZero() && life > 0 {
+		t.Expiry = start.Add(life)
 	}
 	if s, ok := ot.Extra("scope").(string); ok {
 		t.Scope = s
@@ -245,7 +290,11 @@ func describe(ctx context.Context, p storage.Profile, secret string, timeout tim
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("no answer from %s within %s", host, timeout)
 	case errors.As(err, &ce) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci):
-		return fmt.Errorf("the TLS certificate of %s did not verify: %v", host, rootCause(err))
+		hint := "; for a dev server with its own certificate authority, give the profile a CA file (--ca-file)"
+		if p.CAFile != "" {
+			hint = "; the profile's CA file " + p.CAFile + " did not vouch for it either"
+		}
+		return fmt.Errorf("the TLS certificate of %s did not verify: %v%s", host, rootCause(err), hint)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("cannot connect to %s: connection refused (is the server running?)", host)
 	case errors.As(err, &ue):

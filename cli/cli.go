@@ -90,7 +90,7 @@ With no command it opens the window.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newRm(env),
-		newToken(env), newHeader(env), newCurl(env),
+		newToken(env), newHeader(env), newCurl(env), newRepair(env),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
@@ -384,4 +384,43 @@ func checkSecret(s string) (string, error) {
 		return "", usageError{errors.New("no client secret: pipe it on standard input, e.g. printf '%s\\n' \"$SECRET\" | tokendesk add …")}
 	}
 	return s, nil
+}
+
+func newRepair(env *Env) *cobra.Command {
+	var fresh bool
+	c := &cobra.Command{
+		Use:   "repair [--fresh]",
+		Short: "Recover from a profiles file that cannot be read",
+		Long: `Recover from a profiles file that cannot be read: keep every whole, valid
+profile it holds (or, with --fresh, none), and set the broken file aside
+under a new name rather than deleting it. Secrets in the keychain are not
+touched.`,
+		Example: "  tokendesk repair\n  tokendesk repair --fresh",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := env.Store.Load(); err == nil {
+				fmt.Fprintln(env.Stderr, "The profiles file reads fine; nothing to repair.")
+				return nil
+			}
+			f := &storage.File{Version: storage.FileVersion}
+			var skipped []string
+			if !fresh {
+				var err error
+				if f, skipped, err = env.Store.Salvage(); err != nil {
+					return err
+				}
+			}
+			aside, err := env.Store.Recover(f, env.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stderr, "Kept %d profile(s); the broken file is now %s.\n", len(f.Profiles), aside)
+			for _, s := range skipped {
+				fmt.Fprintln(env.Stderr, "  left out:", s)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "start with no profiles")
+	return c
 }

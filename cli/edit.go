@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,10 +14,10 @@ import (
 
 // profileFlags are the settings add and edit share.
 type profileFlags struct {
-	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes string
-	scopes, params                                                  []string
-	autoRefresh, allowInsecure                                      bool
-	timeout                                                         int
+	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile string
+	scopes, params                                                          []string
+	autoRefresh, allowInsecure                                              bool
+	timeout                                                                 int
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -32,6 +33,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&pf.allowInsecure, "allow-insecure-http", false, "allow a plain http:// token URL to a non-loopback host (sends the secret in clear text)")
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
+	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
 }
 
 // apply copies the flags that were given (all of them for a new profile)
@@ -86,6 +88,16 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 	}
 	if set("notes") {
 		p.Notes = pf.notes
+	}
+	if set("ca-file") {
+		p.CAFile = pf.caFile
+		if p.CAFile != "" {
+			abs, err := filepath.Abs(p.CAFile)
+			if err != nil {
+				return err
+			}
+			p.CAFile = abs
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2"
@@ -108,7 +109,7 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("profiles file %s cannot be read (%v); it was left untouched", e.Path, e.Err)
+	return fmt.Sprintf("profiles file %s cannot be read (%v); it was left untouched — 'tokendesk repair' keeps what can be read, 'tokendesk repair --fresh' starts over (both keep the broken file)", e.Path, e.Err)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -213,14 +214,104 @@ func (s *Store) Update(fn func(*File) error) error {
 	}
 	defer func() { _ = lock.Unlock() }()
 
-	f, err := s.Load()
-	if err != nil {
-		return err
+	old, err := os.ReadFile(s.Path())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read profiles: %w", err)
+	}
+	f := &File{Version: FileVersion}
+	if old != nil {
+		if f, err = s.parse(old); err != nil {
+			return err
+		}
 	}
 	if err := fn(f); err != nil {
 		return err
 	}
+	if old != nil {
+		// The previous version stays beside it, in case a change was a mistake.
+		if err := renameio.WriteFile(s.Path()+".bak", old, 0o600, renameio.WithTempDir(s.dir)); err != nil {
+			return fmt.Errorf("back up profiles: %w", err)
+		}
+	}
 	return s.write(f)
+}
+
+// Salvage reads what it can of a profiles file that does not parse: every
+// whole, valid profile before the damage. skipped says what was left out.
+func (s *Store) Salvage() (f *File, skipped []string, err error) {
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		return nil, nil, fmt.Errorf("read profiles: %w", err)
+	}
+	f = &File{Version: FileVersion}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return f, []string{"the file is not a JSON object: nothing could be read"}, nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch t {
+		case "profiles":
+			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+				skipped = append(skipped, `"profiles" is not a list`)
+				return f, skipped, nil
+			}
+			for i := 1; dec.More(); i++ {
+				var p Profile
+				if err := dec.Decode(&p); err != nil {
+					skipped = append(skipped, fmt.Sprintf("profile %d and after: %v", i, err))
+					return f, skipped, nil
+				}
+				switch {
+				case p.ID == "" || p.Name == "":
+					skipped = append(skipped, fmt.Sprintf("profile %d: no id or name", i))
+				case seen[p.ID] || seen["n:"+p.Name]:
+					skipped = append(skipped, fmt.Sprintf("profile %d (%s): appears twice", i, p.Name))
+				case p.Validate() != nil:
+					skipped = append(skipped, fmt.Sprintf("profile %d (%s): %v", i, p.Name, p.Validate()))
+				default:
+					seen[p.ID], seen["n:"+p.Name] = true, true
+					f.Profiles = append(f.Profiles, p)
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return f, skipped, nil
+			}
+		case "envColors":
+			_ = dec.Decode(&f.EnvColors)
+		case "settings":
+			_ = dec.Decode(&f.Settings)
+		default:
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return f, skipped, nil
+			}
+		}
+	}
+	return f, skipped, nil
+}
+
+// Recover sets a broken profiles file aside, renamed with the time, and
+// saves f in its place: the way out of a ParseError, taken only when a
+// person asks. It returns where the broken file went.
+func (s *Store) Recover(f *File, now time.Time) (string, error) {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return "", fmt.Errorf("create config directory: %w", err)
+	}
+	lock := flock.New(filepath.Join(s.dir, FileName+".lock"))
+	if err := lock.Lock(); err != nil {
+		return "", fmt.Errorf("lock profiles file: %w", err)
+	}
+	defer func() { _ = lock.Unlock() }()
+	aside := s.Path() + ".broken-" + now.Format("20060102-150405")
+	if err := os.Rename(s.Path(), aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("set the broken file aside: %w", err)
+	}
+	return aside, s.write(f)
 }
 
 func (s *Store) write(f *File) error {

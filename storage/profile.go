@@ -70,6 +70,11 @@ type Profile struct {
 	AllowInsecure bool `json:"allowInsecureHttp,omitempty"`
 	// TimeoutSeconds bounds the token request; zero means 30 seconds.
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// CAFile is a PEM bundle of certificate authorities to trust for this
+	// profile's token endpoint (a dev server's self-signed certificate), on
+	// top of the system's. Empty means the system's only; verification is
+	// never turned off.
+	CAFile string `json:"caFile,omitempty"`
 	// Notes is free text for the person.
 	Notes string `json:"notes,omitempty"`
 }

@@ -84,7 +84,9 @@ func (s *SecretService) call(obj dbus.BusObject, method string, args ...any) *db
 
 func (s *SecretService) service() dbus.BusObject { return s.conn.Object(ssName, ssPath) }
 
-func attrs(user string) map[string]string { return map[string]string{"service": Service, "username": user} }
+func attrs(user string) map[string]string {
+	return map[string]string{"service": Service, "username": user}
+}
 
 // find returns the item filed under user, unlocked.
 func (s *SecretService) find(user string) (dbus.ObjectPath, error) {

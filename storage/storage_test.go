@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -255,5 +258,120 @@ func TestMatches(t *testing.T) {
 		if got := p.Matches(filter); got != want {
 			t.Errorf("Matches(%q) = %v; want %v", filter, got, want)
 		}
+	}
+}
+
+func TestUpdateKeepsBackup(t *testing.T) {
+	s := Open(t.TempDir())
+	for _, name := range []string{"a", "b"} {
+		if err := s.Update(func(f *File) error { _, err := f.Put(testProfile(name)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(s.Path() + ".bak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"a"`) || strings.Contains(string(data), `"b"`) {
+		t.Errorf("backup is not the previous version:\n%s", data)
+	}
+}
+
+func TestSalvageAndRecover(t *testing.T) {
+	s := Open(t.TempDir())
+	err := s.Update(func(f *File) error {
+		for _, n := range []string{"one", "two", "three"} {
+			if _, err := f.Put(testProfile(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(s.Path())
+	cut := strings.Index(string(data), `"three"`)
+	broken := data[:cut] // truncated inside the third profile
+	if err := os.WriteFile(s.Path(), broken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, skipped, err := s.Salvage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Profiles) != 2 || f.Profiles[0].Name != "one" || f.Profiles[1].Name != "two" || len(skipped) != 1 {
+		t.Fatalf("salvaged %+v, skipped %v", f.Profiles, skipped)
+	}
+	aside, err := s.Recover(f, time.Date(2026, 11, 28, 19, 15, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, _ := os.ReadFile(aside); string(kept) != string(broken) || !strings.HasSuffix(aside, ".broken-20261128-191500") {
+		t.Errorf("the broken file was not kept as %s", aside)
+	}
+	if g, err := s.Load(); err != nil || len(g.Profiles) != 2 {
+		t.Errorf("after recover: %v", err)
+	}
+}
+
+// TestKilledWriterLeavesWholeFile kills a writing process at many points of
+// its saves; the file is always a whole old or new version.
+func TestKilledWriterLeavesWholeFile(t *testing.T) {
+	if os.Getenv("TOKENDESK_WRITER_DIR") != "" {
+		t.Skip("this is the writer's own process")
+	}
+	dir := t.TempDir()
+	s := Open(dir)
+	for round := range 10 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterLoop$", "-test.v")
+		cmd.Env = append(os.Environ(), "TOKENDESK_WRITER_DIR="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for a varying number of completed saves, then kill mid-loop.
+		sc := bufio.NewScanner(out)
+		for saves := 0; saves < 1+round*2 && sc.Scan(); {
+			if sc.Text() == "saved" {
+				saves++
+			}
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		f, err := s.Load()
+		if err != nil {
+			t.Fatalf("round %d: after kill -9 the file does not load: %v", round, err)
+		}
+		if len(f.Profiles) == 0 {
+			t.Fatalf("round %d: no profiles", round)
+		}
+	}
+}
+
+// TestWriterLoop is the process TestKilledWriterLeavesWholeFile kills.
+func TestWriterLoop(t *testing.T) {
+	dir := os.Getenv("TOKENDESK_WRITER_DIR")
+	if dir == "" {
+		t.Skip("run by TestKilledWriterLeavesWholeFile")
+	}
+	s := Open(dir)
+	for i := 0; ; i++ {
+		err := s.Update(func(f *File) error {
+			p := testProfile(fmt.Sprintf("p-%d-%d", os.Getpid(), i))
+			p.Notes = strings.Repeat("n", 4096) // a file of some size, so a torn write would show
+			_, err := f.Put(p)
+			if len(f.Profiles) > 50 {
+				f.Profiles = f.Profiles[1:]
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("saved")
 	}
 }

@@ -234,6 +234,9 @@ func profileRows(p storage.Profile) [][2]string {
 	if p.RequestPath != "" {
 		rows = append(rows, [2]string{"Request path", p.RequestPath})
 	}
+	if p.CAFile != "" {
+		rows = append(rows, [2]string{"CA file", p.CAFile})
+	}
 	auto := "off"
 	if p.AutoRefresh {
 		auto = "on"

@@ -35,6 +35,7 @@ type profileForm struct {
 	preset                                         *widget.Select
 	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
 	scopes, params, requestPath, timeout, notes    *widget.Entry
+	caFile                                         *widget.Entry
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
 	problem                                        *widget.Label
@@ -70,6 +71,7 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.requestPath = entry("e.g. fhir/R4/Patient or auth/me")
 	f.timeout = entry("30")
 	f.notes = entry("")
+	f.caFile = entry("PEM file of a dev server's own CA (optional)")
 	colors := make([]string, len(palette))
 	for i, c := range palette {
 		colors[i] = c.Name
@@ -133,6 +135,7 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
 		widget.NewFormItem("Timeout (s)", f.timeout),
+		widget.NewFormItem("CA file", f.caFile),
 		widget.NewFormItem("Notes", f.notes),
 		widget.NewFormItem("", f.autoRefresh),
 		widget.NewFormItem("", f.allowInsecure),
@@ -204,6 +207,7 @@ func (f *profileForm) fill(p storage.Profile) {
 		f.timeout.SetText(strconv.Itoa(p.TimeoutSeconds))
 	}
 	f.notes.SetText(p.Notes)
+	f.caFile.SetText(p.CAFile)
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
 	f.preset.SetSelectedIndex(len(presets) - 1)
@@ -251,6 +255,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.RequestPath = strings.TrimSpace(f.requestPath.Text)
 	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
 	p.Notes = f.notes.Text
+	p.CAFile = strings.TrimSpace(f.caFile.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
 	if f.orig == nil && f.secret.Text == "" {

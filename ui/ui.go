@@ -27,6 +27,8 @@ type ProfileStore interface {
 	Load() (*storage.File, error)
 	Update(func(*storage.File) error) error
 	Path() string
+	Salvage() (*storage.File, []string, error)
+	Recover(f *storage.File, now time.Time) (string, error)
 }
 
 // Secrets is the keychain, as far as the window needs it (storage.Keychain).
@@ -191,11 +193,49 @@ func (u *UI) problemState() fyne.CanvasObject {
 	msg.Importance = widget.DangerImportance
 	retry := &widget.Button{Text: "Try again", OnTapped: u.Reload}
 	retry.ExtendBaseWidget(retry)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 220), container.NewVBox(
+	salvage := &widget.Button{Text: "Continue with what can be read", Importance: widget.HighImportance, OnTapped: func() { u.recover(false) }}
+	salvage.ExtendBaseWidget(salvage)
+	fresh := &widget.Button{Text: "Start fresh", OnTapped: func() { u.recover(true) }}
+	fresh.ExtendBaseWidget(fresh)
+	note := widget.NewLabel("Token Desk has not changed it. Fix the file and try again, or go on: either way the broken file is kept beside the new one, and the keychain is not touched.")
+	note.Wrapping = fyne.TextWrapWord
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(600, 300), container.NewVBox(
 		widget.NewLabelWithStyle("The profiles file cannot be read", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		msg,
-		widget.NewLabel("Token Desk has not changed it. Fix or move the file, then try again."),
-		retry)))
+		msg, note,
+		container.NewHBox(salvage, fresh, retry))))
+}
+
+// recover sets a broken profiles file aside and goes on with what could be
+// read of it, or with nothing; only ever on a person's request.
+func (u *UI) recover(fresh bool) {
+	f := &storage.File{Version: storage.FileVersion}
+	var skipped []string
+	if !fresh {
+		var err error
+		if f, skipped, err = u.opts.Store.Salvage(); err != nil {
+			u.showError("read the profiles file", err)
+			return
+		}
+	}
+	msg := fmt.Sprintf("Go on with %d profile(s) read from the file?", len(f.Profiles))
+	if fresh {
+		msg = "Start with no profiles?"
+	}
+	if len(skipped) > 0 {
+		msg += "\n\nLeft out:\n" + strings.Join(skipped, "\n")
+	}
+	dialog.ShowConfirm("Recover profiles", msg+"\n\nThe broken file is kept under a new name.", func(ok bool) {
+		if !ok {
+			return
+		}
+		aside, err := u.opts.Store.Recover(f, u.opts.Now())
+		if err != nil {
+			u.showError("recover the profiles file", err)
+			return
+		}
+		u.Reload()
+		u.say("Kept %d profile(s); the broken file is now %s", len(f.Profiles), aside)
+	}, u.win)
 }
 
 func (u *UI) onFilter(s string) {

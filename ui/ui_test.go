@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"log"
+	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -488,5 +490,151 @@ func TestBrokenProfilesFileIsShownAndKept(t *testing.T) {
 	data, _ := os.ReadFile(h.store.Path())
 	if string(data) != `{"version": 1, "profiles": [` {
 		t.Error("the broken file was changed")
+	}
+}
+
+// tapButton taps the button labelled text, in the window or in a dialog.
+func tapButton(t *testing.T, c fyne.Canvas, text string) {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || o == nil || !o.Visible() {
+			return
+		}
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+			return
+		}
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.TempWidgetRenderer(t, x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	for _, o := range c.Overlays().List() {
+		walk(o)
+	}
+	walk(c.Content())
+	if found == nil {
+		t.Fatalf("no button %q on screen", text)
+	}
+	test.Tap(found)
+}
+
+func TestRecoverBrokenFileKeepsIt(t *testing.T) {
+	h := newHarness(t, prof("1", "one", "", "https://a.example/token"), prof("2", "two", "", "https://a.example/token"))
+	data, _ := os.ReadFile(h.store.Path())
+	broken := data[:strings.Index(string(data), `"two"`)]
+	if err := os.WriteFile(h.store.Path(), broken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.u.Reload()
+	tapButton(t, h.win.Canvas(), "Continue with what can be read")
+	tapButton(t, h.win.Canvas(), "Yes")
+	if h.u.loadErr != nil || h.u.list.Length() != 1 || h.u.shown[0].Name != "one" {
+		t.Fatalf("after recovery: %v, %d rows", h.u.loadErr, h.u.list.Length())
+	}
+	matches, _ := filepath.Glob(h.store.Path() + ".broken-*")
+	if len(matches) != 1 {
+		t.Fatalf("broken file kept as %v", matches)
+	}
+	if kept, _ := os.ReadFile(matches[0]); string(kept) != string(broken) {
+		t.Error("the broken file was changed")
+	}
+}
+
+func TestDeleteAsksThenDeletes(t *testing.T) {
+	h := newHarness(t, prof("1", "gone", "", "https://a.example/token"))
+	h.selectName("gone")
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	tapButton(t, h.win.Canvas(), "Delete")
+	h.until("the delete", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+	if h.mem.Len() != 0 || h.u.list.Length() != 0 {
+		t.Errorf("after delete: %d keychain entries, %d rows", h.mem.Len(), h.u.list.Length())
+	}
+}
+
+func TestSecretMissingShown(t *testing.T) {
+	h := newHarness(t, prof("1", "copied", "", "https://a.example/token"))
+	if err := h.keys.Forget("1"); err != nil {
+		t.Fatal(err)
+	}
+	h.selectName("copied")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the error", func() bool { return strings.Contains(h.u.status.Text, "Secret missing") })
+	if !strings.Contains(h.u.detail.errLabel.Text, "Secret missing — enter it again") {
+		t.Errorf("error label %q", h.u.detail.errLabel.Text)
+	}
+}
+
+func TestCancelStopsHungRequest(t *testing.T) {
+	stop := make(chan struct{})
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(stop)
+	h := newHarness(t, prof("1", "hung", "", srv.URL+"/token"))
+	h.selectName("hung")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the fetching state", func() bool { return h.u.detail.cancelBtn.Visible() })
+	test.Tap(h.u.detail.cancelBtn)
+	h.until("the cancellation", func() bool { return strings.Contains(h.u.status.Text, "cancelled") })
+	if !h.u.detail.errLabel.Visible() || h.u.detail.fetchBtn.Disabled() {
+		t.Errorf("after cancel: error shown %v, button disabled %v", h.u.detail.errLabel.Visible(), h.u.detail.fetchBtn.Disabled())
+	}
+}
+
+// TestNoSecretInWindowOrLogs runs the window's flows with recognisable
+// values and looks for them in everything it shows and logs.
+func TestNoSecretInWindowOrLogs(t *testing.T) {
+	var logs strings.Builder
+	log.SetOutput(&logs)
+	defer log.SetOutput(os.Stderr)
+	const token = "TOKEN-canary-7f3a"
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("client_secret") == "secret-good" {
+			fmt.Fprintf(w, `{"access_token":%q,"token_type":"bearer","expires_in":600}`, token)
+			return
+		}
+		w.WriteHeader(400)
+		fmt.Fprintf(w, "bad secret %s", r.PostForm.Get("client_secret")) // a server that echoes it
+	})
+	good, bad := prof("1", "good", "", srv.URL+"/t"), prof("2", "bad", "", srv.URL+"/t")
+	good.AuthStyle, bad.AuthStyle = storage.AuthBody, storage.AuthBody
+	h := newHarness(t, good, bad)
+	markups := []string{}
+	for _, name := range []string{"good", "bad"} {
+		h.selectName(name)
+		test.Tap(h.u.detail.copyHeaderBtn)
+		h.until("the outcome", func() bool { return strings.HasPrefix(h.u.status.Text, name+":") || strings.HasPrefix(h.u.status.Text, "Copied") })
+		markups = append(markups, test.RenderToMarkup(h.win.Canvas()))
+	}
+	h.u.onEdit()
+	markups = append(markups, test.RenderToMarkup(h.win.Canvas()))
+	all := strings.Join(markups, "\n") + logs.String()
+	for _, secret := range []string{"secret-good", "secret-bad"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s appears in the window or the log", secret)
+		}
+	}
+	if strings.Contains(all, token) {
+		t.Error("the token appears in the window or the log")
+	}
+	if h.app.Clipboard().Content() != "Authorization: Bearer "+token {
+		t.Error("the header did not reach the clipboard")
+	}
+	dir, _ := os.ReadFile(h.store.Path())
+	if strings.Contains(string(dir), "secret-") || strings.Contains(string(dir), token) {
+		t.Error("the profiles file holds a secret")
 	}
 }
