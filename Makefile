@@ -65,6 +65,15 @@ bench:
 	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/hello ./bench/hello
 	LANG=C.UTF-8 scripts/with-keyring $(GO) run ./bench/run -bin $(BENCH_BIN) $(if $(RESULTS),-o bench/RESULTS.md) $(BENCH_FLAGS)
 
+# Each fuzz target for a bounded time (FUZZTIME, default 30s); failures land
+# in testdata/fuzz and become regression tests.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzTokenResponse$$' -fuzztime $(FUZZTIME) ./auth
+	$(GO) test -run '^$$' -fuzz '^FuzzCurlQuoting$$' -fuzztime $(FUZZTIME) ./auth
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./storage
+
 .PHONY: clean
 clean:
 	rm -rf tokendesk tokendesk-gui .cache dist
