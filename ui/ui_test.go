@@ -3,10 +3,10 @@ package ui
 import (
 	"fmt"
 	"log"
-	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -616,7 +616,9 @@ func TestNoSecretInWindowOrLogs(t *testing.T) {
 	for _, name := range []string{"good", "bad"} {
 		h.selectName(name)
 		test.Tap(h.u.detail.copyHeaderBtn)
-		h.until("the outcome", func() bool { return strings.HasPrefix(h.u.status.Text, name+":") || strings.HasPrefix(h.u.status.Text, "Copied") })
+		h.until("the outcome", func() bool {
+			return strings.HasPrefix(h.u.status.Text, name+":") || strings.HasPrefix(h.u.status.Text, "Copied")
+		})
 		markups = append(markups, test.RenderToMarkup(h.win.Canvas()))
 	}
 	h.u.onEdit()
