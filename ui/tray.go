@@ -5,26 +5,28 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 )
 
-// SetupTray puts a menu in the system tray, where the driver has one: each
-// profile copies its token (fetching one if needed), "Show window" brings
-// the window back. When a tray host is there to show it, closing the
-// window hides it instead of quitting; onHide runs first (to save the
-// window's size).
+// SetupTray puts a menu in the system tray when a tray host is there to
+// show it: each profile copies its token (fetching one if needed), "Show
+// window" brings the window back, and closing the window hides it instead
+// of quitting; onHide runs first (to save the window's size). Without a
+// host (a bare X server, a desktop without StatusNotifier support) nothing
+// is registered: a window hidden there could not be brought back, and
+// Fyne's systray crashes on quit after a failed registration.
 func (u *UI) SetupTray(icon fyne.Resource, onHide func()) {
 	desk, ok := u.app.(desktop.App)
 	if !ok {
 		return
 	}
-	u.tray = desk
-	if icon != nil {
-		desk.SetSystemTrayIcon(icon)
-	}
-	u.refreshTray()
 	go func() { // a D-Bus round trip: off the UI thread
 		if !trayHostPresent() {
 			return
 		}
 		u.opts.Do(func() {
+			u.tray = desk
+			if icon != nil {
+				desk.SetSystemTrayIcon(icon)
+			}
+			u.refreshTray()
 			u.win.SetCloseIntercept(func() {
 				if onHide != nil {
 					onHide()

@@ -32,10 +32,11 @@ func main() {
 		fmt.Printf("tokendesk-gui %s (%s, Fyne v2)\n", version, runtime.Version())
 		return
 	}
-	// Parsing the bold face takes tens of milliseconds; do it on the other
-	// core while the window is created (measured in bench/RESULTS.md).
-	go fyne.MeasureText("Token Desk", theme.TextSize(), fyne.TextStyle{Bold: true})
 	a := app.NewWithID("io.github.tokendesk.tokendesk")
+	// Parsing the bold face takes tens of milliseconds; do it on the other
+	// core while the window is created (measured in bench/RESULTS.md). After
+	// NewWithID: measuring reads the app's theme settings.
+	go fyne.MeasureText("Token Desk", theme.TextSize(), fyne.TextStyle{Bold: true})
 	icon := fyne.NewStaticResource("Icon.png", iconPNG)
 	a.SetIcon(icon)
 	w := a.NewWindow("Token Desk")
