@@ -90,10 +90,15 @@ func main() {
 	if *outFile != "" {
 		check(os.WriteFile(*outFile, []byte(table), 0o644))
 	}
+	missed := 0
 	for _, r := range rows {
 		if !r.met {
-			os.Exit(1)
+			missed++
 		}
+	}
+	fmt.Fprintf(os.Stderr, "%d of %d targets met\n", len(rows)-missed, len(rows))
+	if missed > 0 {
+		os.Exit(1)
 	}
 }
 
