@@ -380,9 +380,7 @@ func (u *UI) Start(ctx context.Context) {
 // Preload reads every profile's cached token from the keychain in the
 // background, a few at a time, then redraws. Started after the first frame,
 // it does not compete with it for the CPU (bench/RESULTS.md).
-func (u *UI) Preload() { u.preload() }
-
-func (u *UI) preload() {
+func (u *UI) Preload() {
 	if u.file == nil {
 		return
 	}

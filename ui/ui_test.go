@@ -459,7 +459,7 @@ func TestEmptyStateAndSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.u.preload()
+	h.u.Preload()
 	h.until("the cached tokens", func() bool { return h.rowText("medplum-prod") == "valid 42:17" })
 	h.selectName("medplum-prod")
 	test.AssertRendersToMarkup(t, "list.xml", h.win.Canvas())
