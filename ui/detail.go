@@ -197,14 +197,22 @@ func (d *detail) showStatus(st auth.Status) {
 
 const timeFormat = "2006-01-02 15:04:05 MST"
 
+// setForm shows rows in a read-only form. widget.Form keeps the widgets it
+// rendered for as many items as it had, so the value labels are updated in
+// place and only rows beyond the old count get new ones.
 func setForm(f *widget.Form, rows [][2]string) {
-	f.Items = f.Items[:0]
-	for _, r := range rows {
+	for i, r := range rows {
+		if i < len(f.Items) {
+			f.Items[i].Text = r[0]
+			f.Items[i].Widget.(*widget.Label).SetText(r[1])
+			continue
+		}
 		v := widget.NewLabel(r[1])
 		v.Wrapping = fyne.TextWrapBreak
 		v.Selectable = true
 		f.Items = append(f.Items, &widget.FormItem{Text: r[0], Widget: v})
 	}
+	f.Items = f.Items[:len(rows)]
 	f.Refresh()
 }
 

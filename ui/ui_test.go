@@ -640,3 +640,35 @@ func TestNoSecretInWindowOrLogs(t *testing.T) {
 		t.Error("the profiles file holds a secret")
 	}
 }
+
+// TestDetailFollowsSelection: switching profiles shows the new profile's
+// settings and token, not the previous one's (widget.Form keeps the
+// widgets it rendered).
+func TestDetailFollowsSelection(t *testing.T) {
+	h := newHarness(t,
+		prof("a", "alpha", "", "https://alpha.example/token"),
+		prof("b", "beta", "", "https://beta.example/token"),
+	)
+	for _, id := range []string{"a", "b"} {
+		f, _ := h.store.Load()
+		p, _ := f.ByID(id)
+		_, err := h.keys.SetToken(id, storage.CachedToken{AccessToken: "token-of-" + id, Scope: "scope-of-" + id,
+			IssuedAt: h.now, Expiry: h.now.Add(time.Hour), Fingerprint: p.Fingerprint()})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.u.Preload()
+	h.until("the cached tokens", func() bool { return strings.HasPrefix(h.rowText("beta"), "valid") })
+	for _, name := range []string{"alpha", "beta", "alpha"} {
+		h.selectName(name)
+		// What is drawn, not the Items slice: the form keeps rendered widgets.
+		settings, token := test.RenderObjectToMarkup(h.u.detail.settings), test.RenderObjectToMarkup(h.u.detail.token)
+		if !strings.Contains(settings, "client-"+name) || !strings.Contains(settings, name+".example") {
+			t.Errorf("%s selected, settings show:\n%s", name, settings)
+		}
+		if !strings.Contains(token, "scope-of-"+name[:1]) {
+			t.Errorf("%s selected, token shows:\n%s", name, token)
+		}
+	}
+}
