@@ -82,9 +82,11 @@ type UI struct {
 	split       *container.Split
 	body        *fyne.Container // the split, the empty state or the problem
 
-	tray desktop.App  // the system tray, if the driver has one
-	rows []*rowView   // every row widget the list made, for the ticker
-	form *profileForm // the open add/edit form, if any
+	tray desktop.App // the system tray, if the driver has one
+	rows []*rowView  // every row widget the list made, for the ticker
+	// preloading: the first frame is drawn, so Reload reads cached tokens
+	preloading bool
+	form       *profileForm // the open add/edit form, if any
 	// afterFirstTick runs once at the first tick: start-up work the first
 	// frame need not wait for (the tray).
 	afterFirstTick func()
@@ -154,6 +156,9 @@ func (u *UI) Reload() {
 	u.applyFilter()
 	u.showBody()
 	u.refreshTray()
+	if u.preloading {
+		u.Preload() // new or recovered profiles: read their cached tokens too
+	}
 }
 
 // shownAll is every profile in list order, ignoring the filter.
@@ -381,6 +386,7 @@ func (u *UI) Start(ctx context.Context) {
 // background, a few at a time, then redraws. Started after the first frame,
 // it does not compete with it for the CPU (bench/RESULTS.md).
 func (u *UI) Preload() {
+	u.preloading = true
 	if u.file == nil {
 		return
 	}

@@ -14,7 +14,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/theme"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/probe"
 	"github.com/tokendesk/tokendesk/storage"
@@ -33,10 +32,6 @@ func main() {
 		return
 	}
 	a := app.NewWithID("io.github.tokendesk.tokendesk")
-	// Parsing the bold face takes tens of milliseconds; do it on the other
-	// core while the window is created (measured in bench/RESULTS.md). After
-	// NewWithID: measuring reads the app's theme settings.
-	go fyne.MeasureText("Token Desk", theme.TextSize(), fyne.TextStyle{Bold: true})
 	icon := fyne.NewStaticResource("Icon.png", iconPNG)
 	a.SetIcon(icon)
 	w := a.NewWindow("Token Desk")
