@@ -198,6 +198,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 func TestNoSecretLeaks(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
+	cliTemp = t.TempDir() // and whatever the CLI leaves in its temp dir
+	defer func() { cliTemp = os.TempDir() }()
 	id, secret := hydraClient(t, "client_secret_post", nil)
 	recorded = nil
 	ok(t, cfg, secret+"\n", "add", "leak", "--token-url", env.tokenURL, "--client-id", id, "--auth-style", "body", "--base-url", "https://api.example.com/")
@@ -209,7 +211,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	ok(t, cfg, "", "curl", "leak", "--token-request")
 	cli(t, cfg, "", "token", "missing")
 
-	err := filepath.WalkDir(cfg, func(path string, d fs.DirEntry, err error) error {
+	err := walkFiles([]string{cfg, cliTemp}, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -233,4 +235,13 @@ func TestNoSecretLeaks(t *testing.T) {
 			t.Error("a command printed the token on standard error")
 		}
 	}
+}
+
+func walkFiles(dirs []string, fn fs.WalkDirFunc) error {
+	for _, d := range dirs {
+		if err := filepath.WalkDir(d, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -70,29 +70,7 @@ func TestNoSecretService(t *testing.T) {
 	cfg := t.TempDir()
 	ok(t, cfg, "s3cret\n", "add", "kept", "--token-url", env.tokenURL, "--client-id", "c")
 
-	conf := filepath.Join(t.TempDir(), "bus.conf")
-	if err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--print-address=1", "--nofork")
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = bus.Process.Kill(); _ = bus.Wait() }()
-	buf := make([]byte, 512)
-	n, err := out.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	emptyBus := strings.TrimSpace(string(buf[:n]))
+	emptyBus := privateBus(t)
 
 	for name, busAddr := range map[string]string{"no bus": "unix:path=/nonexistent/bus", "bus without secrets": emptyBus} {
 		run := func(stdin string, args ...string) result {

@@ -232,7 +232,7 @@ type result struct {
 func cli(t *testing.T, cfg, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(env.bin, args...)
-	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg)
+	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "TMPDIR="+cliTemp)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -247,6 +247,9 @@ func cli(t *testing.T, cfg, stdin string, args ...string) result {
 	recorded = append(recorded, r)
 	return r
 }
+
+// cliTemp is the temp dir the CLI runs get, for the leak check.
+var cliTemp = os.TempDir()
 
 // recorded keeps every output for the leak check.
 var recorded []result

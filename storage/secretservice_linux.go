@@ -20,6 +20,8 @@ import (
 type SecretService struct {
 	// Timeout bounds every call; zero means 10 seconds.
 	Timeout time.Duration
+	// Address is the D-Bus to use; empty means the session bus.
+	Address string
 
 	once    sync.Once
 	conn    *dbus.Conn
@@ -58,7 +60,11 @@ func (s *SecretService) timeout() time.Duration {
 // open connects to the session bus and opens a plain session, once.
 func (s *SecretService) open() error {
 	s.once.Do(func() {
-		s.conn, s.err = dbus.SessionBus()
+		if s.Address != "" {
+			s.conn, s.err = dbus.Connect(s.Address)
+		} else {
+			s.conn, s.err = dbus.SessionBus()
+		}
 		if s.err != nil {
 			s.err = fmt.Errorf("%w (%v)", ErrKeychainUnavailable, s.err)
 			return

@@ -1,0 +1,120 @@
+package integration
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// privateBus starts a D-Bus daemon that activates nothing and returns its
+// address.
+func privateBus(t *testing.T) string {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "bus.conf")
+	if err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--print-address=1", "--nofork")
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
+	buf := make([]byte, 512)
+	n, err := out.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(buf[:n]))
+}
+
+// fakeSecrets is a Secret Service that is locked, or that never answers.
+type fakeSecrets struct {
+	hang chan struct{} // nil: answer as a locked keychain
+}
+
+func (f *fakeSecrets) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	if f.hang != nil {
+		<-f.hang
+	}
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return nil, []dbus.ObjectPath{"/org/freedesktop/secrets/collection/login/1"}, nil
+}
+
+func (f *fakeSecrets) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	return nil, "/org/freedesktop/secrets/prompt/1", nil // unlocking needs a person at a prompt
+}
+
+func serveFake(t *testing.T, addr string, f *fakeSecrets) {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Export(f, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the secrets name: %v %v", reply, err)
+	}
+}
+
+// TestLockedKeychain: a keychain that wants an unlock prompt gives a clear
+// "unlock it" error rather than waiting.
+func TestLockedKeychain(t *testing.T) {
+	need(t)
+	addr := privateBus(t)
+	serveFake(t, addr, &fakeSecrets{})
+	ss := &storage.SecretService{Address: addr, Timeout: 5 * time.Second}
+	_, err := ss.Get("p/client-secret")
+	if !errors.Is(err, storage.ErrKeychainLocked) || !strings.Contains(err.Error(), "unlock it") {
+		t.Errorf("got %v; want ErrKeychainLocked", err)
+	}
+	// Through the CLI, as a person meets it.
+	cfg := t.TempDir()
+	ok(t, cfg, "s\n", "add", "p", "--token-url", env.tokenURL, "--client-id", "c")
+	cmd := exec.Command(env.bin, "token", "p")
+	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "keychain is locked") {
+		t.Errorf("CLI on a locked keychain: %v, %q", err, out)
+	}
+}
+
+// TestKeychainTimeout: a Secret Service that never answers cannot hang us.
+func TestKeychainTimeout(t *testing.T) {
+	need(t)
+	addr := privateBus(t)
+	hang := make(chan struct{})
+	defer close(hang)
+	serveFake(t, addr, &fakeSecrets{hang: hang})
+	ss := &storage.SecretService{Address: addr, Timeout: 300 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { _, err := ss.Get("p/client-secret"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, storage.ErrKeychainLocked) || !strings.Contains(err.Error(), "did not answer in time") {
+			t.Errorf("got %v; want the time-out error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the keychain call was not bounded")
+	}
+}
