@@ -672,3 +672,34 @@ func TestDetailFollowsSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestInsecureProfileIsFlagged: a profile allowed to send its secret over
+// plain http to a non-loopback host carries a warning in the list and the
+// details; a loopback one does not.
+func TestInsecureProfileIsFlagged(t *testing.T) {
+	lan := prof("1", "lan", "", "http://10.0.0.5/token")
+	lan.AllowInsecure = true
+	local := prof("2", "local", "", "http://localhost:8103/oauth2/token")
+	h := newHarness(t, lan, local)
+	seen := 0
+	for _, r := range h.u.rows {
+		if r.profile.ID == "" {
+			continue
+		}
+		seen++
+		if want := r.profile.Name == "lan"; r.warn.Visible() != want {
+			t.Errorf("row %s: warning shown %v; want %v", r.profile.Name, r.warn.Visible(), want)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d rows drawn; want 2", seen)
+	}
+	h.selectName("lan")
+	if !h.u.detail.insecure.Visible() {
+		t.Error("no warning in the details of the insecure profile")
+	}
+	h.selectName("local")
+	if h.u.detail.insecure.Visible() {
+		t.Error("a loopback profile is flagged insecure")
+	}
+}
