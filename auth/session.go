@@ -240,9 +240,12 @@ func (s *Session) start() *call {
 		tok, memOnly, err := s.m.fetch(ctx, p)
 		s.mu.Lock()
 		c.tok, c.err = tok, err
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() == context.Canceled:
+			// Cancelled by a person: the session stays as it was.
+		case err != nil:
 			s.err = err
-		} else {
+		default:
 			s.tok, s.err, s.memOnly, s.refreshFailedFor = tok, nil, memOnly, nil
 		}
 		s.call = nil
