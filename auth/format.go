@@ -71,6 +71,16 @@ func Curl(p storage.Profile, t *Token, path string) (string, error) {
 	return shellescape.QuoteCommand([]string{"curl", "-H", Header(t), u}), nil
 }
 
+// HTTPie is the same request as an HTTPie command line, quoted for a POSIX
+// shell.
+func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
+	u, err := RequestURL(p, path)
+	if err != nil {
+		return "", err
+	}
+	return shellescape.QuoteCommand([]string{"http", "GET", u, "Authorization:" + HeaderValue(t)}), nil
+}
+
 // TokenRequestCurl is the token request itself as a curl command; the
 // client secret is left as $CLIENT_SECRET for the shell to fill in, so the
 // command can be shared.

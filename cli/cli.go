@@ -53,6 +53,10 @@ func Run(args []string, env Env) int {
 	if err == nil {
 		return 0
 	}
+	var ce childExit
+	if errors.As(err, &ce) {
+		return ce.code // the command run by exec failed; it has said why
+	}
 	fmt.Fprintf(env.Stderr, "tokendesk: %v\n", err)
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
@@ -90,7 +94,7 @@ With no command it opens the window.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newRm(env),
-		newToken(env), newHeader(env), newCurl(env), newRepair(env),
+		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newRepair(env),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)

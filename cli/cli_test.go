@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+
 	"fmt"
+	"github.com/kballard/go-shellquote"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -206,5 +208,38 @@ func TestNoWindowWithoutOpener(t *testing.T) {
 	f.env.OpenWindow = func() error { opened = true; return nil }
 	if _, _, code := f.run(""); code != 0 || !opened {
 		t.Errorf("no arguments: exit %d, opened %v", code, opened)
+	}
+}
+
+func TestHTTPieEnvExec(t *testing.T) {
+	f := newFixture(t)
+	f.add("p")
+	out, stderr, code := f.run("", "httpie", "p", "R4/Patient")
+	if code != 0 || out != "http GET https://api.example.com/fhir/R4/Patient 'Authorization:Bearer tok-1'\n" {
+		t.Errorf("httpie: %q, %d, %s", out, code, stderr)
+	}
+	out, _, code = f.run("", "env", "p")
+	words, err := shellquote.Split(out)
+	if code != 0 || err != nil {
+		t.Fatalf("env: %q, %v", out, err)
+	}
+	got := strings.Join(words, " ")
+	for _, want := range []string{"export ACCESS_TOKEN=tok-1", "export TOKEN_TYPE=Bearer", "export TOKEN_EXPIRES_AT=", "export BASE_URL=https://api.example.com/fhir/"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("env output %q lacks %q", got, want)
+		}
+	}
+	out, _, code = f.run("", "exec", "p", "--", "sh", "-c", `printf '%s %s' "$ACCESS_TOKEN" "$BASE_URL"`)
+	if code != 0 || out != "tok-1 https://api.example.com/fhir/" {
+		t.Errorf("exec: %q, %d", out, code)
+	}
+	if _, _, code := f.run("", "exec", "p", "--", "sh", "-c", "exit 3"); code != 3 {
+		t.Errorf("exec of a failing command: exit %d; want 3", code)
+	}
+	if _, _, code := f.run("", "exec", "p", "sh"); code != 2 {
+		t.Errorf("exec without --: exit %d; want 2", code)
+	}
+	if f.requests.Load() != 1 {
+		t.Errorf("%d token requests; want 1 (env and exec reuse the cached token)", f.requests.Load())
 	}
 }

@@ -22,10 +22,11 @@ const (
 	copyHeader
 	copyCurl
 	copyRequest
+	copyHTTPie
 )
 
 func (k copyKind) String() string {
-	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)"}[k]
+	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command"}[k]
 }
 
 // DefaultClearAfter is how long copied tokens stay on the clipboard.
@@ -96,9 +97,9 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
-	if kind == copyCurl {
+	if kind == copyCurl || kind == copyHTTPie {
 		if _, err := auth.RequestURL(p, ""); err != nil {
-			u.say("Copy curl: %v — set a base URL and request path with Edit", err)
+			u.say("Copy %s: %v — set a base URL and request path with Edit", kind, err)
 			return
 		}
 	}
@@ -109,10 +110,14 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 			text = t.AccessToken
 		case copyHeader:
 			text = auth.Header(t)
-		case copyCurl:
+		case copyCurl, copyHTTPie:
+			render := auth.Curl
+			if kind == copyHTTPie {
+				render = auth.HTTPie
+			}
 			var err error
-			if text, err = auth.Curl(p, t, ""); err != nil {
-				u.say("Copy curl: %v", err)
+			if text, err = render(p, t, ""); err != nil {
+				u.say("Copy %s: %v", kind, err)
 				return
 			}
 		}

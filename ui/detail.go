@@ -32,7 +32,7 @@ type detail struct {
 	errLabel *widget.Label
 	insecure *widget.Label
 
-	fetchBtn, cancelBtn                                  *widget.Button
+	fetchBtn, cancelBtn, copyHTTPieBtn                   *widget.Button
 	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
 	editBtn, deleteBtn                                   *widget.Button
 
@@ -76,6 +76,7 @@ func newDetail(u *UI) *detail {
 	d.copyHeaderBtn = btn("Copy header", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyHeader) })
 	d.copyCurlBtn = btn("Copy curl", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyCurl) })
 	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
+	d.copyHTTPieBtn = btn("Copy HTTPie", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyHTTPie) })
 	d.editBtn = btn("Edit", theme.DocumentCreateIcon(), widget.MediumImportance, u.onEdit)
 	d.deleteBtn = btn("Delete", theme.DeleteIcon(), widget.DangerImportance, u.onDelete)
 
@@ -89,7 +90,7 @@ func newDetail(u *UI) *detail {
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
 	actions := container.NewVBox(
 		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
-		container.NewHBox(d.copyReqBtn, d.editBtn, d.deleteBtn))
+		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.editBtn, d.deleteBtn))
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))

@@ -436,6 +436,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy token", Action: func() { u.onCopy(copyToken) }, Shortcut: shortcutCopyToken},
 		&fyne.MenuItem{Label: "Copy header", Action: func() { u.onCopy(copyHeader) }, Shortcut: shortcutCopyHeader},
 		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
+		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
 		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit},

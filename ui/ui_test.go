@@ -404,6 +404,11 @@ func TestCopyAndClearClipboard(t *testing.T) {
 	if want := "curl -H 'Authorization: Bearer tok-1' https://api.example.com/fhir/R4/Patient"; cb.Content() != want {
 		t.Errorf("curl copy %q; want %q", cb.Content(), want)
 	}
+	test.Tap(h.u.detail.copyHTTPieBtn)
+	h.until("the HTTPie command", func() bool { return strings.HasPrefix(cb.Content(), "http ") })
+	if want := "http GET https://api.example.com/fhir/R4/Patient 'Authorization:Bearer tok-1'"; cb.Content() != want {
+		t.Errorf("HTTPie copy %q; want %q", cb.Content(), want)
+	}
 	test.Tap(h.u.detail.copyReqBtn)
 	if !strings.Contains(cb.Content(), `"$CLIENT_SECRET"`) || strings.Contains(cb.Content(), "secret-prod") {
 		t.Errorf("token request copy %q", cb.Content())

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"al.essio.dev/pkg/shellescape"
+	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+func newHTTPie(env *Env) *cobra.Command {
+	var fresh bool
+	c := &cobra.Command{
+		Use:     "httpie NAME [PATH|URL]",
+		Short:   "Print a ready-made HTTPie command that calls the API with the token",
+		Example: "  tokendesk httpie prod fhir/R4/Patient\n  eval \"$(tokendesk httpie prod auth/me)\"",
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := ""
+			if len(args) == 2 {
+				path = args[1]
+			}
+			_, p, err := env.profile(args[0])
+			if err != nil {
+				return err
+			}
+			if _, err := auth.RequestURL(p, path); err != nil {
+				return usageError{err}
+			}
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			line, err := auth.HTTPie(p, t, path)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(env.Stdout, line)
+			return err
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	return c
+}
+
+// tokenEnv is the environment a command gets from env and exec.
+func tokenEnv(p storage.Profile, t *auth.Token) [][2]string {
+	vars := [][2]string{{"ACCESS_TOKEN", t.AccessToken}, {"TOKEN_TYPE", auth.Scheme(t.TokenType)}}
+	if !t.Expiry.IsZero() {
+		vars = append(vars, [2]string{"TOKEN_EXPIRES_AT", t.Expiry.UTC().Format(time.RFC3339)})
+	}
+	if p.BaseURL != "" {
+		vars = append(vars, [2]string{"BASE_URL", p.BaseURL})
+	}
+	return vars
+}
+
+func newEnv(env *Env) *cobra.Command {
+	var fresh bool
+	c := &cobra.Command{
+		Use:   "env NAME",
+		Short: "Print export lines (ACCESS_TOKEN, TOKEN_EXPIRES_AT, BASE_URL) for eval",
+		Long: `Print shell export lines for the profile's token, for eval:
+ACCESS_TOKEN, TOKEN_TYPE, TOKEN_EXPIRES_AT (RFC 3339, when known) and
+BASE_URL (when set). The cached token is used while valid.`,
+		Example: "  eval \"$(tokendesk env prod)\"\n  curl -H \"Authorization: Bearer $ACCESS_TOKEN\" \"${BASE_URL}fhir/R4/Patient\"",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			for _, kv := range tokenEnv(p, t) {
+				if _, err := fmt.Fprintf(env.Stdout, "export %s=%s\n", kv[0], shellescape.Quote(kv[1])); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	return c
+}
+
+// childExit carries the exit status of the command exec ran.
+type childExit struct{ code int }
+
+func (e childExit) Error() string { return fmt.Sprintf("the command exited with status %d", e.code) }
+
+func newExec(env *Env) *cobra.Command {
+	var fresh bool
+	c := &cobra.Command{
+		Use:   "exec NAME -- COMMAND [ARG...]",
+		Short: "Run a command with the profile's token in its environment",
+		Long: `Run COMMAND with ACCESS_TOKEN, TOKEN_TYPE, TOKEN_EXPIRES_AT and BASE_URL
+set (see 'tokendesk env'), directly, without a shell. Its exit status is
+tokendesk's.`,
+		Example: "  tokendesk exec prod -- sh -c 'curl -H \"Authorization: Bearer $ACCESS_TOKEN\" \"${BASE_URL}auth/me\"'\n  tokendesk exec prod -- npm run integration-test",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.ArgsLenAtDash() != 1 || len(args) < 2 {
+				return errors.New("want NAME -- COMMAND [ARG...]")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			child := exec.Command(args[1], args[2:]...)
+			child.Stdin, child.Stdout, child.Stderr = env.Stdin, env.Stdout, env.Stderr
+			child.Env = os.Environ()
+			for _, kv := range tokenEnv(p, t) {
+				child.Env = append(child.Env, kv[0]+"="+kv[1])
+			}
+			err = child.Run()
+			var ee *exec.ExitError
+			switch {
+			case errors.As(err, &ee):
+				return childExit{ee.ExitCode()}
+			case err != nil:
+				return fmt.Errorf("run %s: %w", args[1], err)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	return c
+}
