@@ -94,17 +94,17 @@ With no command it opens the window.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newRm(env),
-		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newRepair(env),
+		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newRepair(env),
 	)
-	for _, c := range root.Commands() {
-		wrapArgs(c)
-	}
 	wrapArgs(root)
 	return root
 }
 
-// wrapArgs makes argument-count mistakes usage errors.
+// wrapArgs makes argument-count mistakes usage errors, in c and below.
 func wrapArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
 	if c.Args == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 
 	"fmt"
 	"github.com/kballard/go-shellquote"
@@ -241,5 +242,70 @@ func TestHTTPieEnvExec(t *testing.T) {
 	}
 	if f.requests.Load() != 1 {
 		t.Errorf("%d token requests; want 1 (env and exec reuse the cached token)", f.requests.Load())
+	}
+}
+
+func TestExportImportProfiles(t *testing.T) {
+	f := newFixture(t)
+	f.add("shared", "--env", "staging", "--scope", "openid")
+	f.run("", "token", "shared")
+	out, _, code := f.run("", "export", "profiles")
+	if code != 0 || strings.Contains(out, "s3cret") || strings.Contains(out, "tok-") || strings.Contains(out, `"id"`) {
+		t.Fatalf("export: exit %d:\n%s", code, out)
+	}
+	// A teammate's machine: another config dir and keychain.
+	g := newFixture(t)
+	g.add("mine")
+	_, stderr, code := g.run(out, "import", "profiles", "-")
+	if code != 0 || !strings.Contains(stderr, `Imported "shared"`) {
+		t.Fatalf("import: exit %d, %s", code, stderr)
+	}
+	file, _ := g.env.Store.Load()
+	p, err := file.ByName("shared")
+	if err != nil || p.Env != "staging" || p.ID == "" {
+		t.Fatalf("imported %+v, %v", p, err)
+	}
+	if _, stderr, code := g.run("", "token", "shared"); code != 1 || !strings.Contains(stderr, "client secret missing") {
+		t.Errorf("token of an imported profile: exit %d, %s", code, stderr)
+	}
+	if _, stderr, _ := g.run(out, "import", "profiles", "-"); !strings.Contains(stderr, "Skipped shared") {
+		t.Errorf("a second import did not skip the existing name: %s", stderr)
+	}
+}
+
+func TestExportPostman(t *testing.T) {
+	f := newFixture(t)
+	f.add("prod")
+	for _, withSecret := range []bool{false, true} {
+		args := []string{"export", "postman", "prod"}
+		if withSecret {
+			args = append(args, "--include-secret")
+		}
+		out, stderr, code := f.run("", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var env struct {
+			Name   string `json:"name"`
+			Scope  string `json:"_postman_variable_scope"`
+			Values []struct {
+				Key, Value, Type string
+				Enabled          bool
+			} `json:"values"`
+		}
+		if err := json.Unmarshal([]byte(out), &env); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, v := range env.Values {
+			got[v.Key] = v.Type + ":" + v.Value
+		}
+		if env.Scope != "environment" || got["baseUrl"] != "default:https://api.example.com/fhir/" || got["clientId"] != "default:cid" ||
+			got["accessToken"] != "secret:tok-1" || !strings.HasPrefix(got["tokenUrl"], "default:http://127.0.0.1") {
+			t.Errorf("environment %s: %v", env.Name, got)
+		}
+		if _, has := got["clientSecret"]; has != withSecret || (withSecret && got["clientSecret"] != "secret:s3cret") {
+			t.Errorf("include-secret=%v: clientSecret %q", withSecret, got["clientSecret"])
+		}
 	}
 }

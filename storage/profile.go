@@ -39,7 +39,7 @@ var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody}
 type Profile struct {
 	// ID is generated once and never changes; the keychain entries are
 	// keyed by it, so renaming a profile keeps its secret and cached token.
-	ID string `json:"id"`
+	ID string `json:"id,omitempty"`
 	// Name is what a person types (`tokendesk token NAME`); unique.
 	Name string `json:"name"`
 	// Env is a free-text environment label such as local, staging or prod.
