@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -307,5 +308,63 @@ func TestExportPostman(t *testing.T) {
 		if _, has := got["clientSecret"]; has != withSecret || (withSecret && got["clientSecret"] != "secret:s3cret") {
 			t.Errorf("include-secret=%v: clientSecret %q", withSecret, got["clientSecret"])
 		}
+	}
+}
+
+// writeMedplum writes a Medplum CLI 5.x profile file: "options" is a JSON
+// string, "activeLogin" holds tokens that must never be imported.
+func writeMedplum(t *testing.T, dir, name string, options map[string]string) string {
+	t.Helper()
+	inner, _ := json.Marshal(options)
+	login, _ := json.Marshal(map[string]string{"accessToken": "login-token-never-import", "refreshToken": "r"})
+	data, _ := json.Marshal(map[string]string{"options": string(inner), "activeLogin": string(login)})
+	path := filepath.Join(dir, name+".json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestImportMedplum(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	dev := writeMedplum(t, dir, "dev", map[string]string{"name": "dev", "baseUrl": "http://localhost:8103", "authType": "client-credentials",
+		"clientId": "dev-id", "clientSecret": "dev-plain-secret", "fhirUrlPath": "fhir/R4"})
+	writeMedplum(t, dir, "prod", map[string]string{"name": "prod", "baseUrl": "https://api.medplum.com/", "authType": "client-credentials",
+		"clientId": "prod-id", "clientSecret": "prod-plain-secret", "tokenUrl": "https://api.medplum.com/oauth2/token", "scope": "openid system/*.read", "audience": "https://x"})
+	writeMedplum(t, dir, "me", map[string]string{"name": "me", "baseUrl": "https://api.medplum.com/", "authType": "authorization-code"})
+
+	_, stderr, code := f.run("", "import", "medplum", "--dir", dir)
+	if code != 0 || !strings.Contains(stderr, `Imported "dev"`) || !strings.Contains(stderr, `Imported "prod"`) ||
+		!strings.Contains(stderr, "Skipped me.json") || !strings.Contains(stderr, "--remove-secrets") {
+		t.Fatalf("import: exit %d:\n%s", code, stderr)
+	}
+	file, _ := f.env.Store.Load()
+	d, _ := file.ByName("dev")
+	p, _ := file.ByName("prod")
+	if d.TokenURL != "http://localhost:8103/oauth2/token" || d.BaseURL != "http://localhost:8103/" || d.Env != "local" {
+		t.Errorf("dev: %+v", d)
+	}
+	if p.TokenURL != "https://api.medplum.com/oauth2/token" || strings.Join(p.Scopes, " ") != "openid system/*.read" || p.Params.Get("audience") != "https://x" {
+		t.Errorf("prod: %+v", p)
+	}
+	if s, _ := f.env.Keys.ClientSecret(d.ID); s != "dev-plain-secret" {
+		t.Error("dev's secret is not in the keychain")
+	}
+	if data, _ := os.ReadFile(dev); !strings.Contains(string(data), "dev-plain-secret") {
+		t.Error("the source file changed without --remove-secrets")
+	}
+	if data, _ := os.ReadFile(f.env.Store.Path()); strings.Contains(string(data), "plain-secret") || strings.Contains(string(data), "login-token") {
+		t.Error("a secret or the CLI's login reached the profiles file")
+	}
+
+	// Again with --remove-secrets, into a fresh store: the secrets leave the files, the rest stays.
+	g := newFixture(t)
+	if _, stderr, code := g.run("", "import", "medplum", "--dir", dir, "--remove-secrets"); code != 0 {
+		t.Fatal(stderr)
+	}
+	data, _ := os.ReadFile(dev)
+	if strings.Contains(string(data), "dev-plain-secret") || !strings.Contains(string(data), "dev-id") || !strings.Contains(string(data), "login-token-never-import") {
+		t.Errorf("after --remove-secrets:\n%s", data)
 	}
 }

@@ -34,9 +34,9 @@ func newExport(env *Env) *cobra.Command {
 func newImport(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "import",
-		Short: "Import profiles shared by a teammate",
+		Short: "Import profiles shared by a teammate, or the Medplum CLI's",
 	}
-	c.AddCommand(newImportProfiles(env))
+	c.AddCommand(newImportProfiles(env), newImportMedplum(env))
 	return c
 }
 
