@@ -141,7 +141,17 @@ func (env *Env) importMedplumFile(path string, removeSecret bool) (string, error
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.ByName(name); err == nil {
+	if q, err := f.ByName(name); err == nil {
+		// Imported before: with --remove-secrets, take the plain-text copy
+		// out once the keychain is known to hold the same secret.
+		if removeSecret && q.ClientID == p.ClientID {
+			if kept, err := env.Keys.ClientSecret(q.ID); err == nil && kept == o.ClientSecret {
+				if err := removeMedplumSecret(path, file); err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%q was imported before; removed the plain-text secret from %s.", name, path), nil
+			}
+		}
 		return "", fmt.Errorf("a profile named %q exists", name)
 	}
 	p.ID = storage.NewID()
