@@ -60,6 +60,9 @@ type Options struct {
 	AfterFunc func(d time.Duration, f func())
 	// Version is shown in the About dialog.
 	Version string
+	// MedplumDir is where the Medplum CLI keeps its profiles; empty means
+	// ~/.medplum.
+	MedplumDir string
 }
 
 // UI is the main window and its state.
@@ -429,6 +432,7 @@ func (u *UI) showError(what string, err error) {
 func (u *UI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		&fyne.MenuItem{Label: "Add profile…", Action: u.onAdd, Shortcut: shortcutNew},
+		&fyne.MenuItem{Label: "Import from Medplum CLI…", Action: u.onImportMedplum},
 		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
 	)
 	profile := fyne.NewMenu("Profile",

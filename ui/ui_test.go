@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
@@ -709,5 +710,34 @@ func TestInsecureProfileIsFlagged(t *testing.T) {
 	h.selectName("local")
 	if h.u.detail.insecure.Visible() {
 		t.Error("a loopback profile is flagged insecure")
+	}
+}
+
+func TestImportFromMedplumCLI(t *testing.T) {
+	dir := t.TempDir()
+	inner, _ := json.Marshal(map[string]string{"name": "medplum-dev", "baseUrl": "http://localhost:8103", "authType": "client-credentials",
+		"clientId": "dev-id", "clientSecret": "dev-plain-secret"})
+	file := filepath.Join(dir, "dev.json")
+	data, _ := json.Marshal(map[string]string{"options": string(inner)})
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.u.opts.MedplumDir = dir
+	h.u.onImportMedplum()
+	h.until("the import", func() bool { return strings.HasPrefix(h.u.status.Text, "Imported 1 profile") })
+	if h.u.list.Length() != 1 || h.u.shown[0].TokenURL != "http://localhost:8103/oauth2/token" {
+		t.Fatalf("after import: %+v", h.u.shown)
+	}
+	if s, _ := h.keys.ClientSecret(h.u.shown[0].ID); s != "dev-plain-secret" {
+		t.Error("the secret is not in the keychain")
+	}
+	if now, _ := os.ReadFile(file); !strings.Contains(string(now), "dev-plain-secret") {
+		t.Fatal("the file changed before the person agreed")
+	}
+	tapButton(t, h.win.Canvas(), "Remove plain-text secrets")
+	h.until("the removal", func() bool { return strings.HasPrefix(h.u.status.Text, "Removed the plain-text secret from 1") })
+	if now, _ := os.ReadFile(file); strings.Contains(string(now), "dev-plain-secret") || !strings.Contains(string(now), "dev-id") {
+		t.Errorf("after removal:\n%s", now)
 	}
 }
