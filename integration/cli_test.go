@@ -245,3 +245,18 @@ func walkFiles(dirs []string, fn fs.WalkDirFunc) error {
 	}
 	return nil
 }
+
+func TestDiscoverHydra(t *testing.T) {
+	need(t)
+	cfg := t.TempDir()
+	out := ok(t, cfg, "", "discover", env.public)
+	if !strings.Contains(out, "token endpoint:  "+env.tokenURL) || !strings.Contains(out, "client_secret_basic") || !strings.Contains(out, "client_credentials") {
+		t.Errorf("discover printed:\n%s", out)
+	}
+	var m struct {
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, cfg, "", "discover", env.public, "--json")), &m); err != nil || m.TokenEndpoint != env.tokenURL {
+		t.Errorf("discover --json: %v %+v", err, m)
+	}
+}

@@ -39,6 +39,7 @@ type profileForm struct {
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
 	problem                                        *widget.Label
+	discover                                       *widget.Button
 	save                                           *widget.Button
 }
 
@@ -86,6 +87,8 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.problem.Wrapping = fyne.TextWrapWord
 	f.problem.Hide()
 	f.preset = widget.NewSelect(names(presets), f.onPreset)
+	f.discover = &widget.Button{Text: "Discover", OnTapped: f.onDiscover}
+	f.discover.ExtendBaseWidget(f.discover)
 	f.env.OnChanged = func(env string) { f.color.SetSelected(colorName(envHex(u.file, env))) }
 
 	f.name.Validator = f.checkName
@@ -127,7 +130,7 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Name", f.name),
 		widget.NewFormItem("Environment", container.NewBorder(nil, nil, nil, f.color, f.env)),
 		widget.NewFormItem("Token URL", f.tokenURL),
-		widget.NewFormItem("Base URL", f.baseURL),
+		widget.NewFormItem("Base URL", container.NewBorder(nil, nil, nil, f.discover, f.baseURL)),
 		widget.NewFormItem("Client ID", f.clientID),
 		widget.NewFormItem("Client secret", f.secret),
 		widget.NewFormItem("Scopes", f.scopes),
@@ -346,6 +349,7 @@ func (f *profileForm) store(p storage.Profile, secret, colorHex string) error {
 }
 
 func (f *profileForm) fail(err error) {
+	f.problem.Importance = widget.DangerImportance
 	f.problem.SetText(err.Error())
 	f.problem.Show()
 }
@@ -366,4 +370,51 @@ func colorName(hex string) string {
 		}
 	}
 	return ""
+}
+
+// onDiscover fetches the server metadata for the base URL (or the token
+// URL's host), fills the token URL and says what the server supports.
+func (f *profileForm) onDiscover() {
+	base := strings.TrimSpace(f.baseURL.Text)
+	if base == "" {
+		if u, err := url.Parse(strings.TrimSpace(f.tokenURL.Text)); err == nil && u.Host != "" {
+			base = u.Scheme + "://" + u.Host + "/"
+		}
+	}
+	if base == "" {
+		f.fail(errors.New("enter the server's base URL (or issuer) first"))
+		return
+	}
+	style := storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	f.discover.Disable()
+	f.discover.SetText("Discovering…")
+	u := f.u
+	go func() {
+		m, err := u.opts.Discover(base)
+		u.opts.Do(func() {
+			f.discover.Enable()
+			f.discover.SetText("Discover")
+			if err != nil {
+				f.fail(err)
+				return
+			}
+			f.tokenURL.SetText(m.TokenEndpoint)
+			msg := fmt.Sprintf("Token URL from %s.\nAuth methods: %s. Grant types: %s.", m.Source, listed(m.AuthMethods), listed(m.GrantTypes))
+			if w := m.Warnings(style); len(w) > 0 {
+				msg += "\nWarning: " + strings.Join(w, "; ")
+				f.problem.Importance = widget.WarningImportance
+			} else {
+				f.problem.Importance = widget.MediumImportance
+			}
+			f.problem.SetText(msg)
+			f.problem.Show()
+		})
+	}()
+}
+
+func listed(s []string) string {
+	if len(s) == 0 {
+		return "not listed"
+	}
+	return strings.Join(s, ", ")
 }

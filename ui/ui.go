@@ -63,6 +63,9 @@ type Options struct {
 	// MedplumDir is where the Medplum CLI keeps its profiles; empty means
 	// ~/.medplum.
 	MedplumDir string
+	// Discover fetches server metadata (auth.Client.Discover); nil means
+	// a new auth.Client's.
+	Discover func(base string) (*auth.Metadata, error)
 }
 
 // UI is the main window and its state.
@@ -105,6 +108,10 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 	}
 	if opts.Do == nil {
 		opts.Do = fyne.Do
+	}
+	if opts.Discover == nil {
+		c := auth.NewClient()
+		opts.Discover = func(base string) (*auth.Metadata, error) { return c.Discover(context.Background(), base) }
 	}
 	if opts.AfterFunc == nil {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }

@@ -741,3 +741,28 @@ func TestImportFromMedplumCLI(t *testing.T) {
 		t.Errorf("after removal:\n%s", now)
 	}
 }
+
+func TestFormDiscoverFillsTokenURL(t *testing.T) {
+	var base string
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":"%s/oauth2/token","token_endpoint_auth_methods_supported":["client_secret_post"],"grant_types_supported":["client_credentials"]}`, base, base)
+	})
+	base = srv.URL
+	h := newHarness(t)
+	h.u.onAdd()
+	f := h.u.form
+	f.baseURL.SetText(srv.URL + "/")
+	f.style.SetSelectedIndex(1) // header: not among the server's methods
+	test.Tap(f.discover)
+	h.until("the discovery", func() bool { return f.tokenURL.Text != "" })
+	if f.tokenURL.Text != srv.URL+"/oauth2/token" {
+		t.Errorf("token URL %q", f.tokenURL.Text)
+	}
+	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "client_secret_basic") || f.problem.Importance != widget.WarningImportance {
+		t.Errorf("discovery note %q (importance %v); want a warning about client_secret_basic", f.problem.Text, f.problem.Importance)
+	}
+}

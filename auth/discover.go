@@ -1,0 +1,122 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// Metadata is what an authorization server says of itself (OpenID Connect
+// Discovery, RFC 8414).
+type Metadata struct {
+	Issuer                string   `json:"issuer"`
+	TokenEndpoint         string   `json:"token_endpoint"`
+	IntrospectionEndpoint string   `json:"introspection_endpoint,omitempty"`
+	AuthMethods           []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	GrantTypes            []string `json:"grant_types_supported,omitempty"`
+	Scopes                []string `json:"scopes_supported,omitempty"`
+	// Source is the document the metadata came from.
+	Source string `json:"-"`
+}
+
+// wellKnown lists where metadata may be for base: OpenID Connect's
+// location first, then RFC 8414's (which puts the well-known part before
+// the issuer's path), each also at the host's root.
+func wellKnown(base string) ([]string, error) {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", base)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	root := u.Scheme + "://" + u.Host
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(root + path + "/.well-known/openid-configuration")
+	add(root + "/.well-known/oauth-authorization-server" + path)
+	add(root + "/.well-known/openid-configuration")
+	add(root + "/.well-known/oauth-authorization-server")
+	return out, nil
+}
+
+// Discover fetches the server metadata for an issuer or base URL.
+func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
+	urls, err := wellKnown(base)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
+	// Metadata carries no secret: following a redirect (http to https, a
+	// moved issuer) is fine here, unlike for the token request.
+	hc := &http.Client{Transport: c.http.Transport}
+	var tried []string
+	for _, u := range urls {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("no answer from %s within %s", hostOf(u), DefaultTimeout)
+			}
+			tried = append(tried, fmt.Sprintf("%s: %v", u, rootCause(err)))
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			tried = append(tried, fmt.Sprintf("%s: %s", u, resp.Status))
+			continue
+		}
+		var m Metadata
+		if err := json.Unmarshal(body, &m); err != nil || m.TokenEndpoint == "" {
+			tried = append(tried, fmt.Sprintf("%s: no token_endpoint in the answer", u))
+			continue
+		}
+		m.Source = u
+		return &m, nil
+	}
+	return nil, fmt.Errorf("no server metadata found:\n  %s", strings.Join(tried, "\n  "))
+}
+
+// authMethod is the token_endpoint_auth_methods_supported name of a style.
+func authMethod(s storage.AuthStyle) string {
+	switch s {
+	case storage.AuthHeader:
+		return "client_secret_basic"
+	case storage.AuthBody:
+		return "client_secret_post"
+	}
+	return ""
+}
+
+// Warnings says what in the metadata does not fit a profile with style:
+// client_credentials not offered, or the auth style not supported.
+func (m *Metadata) Warnings(style storage.AuthStyle) []string {
+	var w []string
+	if len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, "client_credentials") {
+		w = append(w, "the server does not list client_credentials among its grant types ("+strings.Join(m.GrantTypes, ", ")+")")
+	}
+	if len(m.AuthMethods) > 0 {
+		if want := authMethod(style); want != "" && !slices.Contains(m.AuthMethods, want) {
+			w = append(w, fmt.Sprintf("the server does not list %s among its client authentication methods (%s)", want, strings.Join(m.AuthMethods, ", ")))
+		}
+		if style == storage.AuthAuto && !slices.Contains(m.AuthMethods, "client_secret_basic") && !slices.Contains(m.AuthMethods, "client_secret_post") {
+			w = append(w, "the server supports neither client_secret_basic nor client_secret_post ("+strings.Join(m.AuthMethods, ", ")+")")
+		}
+	}
+	return w
+}

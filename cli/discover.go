@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+func newDiscover(env *Env) *cobra.Command {
+	var style string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "discover URL",
+		Short: "Find a server's token endpoint and what it supports",
+		Long: `Fetch the server metadata of an issuer or base URL
+(/.well-known/openid-configuration, then RFC 8414's
+/.well-known/oauth-authorization-server) and print the token endpoint,
+the client authentication methods and grant types it lists, and a warning
+when --auth-style or client_credentials is not among them.`,
+		Example: "  tokendesk discover https://api.medplum.com/\n  tokendesk discover http://localhost:4444 --auth-style body",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := env.Client.Discover(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(env.Stdout, m)
+			}
+			fmt.Fprintf(env.Stdout, "token endpoint:  %s\n", m.TokenEndpoint)
+			if m.Issuer != "" {
+				fmt.Fprintf(env.Stdout, "issuer:          %s\n", m.Issuer)
+			}
+			fmt.Fprintf(env.Stdout, "auth methods:    %s\n", orUnlisted(m.AuthMethods))
+			fmt.Fprintf(env.Stdout, "grant types:     %s\n", orUnlisted(m.GrantTypes))
+			if len(m.Scopes) > 0 {
+				fmt.Fprintf(env.Stdout, "scopes:          %s\n", strings.Join(m.Scopes, " "))
+			}
+			if m.IntrospectionEndpoint != "" {
+				fmt.Fprintf(env.Stdout, "introspection:   %s\n", m.IntrospectionEndpoint)
+			}
+			for _, w := range m.Warnings(storage.AuthStyle(style)) {
+				fmt.Fprintln(env.Stderr, "warning:", w)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&style, "auth-style", "auto", "the auth style to check against: auto, header or body")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
+	return c
+}
+
+func orUnlisted(s []string) string {
+	if len(s) == 0 {
+		return "(not listed)"
+	}
+	return strings.Join(s, ", ")
+}
