@@ -368,3 +368,30 @@ func TestImportMedplum(t *testing.T) {
 		t.Errorf("after --remove-secrets:\n%s", data)
 	}
 }
+
+func TestTestCall(t *testing.T) {
+	f := newFixture(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-1" {
+			http.Error(w, `{"issue":"unauthorized"}`, 401)
+			return
+		}
+		fmt.Fprint(w, `{"profile":{"reference":"ClientApplication/1"}}`)
+	}))
+	defer api.Close()
+	f.add("p", "--base-url", api.URL+"/", "--probe-path", "auth/me")
+	out, stderr, code := f.run("", "test", "p")
+	if code != 0 || !strings.Contains(out, "/auth/me → 200 OK in") || !strings.Contains(out, "ClientApplication/1") {
+		t.Errorf("test: exit %d, %q, %s", code, out, stderr)
+	}
+	f.run("", "token", "p", "--fresh") // tok-2: the API refuses it
+	out, _, code = f.run("", "test", "p")
+	if code != 1 || !strings.Contains(out, "401 Unauthorized") {
+		t.Errorf("test with a refused token: exit %d, %q", code, out)
+	}
+	g := newFixture(t)
+	g.add("noprobe", "--base-url", "")
+	if _, stderr, code := g.run("", "test", "noprobe"); code != 2 || !strings.Contains(stderr, "no probe path") {
+		t.Errorf("no probe path: exit %d, %s", code, stderr)
+	}
+}

@@ -14,10 +14,10 @@ import (
 
 // profileFlags are the settings add and edit share.
 type profileFlags struct {
-	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile string
-	scopes, params                                                          []string
-	autoRefresh, allowInsecure                                              bool
-	timeout                                                                 int
+	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile, probePath string
+	scopes, params                                                                     []string
+	autoRefresh, allowInsecure                                                         bool
+	timeout                                                                            int
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -29,6 +29,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
 	fs.StringVar(&pf.requestPath, "request-path", "", "default path for 'tokendesk curl'")
+	fs.StringVar(&pf.probePath, "probe-path", "", "what 'tokendesk test' calls, e.g. auth/me for Medplum")
 	fs.BoolVar(&pf.autoRefresh, "auto-refresh", false, "let the window fetch a new token before expiry")
 	fs.BoolVar(&pf.allowInsecure, "allow-insecure-http", false, "allow a plain http:// token URL to a non-loopback host (sends the secret in clear text)")
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
@@ -76,6 +77,9 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 	}
 	if set("request-path") {
 		p.RequestPath = pf.requestPath
+	}
+	if set("probe-path") {
+		p.ProbePath = pf.probePath
 	}
 	if set("auto-refresh") {
 		p.AutoRefresh = pf.autoRefresh

@@ -95,7 +95,7 @@ func medplumProfile(name string, o medplumOptions) (storage.Profile, error) {
 		tokenURL = base + "oauth2/token"
 	}
 	p := storage.Profile{Name: name, TokenURL: tokenURL, BaseURL: base, ClientID: o.ClientID,
-		Scopes: strings.Fields(o.Scope), RequestPath: "auth/me"}
+		Scopes: strings.Fields(o.Scope), RequestPath: "auth/me", ProbePath: "auth/me"}
 	if o.Audience != "" {
 		p.Params = url.Values{"audience": {o.Audience}}
 	}

@@ -63,6 +63,9 @@ type Profile struct {
 
 	// RequestPath is the default path for the copied curl command.
 	RequestPath string `json:"requestPath,omitempty"`
+	// ProbePath is what "Test" calls with the token, e.g. Medplum's
+	// auth/me; empty means the request path.
+	ProbePath string `json:"probePath,omitempty"`
 	// AutoRefresh fetches a new token before the current one expires.
 	AutoRefresh bool `json:"autoRefresh,omitempty"`
 	// AllowInsecure permits a plain http:// token URL to a host other than

@@ -333,3 +333,39 @@ func (u *UI) onSettings() {
 		u.Reload()
 	}, u.win)
 }
+
+// onTest calls the selected profile's probe path with its token (fetching
+// one first if needed) and shows the answer.
+func (u *UI) onTest() {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	probe := *p
+	if probe.ProbePath == "" {
+		probe.ProbePath = probe.RequestPath
+	}
+	if _, err := auth.RequestURL(probe, probe.ProbePath); err != nil || probe.ProbePath == "" {
+		u.say("Test: set a base URL and a probe path (e.g. auth/me) with Edit")
+		return
+	}
+	u.fetch(*p, false, func(t *auth.Token) {
+		u.say("Testing %s…", probe.Name)
+		go func() {
+			r, err := u.opts.Probe(probe, t)
+			u.opts.Do(func() {
+				if err != nil {
+					u.say("Test of %s: %v", probe.Name, err)
+					u.detail.showTest(probe.ID, err.Error(), widget.DangerImportance)
+					return
+				}
+				imp := widget.SuccessImportance
+				if !r.OK() {
+					imp = widget.DangerImportance
+				}
+				u.say("Test of %s: %s in %d ms", probe.Name, r.Status, r.Took.Milliseconds())
+				u.detail.showTest(probe.ID, r.String(), imp)
+			})
+		}()
+	})
+}

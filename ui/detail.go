@@ -32,7 +32,9 @@ type detail struct {
 	errLabel *widget.Label
 	insecure *widget.Label
 
-	fetchBtn, cancelBtn, copyHTTPieBtn                   *widget.Button
+	fetchBtn, cancelBtn, copyHTTPieBtn, testBtn          *widget.Button
+	testResult                                           *widget.Label
+	testFor                                              string // the profile the test result is of
 	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
 	editBtn, deleteBtn                                   *widget.Button
 
@@ -76,6 +78,10 @@ func newDetail(u *UI) *detail {
 	d.copyHeaderBtn = btn("Copy header", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyHeader) })
 	d.copyCurlBtn = btn("Copy curl", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyCurl) })
 	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
+	d.testBtn = btn("Test", theme.MediaPlayIcon(), widget.LowImportance, u.onTest)
+	d.testResult = widget.NewLabel("")
+	d.testResult.Wrapping = fyne.TextWrapWord
+	d.testResult.Hide()
 	d.copyHTTPieBtn = btn("Copy HTTPie", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyHTTPie) })
 	d.editBtn = btn("Edit", theme.DocumentCreateIcon(), widget.MediumImportance, u.onEdit)
 	d.deleteBtn = btn("Delete", theme.DeleteIcon(), widget.DangerImportance, u.onDelete)
@@ -90,8 +96,8 @@ func newDetail(u *UI) *detail {
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
 	actions := container.NewVBox(
 		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
-		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.editBtn, d.deleteBtn))
-	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel,
+		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.testBtn, d.editBtn, d.deleteBtn))
+	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
@@ -113,6 +119,9 @@ func (d *detail) show(p *storage.Profile) {
 	}
 	d.none.Hide()
 	scroll.Show()
+	if d.testFor != p.ID {
+		d.testResult.Hide()
+	}
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
 	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
@@ -243,6 +252,9 @@ func profileRows(p storage.Profile) [][2]string {
 	if p.RequestPath != "" {
 		rows = append(rows, [2]string{"Request path", p.RequestPath})
 	}
+	if p.ProbePath != "" {
+		rows = append(rows, [2]string{"Probe path", p.ProbePath})
+	}
 	if p.CAFile != "" {
 		rows = append(rows, [2]string{"CA file", p.CAFile})
 	}
@@ -317,4 +329,15 @@ func errorText(err error) string {
 		return "Secret missing — enter it again with Edit."
 	}
 	return err.Error()
+}
+
+// showTest shows the last test call's outcome for profile id.
+func (d *detail) showTest(id, text string, imp widget.Importance) {
+	d.testFor = id
+	if p := d.u.current(); p == nil || p.ID != id {
+		return
+	}
+	d.testResult.Importance = imp
+	d.testResult.SetText("Test: " + text)
+	d.testResult.Show()
 }

@@ -35,7 +35,7 @@ type profileForm struct {
 	preset                                         *widget.Select
 	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
 	scopes, params, requestPath, timeout, notes    *widget.Entry
-	caFile                                         *widget.Entry
+	caFile, probePath                              *widget.Entry
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
 	problem                                        *widget.Label
@@ -73,6 +73,7 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.timeout = entry("30")
 	f.notes = entry("")
 	f.caFile = entry("PEM file of a dev server's own CA (optional)")
+	f.probePath = entry("what Test calls, e.g. auth/me")
 	colors := make([]string, len(palette))
 	for i, c := range palette {
 		colors[i] = c.Name
@@ -137,6 +138,7 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Auth style", f.style),
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
+		widget.NewFormItem("Probe path", f.probePath),
 		widget.NewFormItem("Timeout (s)", f.timeout),
 		widget.NewFormItem("CA file", f.caFile),
 		widget.NewFormItem("Notes", f.notes),
@@ -170,6 +172,9 @@ func (f *profileForm) onPreset(name string) {
 			f.baseURL.SetText(p.baseURL)
 			if strings.Contains(p.name, "Medplum") && f.requestPath.Text == "" {
 				f.requestPath.SetText("auth/me")
+			}
+			if strings.Contains(p.name, "Medplum") && f.probePath.Text == "" {
+				f.probePath.SetText("auth/me")
 			}
 		}
 	}
@@ -211,6 +216,7 @@ func (f *profileForm) fill(p storage.Profile) {
 	}
 	f.notes.SetText(p.Notes)
 	f.caFile.SetText(p.CAFile)
+	f.probePath.SetText(p.ProbePath)
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
 	f.preset.SetSelectedIndex(len(presets) - 1)
@@ -259,6 +265,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
 	p.Notes = f.notes.Text
 	p.CAFile = strings.TrimSpace(f.caFile.Text)
+	p.ProbePath = strings.TrimSpace(f.probePath.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
 	if f.orig == nil && f.secret.Text == "" {

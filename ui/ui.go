@@ -66,6 +66,9 @@ type Options struct {
 	// Discover fetches server metadata (auth.Client.Discover); nil means
 	// a new auth.Client's.
 	Discover func(base string) (*auth.Metadata, error)
+	// Probe calls the API with a token (auth.Client.Probe); nil means a
+	// new auth.Client's.
+	Probe func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error)
 }
 
 // UI is the main window and its state.
@@ -109,9 +112,16 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.Do == nil {
 		opts.Do = fyne.Do
 	}
-	if opts.Discover == nil {
+	if opts.Discover == nil || opts.Probe == nil {
 		c := auth.NewClient()
-		opts.Discover = func(base string) (*auth.Metadata, error) { return c.Discover(context.Background(), base) }
+		if opts.Discover == nil {
+			opts.Discover = func(base string) (*auth.Metadata, error) { return c.Discover(context.Background(), base) }
+		}
+		if opts.Probe == nil {
+			opts.Probe = func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error) {
+				return c.Probe(context.Background(), p, t, "")
+			}
+		}
 	}
 	if opts.AfterFunc == nil {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
@@ -448,6 +458,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy header", Action: func() { u.onCopy(copyHeader) }, Shortcut: shortcutCopyHeader},
 		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
 		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
+		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
 		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit},

@@ -766,3 +766,25 @@ func TestFormDiscoverFillsTokenURL(t *testing.T) {
 		t.Errorf("discovery note %q (importance %v); want a warning about client_secret_basic", f.problem.Text, f.problem.Importance)
 	}
 }
+
+func TestTestCallShowsAnswer(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	p := prof("p1", "medplum", "", srv.URL+"/token")
+	p.ProbePath = "auth/me"
+	h := newHarness(t, p)
+	var called string
+	h.u.opts.Probe = func(p storage.Profile, tok *auth.Token) (auth.ProbeResult, error) {
+		called = p.ProbePath + " with " + tok.AccessToken
+		return auth.ProbeResult{URL: "https://api.example.com/auth/me", Status: "200 OK", Code: 200, Took: 42 * time.Millisecond, Snippet: `{"ok":true}`}, nil
+	}
+	h.selectName("medplum")
+	test.Tap(h.u.detail.testBtn)
+	h.until("the test result", func() bool { return h.u.detail.testResult.Visible() })
+	if called != "auth/me with tok-1" {
+		t.Errorf("probe called as %q", called)
+	}
+	if got := h.u.detail.testResult.Text; !strings.Contains(got, "200 OK in 42 ms") || h.u.detail.testResult.Importance != widget.SuccessImportance {
+		t.Errorf("test result %q", got)
+	}
+}

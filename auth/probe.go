@@ -1,0 +1,62 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// ProbeResult is the outcome of a test call.
+type ProbeResult struct {
+	URL     string
+	Status  string
+	Code    int
+	Took    time.Duration
+	Snippet string // the start of the body, as one line
+}
+
+// OK says whether the API accepted the token.
+func (r ProbeResult) OK() bool { return r.Code >= 200 && r.Code < 300 }
+
+func (r ProbeResult) String() string {
+	s := fmt.Sprintf("%s → %s in %d ms", r.URL, r.Status, r.Took.Milliseconds())
+	if r.Snippet != "" {
+		s += ": " + r.Snippet
+	}
+	return s
+}
+
+// Probe calls the profile's probe path (or path, if given) with the token,
+// to show that the token works against the API.
+func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+	if path == "" {
+		path = p.ProbePath
+	}
+	u, err := RequestURL(p, path)
+	if err != nil {
+		return ProbeResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return ProbeResult{}, err
+	}
+	req.Header.Set("Authorization", HeaderValue(t))
+	req.Header.Set("Accept", "application/json, */*")
+	// net/http drops Authorization on a redirect to another host.
+	hc := &http.Client{Transport: c.http.Transport}
+	start := c.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return ProbeResult{URL: u}, fmt.Errorf("call %s: %v", hostOf(u), rootCause(err))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return ProbeResult{URL: u, Status: resp.Status, Code: resp.StatusCode, Took: c.Now().Sub(start),
+		Snippet: redact(snippet(body), t.AccessToken)}, nil
+}
