@@ -138,6 +138,21 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 		EndpointParams: p.Params,
 		AuthStyle:      oauthStyle(p.Style()),
 	}
+	if p.Style() == storage.AuthPrivateKeyJWT {
+		// secret is the private key; what goes on the wire is a signed,
+		// short-lived assertion, with the client ID in the form.
+		assertion, err := Assertion(secret, p.ClientID, p.TokenURL, c.Now())
+		if err != nil {
+			return nil, err
+		}
+		params := url.Values{}
+		for k, v := range p.Params {
+			params[k] = v
+		}
+		params.Set("client_assertion_type", AssertionType)
+		params.Set("client_assertion", assertion)
+		cfg.ClientSecret, cfg.EndpointParams = "", params
+	}
 	start := c.Now()
 	ot, err := cfg.Token(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
@@ -179,7 +194,7 @@ func oauthStyle(s storage.AuthStyle) oauth2.AuthStyle {
 	switch s {
 	case storage.AuthHeader:
 		return oauth2.AuthStyleInHeader
-	case storage.AuthBody:
+	case storage.AuthBody, storage.AuthPrivateKeyJWT:
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader // auto: Fetch falls back to the body

@@ -386,7 +386,11 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	case <-ctx.Done():
 		return nil, false, errors.New("token request cancelled")
 	}
-	secret, err := m.keys.ClientSecret(p.ID)
+	credential := m.keys.ClientSecret
+	if p.Style() == storage.AuthPrivateKeyJWT {
+		credential = m.keys.PrivateKey
+	}
+	secret, err := credential(p.ID)
 	if err != nil {
 		return nil, false, err
 	}

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -25,7 +27,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.clientID, "client-id", "", "the client ID")
 	fs.StringVar(&pf.baseURL, "base-url", "", "the API base URL that curl paths are resolved against")
 	fs.StringArrayVar(&pf.scopes, "scope", nil, "a scope to request (repeat for more, or give them space-separated)")
-	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (client_secret_basic) or body (client_secret_post)")
+	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (client_secret_basic), body (client_secret_post) or private_key_jwt")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
 	fs.StringVar(&pf.requestPath, "request-path", "", "default path for 'tokendesk curl'")
@@ -106,8 +108,25 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 	return nil
 }
 
+// readKey reads and checks a private key file for private_key_jwt; an
+// empty path generates a new RSA 2048 key.
+func readKey(path string) (string, error) {
+	if path == "" {
+		return auth.GenerateKey()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := auth.ParsePrivateKey(string(data)); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return string(data), nil
+}
+
 func newAdd(env *Env) *cobra.Command {
 	var pf profileFlags
+	var keyFile string
 	c := &cobra.Command{
 		Use:   "add NAME --token-url URL --client-id ID [flags]",
 		Short: "Add a profile; the client secret is read from standard input",
@@ -132,15 +151,28 @@ never to a file or a flag.`,
 			} else if _, err := f.ByName(p.Name); err == nil {
 				return usageError{fmt.Errorf("a profile named %q already exists (change it with 'tokendesk edit')", p.Name)}
 			}
-			secret, err := env.readSecret(p.Name)
-			if err != nil {
-				return err
+			// The credential goes in first: a profile is never saved without it.
+			if p.Style() == storage.AuthPrivateKeyJWT {
+				key, err := readKey(keyFile)
+				if err != nil {
+					return err
+				}
+				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
+					return err
+				}
+				if keyFile == "" {
+					fmt.Fprintf(env.Stderr, "Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s') at the client's jwksUri.\n", p.Name)
+				}
+			} else {
+				secret, err := env.readSecret(p.Name)
+				if err != nil {
+					return err
+				}
+				if err := env.Keys.SetClientSecret(p.ID, secret); err != nil {
+					return err
+				}
 			}
-			// The secret goes in first: a profile is never saved without it.
-			if err := env.Keys.SetClientSecret(p.ID, secret); err != nil {
-				return err
-			}
-			err = env.Store.Update(func(f *storage.File) error {
+			err := env.Store.Update(func(f *storage.File) error {
 				_, err := f.Put(p)
 				return err
 			})
@@ -148,17 +180,18 @@ never to a file or a flag.`,
 				_ = env.Keys.Forget(p.ID)
 				return err
 			}
-			fmt.Fprintf(env.Stderr, "Added %q; its client secret is in the keychain. Get a token with 'tokendesk token %s'.\n", p.Name, p.Name)
+			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", p.Name, p.Name)
 			return nil
 		},
 	}
 	pf.register(c.Flags())
+	c.Flags().StringVar(&keyFile, "private-key", "", "with --auth-style private_key_jwt: the PEM private key (RSA or EC P-256); none generates an RSA 2048 key")
 	return c
 }
 
 func newEdit(env *Env) *cobra.Command {
 	var pf profileFlags
-	var rename string
+	var rename, keyFile string
 	var secretStdin bool
 	c := &cobra.Command{
 		Use:   "edit NAME [flags]",
@@ -203,7 +236,16 @@ secret is read from standard input with --secret-stdin.`,
 					return err
 				}
 			}
-			if secretStdin || p.Fingerprint() != old.Fingerprint() {
+			if keyFile != "" {
+				key, err := readKey(keyFile)
+				if err != nil {
+					return err
+				}
+				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
+					return err
+				}
+			}
+			if secretStdin || keyFile != "" || p.Fingerprint() != old.Fingerprint() {
 				if err := env.Keys.DeleteToken(p.ID); err != nil {
 					return err
 				}
@@ -215,5 +257,6 @@ secret is read from standard input with --secret-stdin.`,
 	pf.register(c.Flags())
 	c.Flags().StringVar(&rename, "name", "", "rename the profile (its secret and cached token stay)")
 	c.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read a new client secret from standard input")
+	c.Flags().StringVar(&keyFile, "private-key", "", "a new PEM private key for private_key_jwt")
 	return c
 }

@@ -132,3 +132,33 @@ tokendesk's.`,
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
 	return c
 }
+
+func newJWKS(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "jwks NAME",
+		Short: "Print the public JSON Web Key Set of a private_key_jwt profile",
+		Long: `Print the public JWK Set of the profile's private key, to publish at the
+client's jwksUri (for Medplum, the ClientApplication's JWKS URI).`,
+		Example: "  tokendesk jwks medplum-prod > jwks.json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, p, err := env.profile(args[0])
+			if err != nil {
+				return err
+			}
+			if p.Style() != storage.AuthPrivateKeyJWT {
+				return usageError{fmt.Errorf("profile %q uses %s, not private_key_jwt", p.Name, p.Style())}
+			}
+			key, err := env.Keys.PrivateKey(p.ID)
+			if err != nil {
+				return err
+			}
+			set, err := auth.JWKS(key)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(env.Stdout, set)
+			return err
+		},
+	}
+}

@@ -260,3 +260,43 @@ func TestDiscoverHydra(t *testing.T) {
 		t.Errorf("discover --json: %v %+v", err, m)
 	}
 }
+
+// TestPrivateKeyJWTWithHydra: Hydra verifies our signed client assertion
+// against the JWKS tokendesk prints.
+func TestPrivateKeyJWTWithHydra(t *testing.T) {
+	need(t)
+	cfg := t.TempDir()
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := auth.JWKS(key)
+	var jwks any
+	if err := json.Unmarshal([]byte(set), &jwks); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := hydraClient(t, "private_key_jwt", map[string]any{"jwks": jwks, "token_endpoint_auth_signing_alg": "RS256", "client_secret": ""})
+	ok(t, cfg, "", "add", "pk", "--auth-style", "private_key_jwt", "--private-key", keyFile, "--client-id", id, "--token-url", env.tokenURL)
+	tok := strings.TrimSpace(ok(t, cfg, "", "token", "pk"))
+	if info := introspect(t, tok); info["active"] != true || info["client_id"] != id {
+		t.Errorf("introspection: %v", info)
+	}
+	if printed := ok(t, cfg, "", "jwks", "pk"); strings.TrimSpace(printed) != strings.TrimSpace(set) {
+		t.Errorf("jwks printed\n%s\nwant\n%s", printed, set)
+	}
+	// A generated key works once its JWKS is registered.
+	ok(t, cfg, "", "add", "pk2", "--auth-style", "private_key_jwt", "--client-id", "later", "--token-url", env.tokenURL)
+	var jwks2 any
+	if err := json.Unmarshal([]byte(ok(t, cfg, "", "jwks", "pk2")), &jwks2); err != nil {
+		t.Fatal(err)
+	}
+	id2, _ := hydraClient(t, "private_key_jwt", map[string]any{"jwks": jwks2, "token_endpoint_auth_signing_alg": "RS256", "client_secret": ""})
+	ok(t, cfg, "", "edit", "pk2", "--client-id", id2)
+	if tok2 := strings.TrimSpace(ok(t, cfg, "", "token", "pk2")); introspect(t, tok2)["client_id"] != id2 {
+		t.Error("the generated key's token is not the second client's")
+	}
+}

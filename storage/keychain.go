@@ -186,6 +186,7 @@ type Keychain struct {
 func NewKeychain(s SecretStore) *Keychain { return &Keychain{store: s} }
 
 func secretKey(id string) string { return id + "/client-secret" }
+func privateKey(id string) string { return id + "/private-key" }
 func tokenKey(id string) string  { return id + "/token" }
 
 // ClientSecret returns profile id's client secret.
@@ -205,6 +206,26 @@ var ErrSecretMissing = errors.New("client secret missing from the keychain: ente
 func (k *Keychain) SetClientSecret(id, secret string) error {
 	if err := k.store.Set(secretKey(id), secret); err != nil {
 		return fmt.Errorf("store client secret: %w", err)
+	}
+	return nil
+}
+
+// ErrKeyMissing says a private_key_jwt profile has no key in this keychain.
+var ErrKeyMissing = errors.New("private key missing from the keychain: import it again (tokendesk edit NAME --private-key FILE)")
+
+// PrivateKey returns profile id's private key (PEM), for private_key_jwt.
+func (k *Keychain) PrivateKey(id string) (string, error) {
+	s, err := k.store.Get(privateKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrKeyMissing
+	}
+	return s, err
+}
+
+// SetPrivateKey stores profile id's private key (PEM).
+func (k *Keychain) SetPrivateKey(id, pem string) error {
+	if err := k.store.Set(privateKey(id), pem); err != nil {
+		return fmt.Errorf("store private key: %w", err)
 	}
 	return nil
 }
@@ -260,6 +281,9 @@ func (k *Keychain) Forget(id string) error {
 	}
 	if err := k.store.Delete(secretKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("forget client secret: %w", err)
+	}
+	if err := k.store.Delete(privateKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("forget private key: %w", err)
 	}
 	return nil
 }

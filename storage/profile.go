@@ -28,10 +28,13 @@ const (
 	AuthHeader AuthStyle = "header"
 	// AuthBody sends them as form fields (client_secret_post).
 	AuthBody AuthStyle = "body"
+	// AuthPrivateKeyJWT signs a short-lived JWT with the client's private
+	// key (RFC 7523 §2.2); there is no client secret.
+	AuthPrivateKeyJWT AuthStyle = "private_key_jwt"
 )
 
 // AuthStyles lists the valid auth styles in the order a form offers them.
-var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody}
+var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT}
 
 // Profile is one saved client: what the client-credentials request needs,
 // except the secret, which lives in the keychain. Its auth fields mirror
@@ -139,7 +142,7 @@ func (p Profile) Validate() error {
 		return ErrClientIDRequired
 	}
 	if !slices.Contains(AuthStyles, p.Style()) {
-		return fmt.Errorf("auth style %q: want one of auto, header, body", p.AuthStyle)
+		return fmt.Errorf("auth style %q: want one of auto, header, body, private_key_jwt", p.AuthStyle)
 	}
 	if p.TimeoutSeconds < 0 {
 		return fmt.Errorf("timeout %d s: must not be negative", p.TimeoutSeconds)

@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// AssertionType is client_assertion_type for a JWT (RFC 7523).
+const AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// assertionLifetime is how long a client assertion is valid: short, as
+// OpenID Connect Core §9 asks.
+const assertionLifetime = 5 * time.Minute
+
+// ParsePrivateKey reads an RSA or EC (P-256) private key from PEM: PKCS#8,
+// PKCS#1 or SEC 1.
+func ParsePrivateKey(pemText string) (crypto.Signer, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return nil, errors.New("no PEM block in the private key")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the private key: %w", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if k.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("an RSA key of %d bits is too small (want 2048 or more)", k.N.BitLen())
+		}
+		return k, nil
+	case *ecdsa.PrivateKey:
+		if k.Curve != elliptic.P256() {
+			return nil, errors.New("only P-256 EC keys are supported (ES256)")
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("unsupported key type %T (want RSA or EC P-256)", key)
+}
+
+// GenerateKey makes a new RSA 2048 private key as PKCS#8 PEM.
+func GenerateKey() (string, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+// jwk is a public key as a JSON Web Key.
+type jwk struct {
+	Kty string `json:"kty"`
+	Kid string `json:"kid"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	N   string `json:"n,omitempty"`
+	E   string `json:"e,omitempty"`
+	Crv string `json:"crv,omitempty"`
+	X   string `json:"x,omitempty"`
+	Y   string `json:"y,omitempty"`
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// publicJWK describes k's public half; kid is its RFC 7638 thumbprint.
+func publicJWK(k crypto.Signer) jwk {
+	switch pub := k.Public().(type) {
+	case *rsa.PublicKey:
+		n, e := b64(pub.N.Bytes()), b64(big.NewInt(int64(pub.E)).Bytes())
+		sum := sha256.Sum256([]byte(`{"e":"` + e + `","kty":"RSA","n":"` + n + `"}`))
+		return jwk{Kty: "RSA", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "RS256", N: n, E: e}
+	case *ecdsa.PublicKey:
+		x, y := b64(pub.X.FillBytes(make([]byte, 32))), b64(pub.Y.FillBytes(make([]byte, 32)))
+		sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`))
+		return jwk{Kty: "EC", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}
+	}
+	return jwk{}
+}
+
+// JWKS is the JSON Web Key Set to publish at the client's jwksUri.
+func JWKS(privatePEM string) (string, error) {
+	k, err := ParsePrivateKey(privatePEM)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(map[string][]jwk{"keys": {publicJWK(k)}}, "", "  ")
+	return string(b), err
+}
+
+// Assertion signs a client assertion for clientID at tokenURL: iss = sub =
+// client ID, aud = the token URL as one string (Medplum compares it
+// exactly), a fresh jti, iat now and exp five minutes on.
+func Assertion(privatePEM, clientID, tokenURL string, now time.Time) (string, error) {
+	k, err := ParsePrivateKey(privatePEM)
+	if err != nil {
+		return "", err
+	}
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti)
+	claims := jwt.MapClaims{
+		"iss": clientID, "sub": clientID, "aud": tokenURL,
+		"jti": hex.EncodeToString(jti), "iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(),
+	}
+	method := jwt.SigningMethod(jwt.SigningMethodRS256)
+	if _, ok := k.(*ecdsa.PrivateKey); ok {
+		method = jwt.SigningMethodES256
+	}
+	t := jwt.NewWithClaims(method, claims)
+	t.Header["kid"] = publicJWK(k).Kid
+	return t.SignedString(k)
+}

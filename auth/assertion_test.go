@@ -1,0 +1,89 @@
+package auth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+func ecPEM(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalECPrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+func TestPrivateKeyJWTOnTheWire(t *testing.T) {
+	for _, kind := range []string{"RSA", "EC"} {
+		t.Run(kind, func(t *testing.T) {
+			var key string
+			if kind == "RSA" {
+				var err error
+				if key, err = GenerateKey(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				key = ecPEM(t)
+			}
+			var tokenURL string
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				if _, _, basic := r.BasicAuth(); basic || r.PostForm.Has("client_secret") || r.PostForm.Get("client_id") != "my-client" ||
+					r.PostForm.Get("client_assertion_type") != AssertionType {
+					t.Errorf("form %v", r.PostForm)
+				}
+				signer, _ := ParsePrivateKey(key)
+				claims := jwt.MapClaims{}
+				tok, err := jwt.ParseWithClaims(r.PostForm.Get("client_assertion"), claims, func(*jwt.Token) (any, error) { return signer.Public(), nil },
+					jwt.WithValidMethods([]string{"RS256", "ES256"}), jwt.WithAudience(tokenURL), jwt.WithIssuer("my-client"), jwt.WithSubject("my-client"))
+				if err != nil || !tok.Valid {
+					t.Errorf("assertion does not verify: %v", err)
+				}
+				if aud, ok := claims["aud"].(string); !ok || aud != tokenURL {
+					t.Errorf("aud %v; want the token URL as one string", claims["aud"])
+				}
+				exp, _ := claims.GetExpirationTime()
+				iat, _ := claims.GetIssuedAt()
+				if exp.Sub(iat.Time) > 5*time.Minute || claims["jti"] == "" {
+					t.Errorf("exp-iat %v, jti %v", exp.Sub(iat.Time), claims["jti"])
+				}
+				fmt.Fprint(w, `{"access_token":"pkjwt","token_type":"bearer","expires_in":60}`)
+			})
+			p := profileFor(srv, storage.AuthPrivateKeyJWT)
+			tokenURL = p.TokenURL
+			tok, err := NewClient().Fetch(context.Background(), p, key)
+			if err != nil || tok.AccessToken != "pkjwt" {
+				t.Fatalf("fetch: %v", err)
+			}
+			set, err := JWKS(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var jwks struct{ Keys []map[string]string }
+			if err := json.Unmarshal([]byte(set), &jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0]["kty"] != kind || strings.Contains(set, `"d"`) {
+				t.Errorf("JWKS %s", set)
+			}
+		})
+	}
+}
+
+func TestSmallRSAKeyRefused(t *testing.T) {
+	if _, err := ParsePrivateKey("not a key"); err == nil {
+		t.Error("garbage parsed as a key")
+	}
+}
