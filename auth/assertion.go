@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -60,6 +61,22 @@ func ParsePrivateKey(pemText string) (crypto.Signer, error) {
 		return k, nil
 	}
 	return nil, fmt.Errorf("unsupported key type %T (want RSA or EC P-256)", key)
+}
+
+// ReadKeyFile reads and checks a PEM private key file; an empty path
+// generates a new RSA 2048 key instead.
+func ReadKeyFile(path string) (string, error) {
+	if path == "" {
+		return GenerateKey()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := ParsePrivateKey(string(data)); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return string(data), nil
 }
 
 // GenerateKey makes a new RSA 2048 private key as PKCS#8 PEM.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -108,22 +107,6 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 	return nil
 }
 
-// readKey reads and checks a private key file for private_key_jwt; an
-// empty path generates a new RSA 2048 key.
-func readKey(path string) (string, error) {
-	if path == "" {
-		return auth.GenerateKey()
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	if _, err := auth.ParsePrivateKey(string(data)); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return string(data), nil
-}
-
 func newAdd(env *Env) *cobra.Command {
 	var pf profileFlags
 	var keyFile string
@@ -153,7 +136,7 @@ never to a file or a flag.`,
 			}
 			// The credential goes in first: a profile is never saved without it.
 			if p.Style() == storage.AuthPrivateKeyJWT {
-				key, err := readKey(keyFile)
+				key, err := auth.ReadKeyFile(keyFile)
 				if err != nil {
 					return err
 				}
@@ -237,7 +220,7 @@ secret is read from standard input with --secret-stdin.`,
 				}
 			}
 			if keyFile != "" {
-				key, err := readKey(keyFile)
+				key, err := auth.ReadKeyFile(keyFile)
 				if err != nil {
 					return err
 				}

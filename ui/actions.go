@@ -369,3 +369,28 @@ func (u *UI) onTest() {
 		}()
 	})
 }
+
+// onCopyJWKS copies the public key set of a private_key_jwt profile, to
+// publish at the client's jwksUri. It is public: no clearing.
+func (u *UI) onCopyJWKS() {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	id, name := p.ID, p.Name
+	go func() {
+		key, err := u.opts.Secrets.PrivateKey(id)
+		set := ""
+		if err == nil {
+			set, err = auth.JWKS(key)
+		}
+		u.opts.Do(func() {
+			if err != nil {
+				u.say("Copy JWKS of %s: %v", name, err)
+				return
+			}
+			u.app.Clipboard().SetContent(set)
+			u.say("Copied the public JWKS of %s — publish it at the client's jwksUri", name)
+		})
+	}()
+}

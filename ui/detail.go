@@ -34,6 +34,7 @@ type detail struct {
 
 	fetchBtn, cancelBtn, copyHTTPieBtn, testBtn          *widget.Button
 	testResult                                           *widget.Label
+	jwksBtn                                              *widget.Button
 	testFor                                              string // the profile the test result is of
 	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
 	editBtn, deleteBtn                                   *widget.Button
@@ -78,6 +79,7 @@ func newDetail(u *UI) *detail {
 	d.copyHeaderBtn = btn("Copy header", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyHeader) })
 	d.copyCurlBtn = btn("Copy curl", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyCurl) })
 	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
+	d.jwksBtn = btn("Copy JWKS", theme.ContentCopyIcon(), widget.LowImportance, u.onCopyJWKS)
 	d.testBtn = btn("Test", theme.MediaPlayIcon(), widget.LowImportance, u.onTest)
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
@@ -96,7 +98,7 @@ func newDetail(u *UI) *detail {
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
 	actions := container.NewVBox(
 		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
-		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.testBtn, d.editBtn, d.deleteBtn))
+		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.editBtn, d.deleteBtn))
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
@@ -121,6 +123,13 @@ func (d *detail) show(p *storage.Profile) {
 	scroll.Show()
 	if d.testFor != p.ID {
 		d.testResult.Hide()
+	}
+	if p.Style() == storage.AuthPrivateKeyJWT {
+		d.jwksBtn.Show()
+		d.copyReqBtn.Hide() // the request carries a signed assertion, not $CLIENT_SECRET
+	} else {
+		d.jwksBtn.Hide()
+		d.copyReqBtn.Show()
 	}
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
@@ -230,7 +239,7 @@ func profileRows(p storage.Profile) [][2]string {
 	rows := [][2]string{
 		{"Token URL", p.TokenURL},
 		{"Client ID", p.ClientID},
-		{"Client secret", "in the keychain"},
+		{"Client secret", secretNote(p)},
 		{"Base URL", orNone(p.BaseURL)},
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
 		{"Auth style", styleLabel(p.Style())},
@@ -312,6 +321,8 @@ func styleLabel(s storage.AuthStyle) string {
 		return "header (client_secret_basic)"
 	case storage.AuthBody:
 		return "body (client_secret_post)"
+	case storage.AuthPrivateKeyJWT:
+		return "private_key_jwt (key in the keychain)"
 	}
 	return "auto (Basic, then form body)"
 }
@@ -340,4 +351,11 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 	d.testResult.Importance = imp
 	d.testResult.SetText("Test: " + text)
 	d.testResult.Show()
+}
+
+func secretNote(p storage.Profile) string {
+	if p.Style() == storage.AuthPrivateKeyJWT {
+		return "none: a private key in the keychain signs each request"
+	}
+	return "in the keychain"
 }

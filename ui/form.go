@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -35,7 +36,7 @@ type profileForm struct {
 	preset                                         *widget.Select
 	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
 	scopes, params, requestPath, timeout, notes    *widget.Entry
-	caFile, probePath                              *widget.Entry
+	caFile, probePath, keyFile                     *widget.Entry
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
 	problem                                        *widget.Label
@@ -74,12 +75,13 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.notes = entry("")
 	f.caFile = entry("PEM file of a dev server's own CA (optional)")
 	f.probePath = entry("what Test calls, e.g. auth/me")
+	f.keyFile = entry("private_key_jwt: PEM key file; empty generates an RSA key")
 	colors := make([]string, len(palette))
 	for i, c := range palette {
 		colors[i] = c.Name
 	}
 	f.color = widget.NewSelect(colors, nil)
-	f.style = widget.NewSelect([]string{"auto", "header (client_secret_basic)", "body (client_secret_post)"}, nil)
+	f.style = widget.NewSelect([]string{"auto", "header (client_secret_basic)", "body (client_secret_post)", "private_key_jwt (signed JWT, no secret)"}, nil)
 	f.style.SetSelectedIndex(0)
 	f.autoRefresh = widget.NewCheck("Fetch a new token before expiry", nil)
 	f.allowInsecure = widget.NewCheck("Allow plain http:// to a non-loopback host (sends the secret in clear text)", nil)
@@ -136,6 +138,7 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Client secret", f.secret),
 		widget.NewFormItem("Scopes", f.scopes),
 		widget.NewFormItem("Auth style", f.style),
+		widget.NewFormItem("Private key", f.keyFile),
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
 		widget.NewFormItem("Probe path", f.probePath),
@@ -268,7 +271,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.ProbePath = strings.TrimSpace(f.probePath.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
-	if f.orig == nil && f.secret.Text == "" {
+	if f.orig == nil && f.secret.Text == "" && p.Style() != storage.AuthPrivateKeyJWT {
 		f.u.win.Canvas().Focus(f.secret)
 		return p, errors.New("a client secret is required")
 	}
@@ -288,6 +291,7 @@ func (f *profileForm) onSave() {
 		p.ID = storage.NewID()
 	}
 	secret := f.secret.Text
+	keyFile := strings.TrimSpace(f.keyFile.Text)
 	colorHex := ""
 	if i := f.color.SelectedIndex(); i >= 0 {
 		colorHex = palette[i].Hex
@@ -296,7 +300,7 @@ func (f *profileForm) onSave() {
 	f.save.SetText("Saving…")
 	u := f.u
 	go func() {
-		err := f.store(p, secret, colorHex)
+		err := f.store(p, secret, keyFile, colorHex)
 		u.opts.Do(func() {
 			f.save.Enable()
 			f.save.SetText("Save")
@@ -314,10 +318,25 @@ func (f *profileForm) onSave() {
 	}()
 }
 
-func (f *profileForm) store(p storage.Profile, secret, colorHex string) error {
+func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string) error {
 	u := f.u
 	adding := f.orig == nil
-	if adding || secret != "" {
+	pkjwt := p.Style() == storage.AuthPrivateKeyJWT
+	newKey := false
+	switch {
+	case pkjwt:
+		_, err := u.opts.Secrets.PrivateKey(p.ID)
+		if keyFile != "" || errors.Is(err, storage.ErrKeyMissing) {
+			key, err := auth.ReadKeyFile(keyFile) // none given: a new RSA 2048 key
+			if err != nil {
+				return err
+			}
+			if err := u.opts.Secrets.SetPrivateKey(p.ID, key); err != nil {
+				return err
+			}
+			newKey = true
+		}
+	case adding || secret != "":
 		if err := u.opts.Secrets.SetClientSecret(p.ID, secret); err != nil {
 			return err
 		}
@@ -346,7 +365,8 @@ func (f *profileForm) store(p storage.Profile, secret, colorHex string) error {
 		return err
 	}
 	s := u.session(p) // a changed fingerprint drops the token held
-	if !adding && (secret != "" || p.Fingerprint() != f.orig.Fingerprint()) {
+	// A new secret or key, like new settings, retires the cached token.
+	if !adding && (secret != "" || newKey || p.Fingerprint() != f.orig.Fingerprint()) {
 		s.Forget()
 		if err := u.opts.Secrets.DeleteToken(p.ID); err != nil {
 			return err

@@ -35,6 +35,8 @@ type ProfileStore interface {
 type Secrets interface {
 	SetClientSecret(id, secret string) error
 	ClientSecret(id string) (string, error)
+	SetPrivateKey(id, pem string) error
+	PrivateKey(id string) (string, error)
 	DeleteToken(id string) error
 	Forget(id string) error
 }

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -786,5 +787,41 @@ func TestTestCallShowsAnswer(t *testing.T) {
 	}
 	if got := h.u.detail.testResult.Text; !strings.Contains(got, "200 OK in 42 ms") || h.u.detail.testResult.Importance != widget.SuccessImportance {
 		t.Errorf("test result %q", got)
+	}
+}
+
+func TestPrivateKeyJWTProfile(t *testing.T) {
+	var form url.Values
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		form = r.PostForm
+		fmt.Fprint(w, `{"access_token":"signed-in","token_type":"bearer","expires_in":600}`)
+	})
+	h := newHarness(t)
+	h.u.onAdd()
+	f := h.u.form
+	f.name.SetText("pk")
+	f.tokenURL.SetText(srv.URL + "/token")
+	f.clientID.SetText("pk-client")
+	f.style.SetSelectedIndex(3) // private_key_jwt; no secret, no key file: a key is generated
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	h.selectName("pk")
+	p := h.u.current()
+	if key, err := h.keys.PrivateKey(p.ID); err != nil || !strings.Contains(key, "PRIVATE KEY") {
+		t.Fatalf("no generated key in the keychain: %v", err)
+	}
+	if !h.u.detail.jwksBtn.Visible() || h.u.detail.copyReqBtn.Visible() {
+		t.Error("Copy JWKS should show, Copy token request should not")
+	}
+	test.Tap(h.u.detail.jwksBtn)
+	h.until("the JWKS", func() bool { return strings.Contains(h.app.Clipboard().Content(), `"keys"`) })
+	if strings.Contains(h.app.Clipboard().Content(), "PRIVATE") || strings.Contains(h.app.Clipboard().Content(), `"d"`) {
+		t.Error("the JWKS holds private parts")
+	}
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("the token", func() bool { return strings.HasPrefix(h.u.detail.state.Text, "valid") })
+	if form.Get("client_assertion_type") != auth.AssertionType || form.Get("client_id") != "pk-client" || form.Has("client_secret") {
+		t.Errorf("token request form %v", form)
 	}
 }
