@@ -1,26 +1,16 @@
 package cli
 
 import (
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/storage"
 )
-
-// sharedProfiles is the file `export profiles` writes: settings only.
-type sharedProfiles struct {
-	Format   string            `json:"tokendeskProfiles"`
-	Profiles []storage.Profile `json:"profiles"`
-}
-
-const sharedFormat = "1"
 
 func newExport(env *Env) *cobra.Command {
 	c := &cobra.Command{
@@ -83,16 +73,11 @@ whoever imports the file enters the secret themselves.`,
 			if err != nil {
 				return usageError{err}
 			}
-			shared := sharedProfiles{Format: sharedFormat, Profiles: make([]storage.Profile, len(ps))}
-			for i, p := range ps {
-				p.ID = "" // an ID names keychain entries on this machine only
-				shared.Profiles[i] = p
-			}
-			data, err := json.MarshalIndent(shared, "", "  ")
+			data, err := importer.ExportProfiles(ps)
 			if err != nil {
 				return err
 			}
-			return env.writeOut(out, append(data, '\n'), 0o644)
+			return env.writeOut(out, data, 0o644)
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
@@ -119,28 +104,9 @@ Imported profiles have no client secret yet: enter it with
 				defer file.Close()
 				r = file
 			}
-			var shared sharedProfiles
-			if err := json.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&shared); err != nil || shared.Format == "" {
-				return fmt.Errorf("%s is not a file written by 'tokendesk export profiles'", args[0])
-			}
-			var added, skipped []string
-			err := env.Store.Update(func(f *storage.File) error {
-				for _, p := range shared.Profiles {
-					if _, err := f.ByName(p.Name); err == nil {
-						skipped = append(skipped, p.Name+" (a profile of that name exists)")
-						continue
-					}
-					p.ID = ""
-					if _, err := f.Put(p); err != nil {
-						skipped = append(skipped, fmt.Sprintf("%s (%v)", p.Name, err))
-						continue
-					}
-					added = append(added, p.Name)
-				}
-				return nil
-			})
+			added, skipped, err := importer.ImportProfiles(env.Store, r)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			for _, n := range added {
 				fmt.Fprintf(env.Stderr, "Imported %q: enter its secret with 'tokendesk edit %s --secret-stdin'.\n", n, n)
@@ -148,37 +114,12 @@ Imported profiles have no client secret yet: enter it with
 			for _, s := range skipped {
 				fmt.Fprintln(env.Stderr, "Skipped", s)
 			}
-			if len(added) == 0 && len(shared.Profiles) > 0 {
+			if len(added) == 0 && len(skipped) > 0 {
 				return errors.New("nothing imported")
 			}
 			return nil
 		},
 	}
-}
-
-// postmanVar is one variable of a Postman environment.
-type postmanVar struct {
-	Key     string `json:"key"`
-	Value   string `json:"value"`
-	Type    string `json:"type"`
-	Enabled bool   `json:"enabled"`
-}
-
-// postmanEnv is Postman's environment file format.
-type postmanEnv struct {
-	ID         string       `json:"id"`
-	Name       string       `json:"name"`
-	Values     []postmanVar `json:"values"`
-	Scope      string       `json:"_postman_variable_scope"`
-	ExportedAt string       `json:"_postman_exported_at"`
-	ExportedBy string       `json:"_postman_exported_using"`
-}
-
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func newExportPostman(env *Env) *cobra.Command {
@@ -194,40 +135,25 @@ several profiles, each variable is prefixed with the profile's name.`,
 		Example: "  tokendesk export postman medplum-prod -o prod.postman_environment.json",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pe := postmanEnv{ID: newUUID(), Name: "Token Desk", Scope: "environment",
-				ExportedAt: env.Now().UTC().Format(time.RFC3339), ExportedBy: "Token Desk"}
-			if len(args) == 1 {
-				pe.Name = "Token Desk: " + args[0]
-			}
+			var entries []importer.PostmanEntry
 			for _, name := range args {
 				p, t, err := env.token(cmd.Context(), name, fresh)
 				if err != nil {
 					return err
 				}
-				prefix := ""
-				if len(args) > 1 {
-					prefix = name + "."
-				}
-				add := func(k, v, typ string) {
-					pe.Values = append(pe.Values, postmanVar{Key: prefix + k, Value: v, Type: typ, Enabled: true})
-				}
-				add("baseUrl", p.BaseURL, "default")
-				add("tokenUrl", p.TokenURL, "default")
-				add("clientId", p.ClientID, "default")
-				add("accessToken", t.AccessToken, "secret")
+				e := importer.PostmanEntry{Profile: p, Token: t}
 				if includeSecret {
-					secret, err := env.Keys.ClientSecret(p.ID)
-					if err != nil {
+					if e.ClientSecret, err = env.Keys.ClientSecret(p.ID); err != nil {
 						return err
 					}
-					add("clientSecret", secret, "secret")
 				}
+				entries = append(entries, e)
 			}
-			data, err := json.MarshalIndent(pe, "", "  ")
+			data, err := importer.Postman(entries, env.Now())
 			if err != nil {
 				return err
 			}
-			return env.writeOut(out, append(data, '\n'), 0o600)
+			return env.writeOut(out, data, 0o600)
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE (mode 0600) instead of standard output")

@@ -1,5 +1,7 @@
-// Package importer brings profiles in from other tools: the Medplum CLI's
-// ~/.medplum/*.json files, whose client secrets move into the keychain.
+// Package importer moves profiles between Token Desk and elsewhere: in
+// from the Medplum CLI's ~/.medplum/*.json files (secrets into the
+// keychain) and from teammates' shared files, out as shared files (never
+// secrets) and as Postman environments.
 package importer
 
 import (

@@ -452,6 +452,8 @@ func (u *UI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		&fyne.MenuItem{Label: "Add profile…", Action: u.onAdd, Shortcut: shortcutNew},
 		&fyne.MenuItem{Label: "Import from Medplum CLI…", Action: u.onImportMedplum},
+		&fyne.MenuItem{Label: "Import profiles…", Action: u.onImportProfiles},
+		&fyne.MenuItem{Label: "Export profiles (no secrets)…", Action: u.onExportProfiles},
 		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
 	)
 	profile := fyne.NewMenu("Profile",
@@ -461,6 +463,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
 		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
 		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
+		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},
 		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit},

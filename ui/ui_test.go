@@ -825,3 +825,28 @@ func TestPrivateKeyJWTProfile(t *testing.T) {
 		t.Errorf("token request form %v", form)
 	}
 }
+
+func TestExportImportProfilesAndPostman(t *testing.T) {
+	a := prof("a", "alpha", "prod", "https://a.example/token")
+	h := newHarness(t, a)
+	var buf strings.Builder
+	if err := h.u.exportProfilesTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "secret-alpha") || !strings.Contains(buf.String(), "client-alpha") {
+		t.Fatalf("exported:\n%s", buf.String())
+	}
+	other := newHarness(t)
+	other.u.importProfilesFrom(strings.NewReader(buf.String()))
+	if other.u.list.Length() != 1 || !strings.Contains(other.u.status.Text, "Imported alpha") {
+		t.Errorf("after import: %d rows, %q", other.u.list.Length(), other.u.status.Text)
+	}
+	var pm strings.Builder
+	tok := &auth.Token{AccessToken: "tok-x", TokenType: "bearer"}
+	if err := h.u.exportPostmanTo(a, tok, &pm); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(pm.String(), `"_postman_variable_scope": "environment"`) || !strings.Contains(pm.String(), `"tok-x"`) || strings.Contains(pm.String(), "clientSecret") {
+		t.Errorf("postman:\n%s", pm.String())
+	}
+}
