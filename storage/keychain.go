@@ -185,9 +185,9 @@ type Keychain struct {
 // NewKeychain wraps a SecretStore.
 func NewKeychain(s SecretStore) *Keychain { return &Keychain{store: s} }
 
-func secretKey(id string) string { return id + "/client-secret" }
+func secretKey(id string) string  { return id + "/client-secret" }
 func privateKey(id string) string { return id + "/private-key" }
-func tokenKey(id string) string  { return id + "/token" }
+func tokenKey(id string) string   { return id + "/token" }
 
 // ClientSecret returns profile id's client secret.
 func (k *Keychain) ClientSecret(id string) (string, error) {
