@@ -115,7 +115,11 @@ func publicJWK(k crypto.Signer) jwk {
 		sum := sha256.Sum256([]byte(`{"e":"` + e + `","kty":"RSA","n":"` + n + `"}`))
 		return jwk{Kty: "RSA", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "RS256", N: n, E: e}
 	case *ecdsa.PublicKey:
-		x, y := b64(pub.X.FillBytes(make([]byte, 32))), b64(pub.Y.FillBytes(make([]byte, 32)))
+		point, err := pub.Bytes() // 0x04 || X || Y, 32 bytes each on P-256
+		if err != nil || len(point) != 65 {
+			return jwk{}
+		}
+		x, y := b64(point[1:33]), b64(point[33:])
 		sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`))
 		return jwk{Kty: "EC", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}
 	}

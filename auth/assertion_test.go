@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -77,6 +78,15 @@ func TestPrivateKeyJWTOnTheWire(t *testing.T) {
 			var jwks struct{ Keys []map[string]string }
 			if err := json.Unmarshal([]byte(set), &jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0]["kty"] != kind || strings.Contains(set, `"d"`) {
 				t.Errorf("JWKS %s", set)
+			}
+			if kind == "EC" { // the published point is the key's own
+				x, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0]["x"])
+				y, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0]["y"])
+				pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+				signer, _ := ParsePrivateKey(key)
+				if err != nil || !pub.Equal(signer.Public()) {
+					t.Errorf("JWKS point does not match the key: %v", err)
+				}
 			}
 		})
 	}

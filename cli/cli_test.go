@@ -373,7 +373,7 @@ func TestTestCall(t *testing.T) {
 	f := newFixture(t)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok-1" {
-			http.Error(w, `{"issue":"unauthorized"}`, 401)
+			http.Error(w, `{"issue":"unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
 		fmt.Fprint(w, `{"profile":{"reference":"ClientApplication/1"}}`)
