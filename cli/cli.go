@@ -307,27 +307,7 @@ secret left as $CLIENT_SECRET.`,
 				_, err = fmt.Fprintln(env.Stdout, auth.TokenRequestCurl(p))
 				return err
 			}
-			path := ""
-			if len(args) == 2 {
-				path = args[1]
-			}
-			_, p, err := env.profile(args[0])
-			if err != nil {
-				return err
-			}
-			if _, err := auth.RequestURL(p, path); err != nil {
-				return usageError{err}
-			}
-			p, t, err := env.token(cmd.Context(), args[0], fresh)
-			if err != nil {
-				return err
-			}
-			line, err := auth.Curl(p, t, path)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(env.Stdout, line)
-			return err
+			return env.printRequest(cmd, args, fresh, auth.Curl)
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
@@ -427,4 +407,31 @@ touched.`,
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "start with no profiles")
 	return c
+}
+
+// printRequest prints the API call NAME [PATH|URL] as a command line that
+// render makes (curl, HTTPie), fetching a token if needed. A path that
+// cannot be resolved is a usage error, found before any token request.
+func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(storage.Profile, *auth.Token, string) (string, error)) error {
+	path := ""
+	if len(args) == 2 {
+		path = args[1]
+	}
+	_, p, err := env.profile(args[0])
+	if err != nil {
+		return err
+	}
+	if _, err := auth.RequestURL(p, path); err != nil {
+		return usageError{err}
+	}
+	p, t, err := env.token(cmd.Context(), args[0], fresh)
+	if err != nil {
+		return err
+	}
+	line, err := render(p, t, path)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(env.Stdout, line)
+	return err
 }

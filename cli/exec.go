@@ -21,27 +21,7 @@ func newHTTPie(env *Env) *cobra.Command {
 		Example: "  tokendesk httpie prod fhir/R4/Patient\n  eval \"$(tokendesk httpie prod auth/me)\"",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := ""
-			if len(args) == 2 {
-				path = args[1]
-			}
-			_, p, err := env.profile(args[0])
-			if err != nil {
-				return err
-			}
-			if _, err := auth.RequestURL(p, path); err != nil {
-				return usageError{err}
-			}
-			p, t, err := env.token(cmd.Context(), args[0], fresh)
-			if err != nil {
-				return err
-			}
-			line, err := auth.HTTPie(p, t, path)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(env.Stdout, line)
-			return err
+			return env.printRequest(cmd, args, fresh, auth.HTTPie)
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
