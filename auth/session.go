@@ -71,7 +71,8 @@ type Session struct {
 
 	mu      sync.Mutex
 	profile storage.Profile
-	loaded  bool // the keychain cache has been read
+	fp      string // profile.Fingerprint(), kept: the ticker looks sessions up every second
+	loaded  bool   // the keychain cache has been read
 	tok     *Token
 	memOnly bool
 	err     error
@@ -100,10 +101,11 @@ func (s *Session) Profile() storage.Profile {
 func (s *Session) setProfile(p storage.Profile) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.profile.Fingerprint() != p.Fingerprint() {
+	fp := p.Fingerprint()
+	if s.fp != fp {
 		s.tok, s.err, s.memOnly, s.refreshFailedFor = nil, nil, false, nil
 	}
-	s.profile = p
+	s.profile, s.fp = p, fp
 }
 
 // Load reads the cached token from the keychain, once; it may block on the
@@ -114,7 +116,7 @@ func (s *Session) Load() {
 		s.mu.Unlock()
 		return
 	}
-	id, fp := s.profile.ID, s.profile.Fingerprint()
+	id, fp := s.profile.ID, s.fp
 	s.mu.Unlock()
 
 	t, err := s.m.keys.Token(id)
@@ -351,7 +353,7 @@ func (m *Manager) Session(p storage.Profile) *Session {
 	m.mu.Lock()
 	s, ok := m.sessions[p.ID]
 	if !ok {
-		s = &Session{m: m, profile: p}
+		s = &Session{m: m, profile: p, fp: p.Fingerprint()}
 		m.sessions[p.ID] = s
 	}
 	m.mu.Unlock()

@@ -91,11 +91,9 @@ func TestLockedKeychain(t *testing.T) {
 	// Through the CLI, as a person meets it.
 	cfg := t.TempDir()
 	ok(t, cfg, "s\n", "add", "p", "--token-url", env.tokenURL, "--client-id", "c")
-	cmd := exec.Command(env.bin, "token", "p")
-	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "DBUS_SESSION_BUS_ADDRESS="+addr)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "keychain is locked") {
-		t.Errorf("CLI on a locked keychain: %v, %q", err, out)
+	r := cliEnv(t, []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}, cfg, "", "token", "p")
+	if r.code != 1 || !strings.Contains(r.stderr, "keychain is locked") {
+		t.Errorf("CLI on a locked keychain: exit %d, %q", r.code, r.stderr)
 	}
 }
 

@@ -74,17 +74,7 @@ func TestNoSecretService(t *testing.T) {
 
 	for name, busAddr := range map[string]string{"no bus": "unix:path=/nonexistent/bus", "bus without secrets": emptyBus} {
 		run := func(stdin string, args ...string) result {
-			cmd := exec.Command(env.bin, args...)
-			cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "DBUS_SESSION_BUS_ADDRESS="+busAddr)
-			cmd.Stdin = strings.NewReader(stdin)
-			var o, e strings.Builder
-			cmd.Stdout, cmd.Stderr = &o, &e
-			err := cmd.Run()
-			code := 0
-			if ee, isExit := err.(*exec.ExitError); isExit {
-				code = ee.ExitCode()
-			}
-			return result{o.String(), e.String(), code}
+			return cliEnv(t, []string{"DBUS_SESSION_BUS_ADDRESS=" + busAddr}, cfg, stdin, args...)
 		}
 		r := run("", "token", "kept")
 		if r.code != 1 || !strings.Contains(r.stderr, "install and start a Secret Service such as gnome-keyring") {

@@ -231,8 +231,14 @@ type result struct {
 // cli runs tokendesk with a config dir and standard input.
 func cli(t *testing.T, cfg, stdin string, args ...string) result {
 	t.Helper()
+	return cliEnv(t, nil, cfg, stdin, args...)
+}
+
+// cliEnv is cli with extra environment variables (another D-Bus, say).
+func cliEnv(t *testing.T, extra []string, cfg, stdin string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(env.bin, args...)
-	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "TMPDIR="+cliTemp)
+	cmd.Env = append(append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "TMPDIR="+cliTemp), extra...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -366,8 +366,9 @@ func (u *UI) Tick() {
 // countdown ticker, a second after start.
 func (u *UI) AfterFirstTick(f func()) { u.afterFirstTick = f }
 
-// changed is called when a session starts or ends a request.
-func (u *UI) changed(id string) {
+// OnSessionChange is the callback for auth.Manager.OnChange: a session
+// started or ended a request.
+func (u *UI) OnSessionChange(id string) {
 	u.opts.Do(func() {
 		u.list.Refresh()
 		if id == u.selected {
@@ -376,9 +377,6 @@ func (u *UI) changed(id string) {
 		u.notifyRefreshFailure(id)
 	})
 }
-
-// OnSessionChange is the callback for auth.Manager.OnChange.
-func (u *UI) OnSessionChange(id string) { u.changed(id) }
 
 // Start loads the profiles, restores the last selection and starts the one
 // countdown ticker, until ctx ends. Call Preload once the window shows.
