@@ -103,6 +103,8 @@ type jwk struct {
 	Crv string `json:"crv,omitempty"`
 	X   string `json:"x,omitempty"`
 	Y   string `json:"y,omitempty"`
+	// X5c is the certificate chain of a tls_client_auth key.
+	X5c []string `json:"x5c,omitempty"`
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -126,35 +128,59 @@ func publicJWK(k crypto.Signer) jwk {
 	return jwk{}
 }
 
-// JWKS is the JSON Web Key Set to publish at the client's jwksUri.
-func JWKS(privatePEM string) (string, error) {
+// JWKS is the JSON Web Key Set to publish at the client's jwksUri. With
+// a certificate (tls_client_auth), the key carries it as x5c, which is how
+// self_signed_tls_client_auth clients register theirs.
+func JWKS(privatePEM, certPEM string) (string, error) {
 	k, err := ParsePrivateKey(privatePEM)
 	if err != nil {
 		return "", err
 	}
-	b, err := json.MarshalIndent(map[string][]jwk{"keys": {publicJWK(k)}}, "", "  ")
+	key := publicJWK(k)
+	if certPEM != "" {
+		if key.X5c, err = certChain(certPEM); err != nil {
+			return "", err
+		}
+	}
+	b, err := json.MarshalIndent(map[string][]jwk{"keys": {key}}, "", "  ")
 	return string(b), err
 }
 
-// Assertion signs a client assertion for clientID at tokenURL: iss = sub =
-// client ID, aud = the token URL as one string (Medplum compares it
-// exactly), a fresh jti, iat now and exp five minutes on.
+// Assertion signs a client assertion for clientID at tokenURL with a
+// private key (private_key_jwt): RS256 for RSA, ES256 for EC, kid = the
+// key's RFC 7638 thumbprint.
 func Assertion(privatePEM, clientID, tokenURL string, now time.Time) (string, error) {
 	k, err := ParsePrivateKey(privatePEM)
 	if err != nil {
 		return "", err
 	}
-	jti := make([]byte, 16)
-	_, _ = rand.Read(jti)
-	claims := jwt.MapClaims{
-		"iss": clientID, "sub": clientID, "aud": tokenURL,
-		"jti": hex.EncodeToString(jti), "iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(),
-	}
 	method := jwt.SigningMethod(jwt.SigningMethodRS256)
 	if _, ok := k.(*ecdsa.PrivateKey); ok {
 		method = jwt.SigningMethodES256
 	}
-	t := jwt.NewWithClaims(method, claims)
+	t := assertionToken(method, clientID, tokenURL, now)
 	t.Header["kid"] = publicJWK(k).Kid
 	return t.SignedString(k)
+}
+
+// SecretAssertion signs a client assertion for clientID at tokenURL with
+// the client secret as the HMAC key (client_secret_jwt, HS256).
+func SecretAssertion(secret, clientID, tokenURL string, now time.Time) (string, error) {
+	if secret == "" {
+		return "", errors.New("client_secret_jwt needs a client secret")
+	}
+	return assertionToken(jwt.SigningMethodHS256, clientID, tokenURL, now).SignedString([]byte(secret))
+}
+
+// assertionToken is an unsigned client assertion (RFC 7523 §3): iss = sub
+// = client ID, aud = the token URL as one string (Medplum compares it
+// exactly; oidc-provider accepts it at every endpoint), a fresh jti, iat
+// now and exp five minutes on.
+func assertionToken(method jwt.SigningMethod, clientID, tokenURL string, now time.Time) *jwt.Token {
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti)
+	return jwt.NewWithClaims(method, jwt.MapClaims{
+		"iss": clientID, "sub": clientID, "aud": tokenURL,
+		"jti": hex.EncodeToString(jti), "iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(),
+	})
 }

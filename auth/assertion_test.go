@@ -71,7 +71,7 @@ func TestPrivateKeyJWTOnTheWire(t *testing.T) {
 			if err != nil || tok.AccessToken != "pkjwt" {
 				t.Fatalf("fetch: %v", err)
 			}
-			set, err := JWKS(key)
+			set, err := JWKS(key, "")
 			if err != nil {
 				t.Fatal(err)
 			}

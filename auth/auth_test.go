@@ -432,11 +432,30 @@ func TestCopyFormatsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withHeaders := base
+	withHeaders.Headers = []storage.Header{{Name: "X-Medplum-On-Behalf-Of", Value: "ProjectMembership/1 2"}, {Name: "X-Medplum", Value: "extended"}}
+	curlH, err := Curl(withHeaders, tok, "auth/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpieH, err := HTTPie(withHeaders, tok, "auth/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mtls := base
+	mtls.AuthStyle = storage.AuthTLS
+	mtls.Headers = []storage.Header{{Name: "X-Tenant", Value: "a'b", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
+	csjwt := base
+	csjwt.AuthStyle = storage.AuthClientSecretJWT
 	got := strings.Join([]string{
 		Header(tok),
 		curl,
 		TokenRequestCurl(base),
 		TokenRequestCurl(body),
+		curlH,
+		httpieH,
+		TokenRequestCurl(mtls),
+		TokenRequestCurl(csjwt),
 	}, "\n") + "\n"
 	golden := filepath.Join("testdata", "copy.golden")
 	if *update {

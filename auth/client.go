@@ -6,8 +6,10 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,14 +62,17 @@ type Client struct {
 // MaxResponse, and no redirects followed (a token endpoint that redirects
 // must not receive the client secret a second time, at another host).
 func NewClient() *Client {
-	return &Client{http: newHTTPClient(nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
+	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
 }
 
-func newHTTPClient(roots *x509.CertPool) *http.Client {
+func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
-	if roots != nil {
+	if roots != nil || cert != nil {
 		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		if cert != nil {
+			tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+		}
 	}
 	return &http.Client{
 		Transport: &captureTransport{base: tr},
@@ -78,29 +83,48 @@ func newHTTPClient(roots *x509.CertPool) *http.Client {
 }
 
 // clientFor returns the HTTP client for p: the shared one, or one that also
-// trusts p's CA file.
-func (c *Client) clientFor(p storage.Profile) (*http.Client, error) {
-	if p.CAFile == "" {
+// trusts p's CA file and, for tls_client_auth, presents p's certificate
+// with key (the PEM private key from the keychain).
+func (c *Client) clientFor(p storage.Profile, key string) (*http.Client, error) {
+	mtls := p.Style() == storage.AuthTLS
+	if p.CAFile == "" && !mtls {
 		return c.http, nil
+	}
+	cacheKey := p.CAFile
+	if mtls {
+		sum := sha256.Sum256([]byte(p.ClientCert + "\x00" + key))
+		cacheKey += "\x00" + hex.EncodeToString(sum[:])
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if hc, ok := c.byCA[p.CAFile]; ok {
+	if hc, ok := c.byCA[cacheKey]; ok {
 		return hc, nil
 	}
-	pem, err := os.ReadFile(p.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("read the CA file of %q: %w", p.Name, err)
+	var roots *x509.CertPool
+	if p.CAFile != "" {
+		pem, err := os.ReadFile(p.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read the CA file of %q: %w", p.Name, err)
+		}
+		roots, err = x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA file %s of %q holds no PEM certificate", p.CAFile, p.Name)
+		}
 	}
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
+	var cert *tls.Certificate
+	if mtls {
+		pair, err := tls.X509KeyPair([]byte(p.ClientCert), []byte(key))
+		if err != nil {
+			// The error names neither key material nor certificate bytes.
+			return nil, fmt.Errorf("the client certificate of %q does not go with its private key: %v", p.Name, err)
+		}
+		cert = &pair
 	}
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("the CA file %s of %q holds no PEM certificate", p.CAFile, p.Name)
-	}
-	hc := newHTTPClient(roots)
-	c.byCA[p.CAFile] = hc
+	hc := newHTTPClient(roots, cert)
+	c.byCA[cacheKey] = hc
 	return hc, nil
 }
 
@@ -110,7 +134,9 @@ func (e *redirectError) Error() string {
 	return fmt.Sprintf("the token endpoint redirected to %s; Token Desk does not follow redirects with a client secret: use the final URL as the token URL", e.to)
 }
 
-// Fetch runs the client-credentials request for p with its client secret.
+// Fetch runs the client-credentials request for p with its credential:
+// the client secret, or for private_key_jwt and tls_client_auth the PEM
+// private key.
 func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*Token, error) {
 	if !p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
 		return nil, ErrInsecure
@@ -122,13 +148,16 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	hc, err := c.clientFor(p)
+	hc, err := c.clientFor(p, secret)
 	if err != nil {
 		return nil, err
 	}
 	var body []byte
 	ctx = context.WithValue(ctx, captureKey{}, &body)
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
+	if hs := p.TokenHeaders(); len(hs) > 0 {
+		ctx = context.WithValue(ctx, headersKey{}, hs)
+	}
 
 	cfg := clientcredentials.Config{
 		ClientID:       p.ClientID,
@@ -138,10 +167,11 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 		EndpointParams: p.Params,
 		AuthStyle:      oauthStyle(p.Style()),
 	}
-	if p.Style() == storage.AuthPrivateKeyJWT {
-		// secret is the private key; what goes on the wire is a signed,
-		// short-lived assertion, with the client ID in the form.
-		assertion, err := Assertion(secret, p.ClientID, p.TokenURL, c.Now())
+	// The styles that send no secret: x/oauth2 then puts only client_id in
+	// the form, and the credential goes as an assertion or a certificate.
+	switch p.Style() {
+	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
+		assertion, err := c.assertionParams(p, secret)
 		if err != nil {
 			return nil, err
 		}
@@ -149,9 +179,12 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 		for k, v := range p.Params {
 			params[k] = v
 		}
-		params.Set("client_assertion_type", AssertionType)
-		params.Set("client_assertion", assertion)
+		for k, v := range assertion {
+			params[k] = v
+		}
 		cfg.ClientSecret, cfg.EndpointParams = "", params
+	case storage.AuthTLS:
+		cfg.ClientSecret = ""
 	}
 	start := c.Now()
 	ot, err := cfg.Token(ctx)
@@ -190,14 +223,26 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	return t, nil
 }
 
+// assertionParams are the form fields of a JWT client assertion (RFC 7523
+// §2.2) signed with p's private key or client secret.
+func (c *Client) assertionParams(p storage.Profile, credential string) (url.Values, error) {
+	sign := Assertion
+	if p.Style() == storage.AuthClientSecretJWT {
+		sign = SecretAssertion
+	}
+	assertion, err := sign(credential, p.ClientID, p.TokenURL, c.Now())
+	if err != nil {
+		return nil, err
+	}
+	return url.Values{"client_assertion_type": {AssertionType}, "client_assertion": {assertion}}, nil
+}
+
 func oauthStyle(s storage.AuthStyle) oauth2.AuthStyle {
 	switch s {
-	case storage.AuthHeader:
-		return oauth2.AuthStyleInHeader
-	case storage.AuthBody, storage.AuthPrivateKeyJWT:
-		return oauth2.AuthStyleInParams
+	case storage.AuthAuto, storage.AuthHeader:
+		return oauth2.AuthStyleInHeader // auto: Fetch falls back to the body
 	}
-	return oauth2.AuthStyleInHeader // auto: Fetch falls back to the body
+	return oauth2.AuthStyleInParams
 }
 
 // knownFields are the response fields Token has a place for.
@@ -220,6 +265,9 @@ func extraFields(body []byte) map[string]json.RawMessage {
 // FetchError is a token request the server refused or answered oddly. Its
 // text has what a person can act on and never the client secret.
 type FetchError struct {
+	// Endpoint names the endpoint that answered; empty means the token
+	// endpoint.
+	Endpoint string
 	// Status is the HTTP status line, e.g. "400 Bad Request".
 	Status     string
 	StatusCode int
@@ -235,7 +283,11 @@ type FetchError struct {
 
 func (e *FetchError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the token endpoint answered %s", e.Status)
+	endpoint := e.Endpoint
+	if endpoint == "" {
+		endpoint = "token endpoint"
+	}
+	fmt.Fprintf(&b, "the %s answered %s", endpoint, e.Status)
 	switch {
 	case e.Code != "" && e.Description != "":
 		fmt.Fprintf(&b, ": %s: %s", e.Code, e.Description)
@@ -379,6 +431,9 @@ func snippet(body []byte) string {
 
 type captureKey struct{}
 
+// headersKey carries a profile's token-request headers to the transport.
+type headersKey struct{}
+
 // tooLargeError is a response over MaxResponse.
 type tooLargeError struct{ host string }
 
@@ -393,6 +448,12 @@ func (e *tooLargeError) Error() string {
 type captureTransport struct{ base http.RoundTripper }
 
 func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if hs, ok := req.Context().Value(headersKey{}).([]storage.Header); ok {
+		req = req.Clone(req.Context()) // a RoundTripper must not change its request
+		for _, h := range hs {
+			req.Header.Set(h.Name, h.Value)
+		}
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err

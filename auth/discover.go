@@ -92,15 +92,20 @@ func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
 	return nil, fmt.Errorf("no server metadata found:\n  %s", strings.Join(tried, "\n  "))
 }
 
-// authMethod is the token_endpoint_auth_methods_supported name of a style.
-func authMethod(s storage.AuthStyle) string {
+// authMethods are the token_endpoint_auth_methods_supported names a style
+// is served by; none for auto.
+func authMethods(s storage.AuthStyle) []string {
 	switch s {
 	case storage.AuthHeader:
-		return "client_secret_basic"
+		return []string{"client_secret_basic"}
 	case storage.AuthBody:
-		return "client_secret_post"
+		return []string{"client_secret_post"}
+	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
+		return []string{string(s)}
+	case storage.AuthTLS:
+		return []string{"tls_client_auth", "self_signed_tls_client_auth"}
 	}
-	return ""
+	return nil
 }
 
 // Warnings says what in the metadata does not fit a profile with style:
@@ -111,8 +116,8 @@ func (m *Metadata) Warnings(style storage.AuthStyle) []string {
 		w = append(w, "the server does not list client_credentials among its grant types ("+strings.Join(m.GrantTypes, ", ")+")")
 	}
 	if len(m.AuthMethods) > 0 {
-		if want := authMethod(style); want != "" && !slices.Contains(m.AuthMethods, want) {
-			w = append(w, fmt.Sprintf("the server does not list %s among its client authentication methods (%s)", want, strings.Join(m.AuthMethods, ", ")))
+		if want := authMethods(style); len(want) > 0 && !slices.ContainsFunc(want, func(a string) bool { return slices.Contains(m.AuthMethods, a) }) {
+			w = append(w, fmt.Sprintf("the server does not list %s among its client authentication methods (%s)", strings.Join(want, " or "), strings.Join(m.AuthMethods, ", ")))
 		}
 		if style == storage.AuthAuto && !slices.Contains(m.AuthMethods, "client_secret_basic") && !slices.Contains(m.AuthMethods, "client_secret_post") {
 			w = append(w, "the server supports neither client_secret_basic nor client_secret_post ("+strings.Join(m.AuthMethods, ", ")+")")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,7 +69,11 @@ func Curl(p storage.Profile, t *Token, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return shellescape.QuoteCommand([]string{"curl", "-H", Header(t), u}), nil
+	args := []string{"curl", "-H", Header(t)}
+	for _, h := range p.Headers {
+		args = append(args, "-H", h.String())
+	}
+	return shellescape.QuoteCommand(append(args, u)), nil
 }
 
 // HTTPie is the same request as an HTTPie command line, quoted for a POSIX
@@ -78,19 +83,35 @@ func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return shellescape.QuoteCommand([]string{"http", "GET", u, "Authorization:" + HeaderValue(t)}), nil
+	args := []string{"http", "GET", u, "Authorization:" + HeaderValue(t)}
+	for _, h := range p.Headers {
+		args = append(args, h.Name+":"+h.Value)
+	}
+	return shellescape.QuoteCommand(args), nil
 }
 
 // TokenRequestCurl is the token request itself as a curl command; the
-// client secret is left as $CLIENT_SECRET for the shell to fill in, so the
-// command can be shared.
+// credential is left to the shell ($CLIENT_SECRET; $CLIENT_CERT and
+// $CLIENT_KEY files for tls_client_auth; $CLIENT_ASSERTION for the JWT
+// styles), so the command can be shared.
 func TokenRequestCurl(p storage.Profile) string {
 	q := shellescape.Quote
 	args := []string{"curl", "-X", "POST", q(p.TokenURL)}
-	if p.Style() == storage.AuthBody {
+	for _, h := range p.TokenHeaders() {
+		args = append(args, "-H", q(h.String()))
+	}
+	switch p.Style() {
+	case storage.AuthTLS:
+		args = append(args, "--cert", `"$CLIENT_CERT"`, "--key", `"$CLIENT_KEY"`,
+			"--data-urlencode", q("client_id="+p.ClientID))
+	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
+		args = append(args, "--data-urlencode", q("client_id="+p.ClientID),
+			"-d", "client_assertion_type="+url.QueryEscape(AssertionType),
+			"--data-urlencode", "client_assertion="+`"$CLIENT_ASSERTION"`)
+	case storage.AuthBody:
 		args = append(args, "--data-urlencode", q("client_id="+p.ClientID),
 			"--data-urlencode", q("client_secret=")+`"$CLIENT_SECRET"`)
-	} else {
+	default:
 		args = append(args, "-u", q(p.ClientID+":")+`"$CLIENT_SECRET"`)
 	}
 	args = append(args, "-d", "grant_type=client_credentials")
@@ -127,16 +148,20 @@ func Claims(token string) (claims []Claim, header map[string]any, ok bool) {
 	if err != nil {
 		return nil, nil, false
 	}
+	return ordered(mc, claimOrder), parsed.Header, true
+}
+
+// ordered lists the fields of m as text, those in first in that order,
+// then the rest by name.
+func ordered(m map[string]any, first []string) []Claim {
 	rank := func(k string) int {
-		for i, c := range claimOrder {
-			if c == k {
-				return i
-			}
+		if i := slices.Index(first, k); i >= 0 {
+			return i
 		}
-		return len(claimOrder)
+		return len(first)
 	}
-	keys := make([]string, 0, len(mc))
-	for k := range mc {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -146,10 +171,11 @@ func Claims(token string) (claims []Claim, header map[string]any, ok bool) {
 		}
 		return keys[i] < keys[j]
 	})
+	out := make([]Claim, 0, len(keys))
 	for _, k := range keys {
-		claims = append(claims, Claim{Name: k, Value: claimText(k, mc[k])})
+		out = append(out, Claim{Name: k, Value: claimText(k, m[k])})
 	}
-	return claims, parsed.Header, true
+	return out
 }
 
 func claimText(name string, v any) string {

@@ -46,8 +46,11 @@ func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path st
 	if err != nil {
 		return ProbeResult{}, err
 	}
-	req.Header.Set("Authorization", HeaderValue(t))
 	req.Header.Set("Accept", "application/json, */*")
+	for _, h := range p.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	req.Header.Set("Authorization", HeaderValue(t))
 	// net/http drops Authorization on a redirect to another host.
 	hc := &http.Client{Transport: c.http.Transport}
 	start := c.Now()

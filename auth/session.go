@@ -380,6 +380,27 @@ func (m *Manager) changed(id string) {
 	}
 }
 
+// credential reads p's client secret, or its private key for the styles
+// that use one, from the keychain.
+func (m *Manager) credential(p storage.Profile) (string, error) {
+	if p.Style().UsesKey() {
+		return m.keys.PrivateKey(p.ID)
+	}
+	return m.keys.ClientSecret(p.ID)
+}
+
+// Introspect asks p's introspection endpoint about t, authenticating as
+// p's client.
+func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (*Introspection, error) {
+	credential, err := m.credential(p)
+	if err != nil {
+		return nil, err
+	}
+	client := *m.client
+	client.Now = m.Now
+	return client.Introspect(ctx, p, credential, t)
+}
+
 // fetch asks the server for p's token and caches it.
 func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, error) {
 	select {
@@ -388,11 +409,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	case <-ctx.Done():
 		return nil, false, errors.New("token request cancelled")
 	}
-	credential := m.keys.ClientSecret
-	if p.Style() == storage.AuthPrivateKeyJWT {
-		credential = m.keys.PrivateKey
-	}
-	secret, err := credential(p.ID)
+	secret, err := m.credential(p)
 	if err != nil {
 		return nil, false, err
 	}

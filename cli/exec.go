@@ -116,9 +116,11 @@ tokendesk's.`,
 func newJWKS(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "jwks NAME",
-		Short: "Print the public JSON Web Key Set of a private_key_jwt profile",
+		Short: "Print the public JSON Web Key Set of a private_key_jwt or tls_client_auth profile",
 		Long: `Print the public JWK Set of the profile's private key, to publish at the
-client's jwksUri (for Medplum, the ClientApplication's JWKS URI).`,
+client's jwksUri (for Medplum, the ClientApplication's JWKS URI). For
+tls_client_auth the key carries its certificate as x5c, the form
+self_signed_tls_client_auth servers register.`,
 		Example: "  tokendesk jwks medplum-prod > jwks.json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -126,14 +128,14 @@ client's jwksUri (for Medplum, the ClientApplication's JWKS URI).`,
 			if err != nil {
 				return err
 			}
-			if p.Style() != storage.AuthPrivateKeyJWT {
-				return usageError{fmt.Errorf("profile %q uses %s, not private_key_jwt", p.Name, p.Style())}
+			if !p.Style().UsesKey() {
+				return usageError{fmt.Errorf("profile %q uses %s: only private_key_jwt and tls_client_auth have a key pair", p.Name, p.Style())}
 			}
 			key, err := env.Keys.PrivateKey(p.ID)
 			if err != nil {
 				return err
 			}
-			set, err := auth.JWKS(key)
+			set, err := auth.JWKS(key, p.ClientCert)
 			if err != nil {
 				return err
 			}

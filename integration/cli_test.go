@@ -274,7 +274,7 @@ func TestPrivateKeyJWTWithHydra(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, _ := auth.JWKS(key)
+	set, _ := auth.JWKS(key, "")
 	var jwks any
 	if err := json.Unmarshal([]byte(set), &jwks); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,9 @@ package storage
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -31,10 +33,69 @@ const (
 	// AuthPrivateKeyJWT signs a short-lived JWT with the client's private
 	// key (RFC 7523 §2.2); there is no client secret.
 	AuthPrivateKeyJWT AuthStyle = "private_key_jwt"
+	// AuthClientSecretJWT signs a short-lived JWT with the client secret
+	// as an HMAC key (HS256; OpenID Connect Core §9); the secret itself
+	// never crosses the network.
+	AuthClientSecretJWT AuthStyle = "client_secret_jwt"
+	// AuthTLS presents a client certificate on the TLS connection (RFC
+	// 8705 tls_client_auth, and self_signed_tls_client_auth, which differs
+	// only in how the server checks the certificate); the form carries the
+	// client ID and no secret.
+	AuthTLS AuthStyle = "tls_client_auth"
 )
 
 // AuthStyles lists the valid auth styles in the order a form offers them.
-var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT}
+var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT, AuthClientSecretJWT, AuthTLS}
+
+// UsesKey says whether the style's credential is a private key (kept in
+// the keychain under the profile's private-key entry) rather than a
+// client secret.
+func (s AuthStyle) UsesKey() bool { return s == AuthPrivateKeyJWT || s == AuthTLS }
+
+// Header is an extra HTTP header for the requests made with the token (the
+// copied curl and HTTPie commands, the test call), such as Medplum's
+// X-Medplum-On-Behalf-Of. Header values are settings, not secrets: they
+// are saved in the profiles file.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// TokenRequest sends the header on the token request too; by default
+	// it is only on the requests that carry the token.
+	TokenRequest bool `json:"tokenRequest,omitempty"`
+}
+
+func (h Header) String() string { return h.Name + ": " + h.Value }
+
+// ParseHeader reads "Name: value".
+func ParseHeader(s string) (Header, error) {
+	name, value, ok := strings.Cut(s, ":")
+	h := Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)}
+	if !ok {
+		return h, fmt.Errorf("header %q: want Name: value", s)
+	}
+	return h, h.check()
+}
+
+// check refuses what no HTTP request can carry, and the headers Token Desk
+// sets itself.
+func (h Header) check() error {
+	if h.Name == "" {
+		return errors.New("a header needs a name")
+	}
+	for _, r := range h.Name {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+			return fmt.Errorf("header name %q: letters, digits and -_.!#$%%&'*+^`|~ only", h.Name)
+		}
+	}
+	if strings.ContainsAny(h.Value, "\r\n\x00") {
+		return fmt.Errorf("header %s: the value must be one line", h.Name)
+	}
+	switch strings.ToLower(h.Name) {
+	case "authorization", "host", "content-length", "transfer-encoding":
+		return fmt.Errorf("header %s is set by Token Desk itself", h.Name)
+	}
+	return nil
+}
 
 // Profile is one saved client: what the client-credentials request needs,
 // except the secret, which lives in the keychain. Its auth fields mirror
@@ -76,6 +137,16 @@ type Profile struct {
 	AllowInsecure bool `json:"allowInsecureHttp,omitempty"`
 	// TimeoutSeconds bounds the token request; zero means 30 seconds.
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// ClientCert is the PEM certificate (chain) presented with
+	// tls_client_auth; its private key is in the keychain. A certificate is
+	// public, so it lives here.
+	ClientCert string `json:"clientCertificate,omitempty"`
+	// IntrospectionURL is the RFC 7662 endpoint that "Inspect" asks about
+	// the current token. Empty means: look it up by discovery.
+	IntrospectionURL string `json:"introspectionUrl,omitempty"`
+	// Headers are added to the requests made with the token, and those so
+	// marked to the token request.
+	Headers []Header `json:"headers,omitempty"`
 	// CAFile is a PEM bundle of certificate authorities to trust for this
 	// profile's token endpoint (a dev server's self-signed certificate), on
 	// top of the system's. Empty means the system's only; verification is
@@ -108,7 +179,24 @@ func (p Profile) Fingerprint() string {
 	scopes := slices.Clone(p.Scopes)
 	slices.Sort(scopes)
 	fmt.Fprintf(h, "%q\n%q\n%q\n%q\n", p.TokenURL, p.ClientID, strings.Join(scopes, " "), p.Params.Encode())
+	// Headers on the token request may change what the server hands out
+	// (a tenant, a gateway key); only they count, and only when present, so
+	// existing fingerprints stay as they were.
+	for _, hd := range p.TokenHeaders() {
+		fmt.Fprintf(h, "%q\n", hd.String())
+	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// TokenHeaders are the headers sent on the token request.
+func (p Profile) TokenHeaders() []Header {
+	var out []Header
+	for _, h := range p.Headers {
+		if h.TokenRequest {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Validation errors that callers (forms, the CLI) show next to a field.
@@ -142,10 +230,48 @@ func (p Profile) Validate() error {
 		return ErrClientIDRequired
 	}
 	if !slices.Contains(AuthStyles, p.Style()) {
-		return fmt.Errorf("auth style %q: want one of auto, header, body, private_key_jwt", p.AuthStyle)
+		names := make([]string, len(AuthStyles))
+		for i, s := range AuthStyles {
+			names[i] = string(s)
+		}
+		return fmt.Errorf("auth style %q: want one of %s", p.AuthStyle, strings.Join(names, ", "))
+	}
+	if p.Style() == AuthTLS {
+		if err := CheckCertificate(p.ClientCert); err != nil {
+			return err
+		}
+	}
+	if p.IntrospectionURL != "" {
+		if err := CheckURL("introspection URL", p.IntrospectionURL); err != nil {
+			return err
+		}
+		if !p.AllowInsecure && !SecureTransport(p.IntrospectionURL) {
+			return errors.New("plain http:// to a host other than loopback would send the client's credential and the token in clear text; use https:// for the introspection URL or allow insecure transport")
+		}
+	}
+	for _, h := range p.Headers {
+		if err := h.check(); err != nil {
+			return err
+		}
 	}
 	if p.TimeoutSeconds < 0 {
 		return fmt.Errorf("timeout %d s: must not be negative", p.TimeoutSeconds)
+	}
+	return nil
+}
+
+// CheckCertificate reports whether pemText holds an X.509 certificate, as
+// tls_client_auth needs.
+func CheckCertificate(pemText string) error {
+	if strings.TrimSpace(pemText) == "" {
+		return errors.New("tls_client_auth needs a client certificate (PEM)")
+	}
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return errors.New("the client certificate is not a PEM CERTIFICATE block")
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		return fmt.Errorf("the client certificate does not parse: %w", err)
 	}
 	return nil
 }

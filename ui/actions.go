@@ -377,12 +377,12 @@ func (u *UI) onCopyJWKS() {
 	if p == nil {
 		return
 	}
-	id, name := p.ID, p.Name
+	id, name, cert := p.ID, p.Name, p.ClientCert
 	go func() {
 		key, err := u.opts.Secrets.PrivateKey(id)
 		set := ""
 		if err == nil {
-			set, err = auth.JWKS(key)
+			set, err = auth.JWKS(key, cert)
 		}
 		u.opts.Do(func() {
 			if err != nil {
