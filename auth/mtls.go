@@ -7,8 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
+	"os"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/tokendesk/tokendesk/storage"
 )
 
 // certLifetime is how long a generated client certificate is valid.
@@ -61,4 +67,53 @@ func certChain(certPEM string) ([]string, error) {
 		return nil, errors.New("no PEM certificate")
 	}
 	return out, nil
+}
+
+// ReadCertFile reads a PEM certificate (chain) for tls_client_auth and
+// returns its CERTIFICATE blocks only: a file that also holds the private
+// key must not carry the key into the profiles file.
+func ReadCertFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var out []byte
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type == "CERTIFICATE" {
+			out = append(out, pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: block.Bytes})...)
+		}
+	}
+	if len(out) == 0 {
+		return "", fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	if err := storage.CheckCertificate(string(out)); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return string(out), nil
+}
+
+// ScopeDiff compares the scope the server granted with the scopes asked
+// for. An empty grant says nothing (RFC 6749 §5.1: the same as asked),
+// and neither does a grant when nothing was asked for.
+func ScopeDiff(requested []string, granted string) (missing, added []string) {
+	if strings.TrimSpace(granted) == "" || len(requested) == 0 {
+		return nil, nil
+	}
+	got := strings.Fields(granted)
+	for _, s := range requested {
+		if !slices.Contains(got, s) {
+			missing = append(missing, s)
+		}
+	}
+	for _, s := range got {
+		if !slices.Contains(requested, s) {
+			added = append(added, s)
+		}
+	}
+	return missing, added
 }

@@ -94,7 +94,7 @@ With no command it opens the window.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newRm(env),
-		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newRepair(env),
+		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
 	)
 	wrapArgs(root)
 	return root
@@ -151,6 +151,10 @@ func (env *Env) token(ctx context.Context, name string, fresh bool) (storage.Pro
 	}
 	if s.Status(env.Now()).MemoryOnly {
 		fmt.Fprintln(env.Stderr, "tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
+	}
+	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
+		fmt.Fprintf(env.Stderr, "tokendesk: note: the server granted scope %q, not the %q asked for%s\n",
+			t.Scope, strings.Join(p.Scopes, " "), scopeDiffText(missing, added))
 	}
 	return p, t, nil
 }
@@ -252,6 +256,9 @@ A cached token with more than the refresh margin (60 s) left is reused;
 			}
 			if t.Scope != "" {
 				out["scope"] = t.Scope
+			}
+			if len(p.Scopes) > 0 {
+				out["requested_scope"] = strings.Join(p.Scopes, " ")
 			}
 			if !t.Expiry.IsZero() {
 				out["expires_at"] = t.Expiry
@@ -434,4 +441,15 @@ func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, rend
 	}
 	_, err = fmt.Fprintln(env.Stdout, line)
 	return err
+}
+
+func scopeDiffText(missing, added []string) string {
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "not granted: "+strings.Join(missing, " "))
+	}
+	if len(added) > 0 {
+		parts = append(parts, "added: "+strings.Join(added, " "))
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }

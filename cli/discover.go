@@ -47,7 +47,7 @@ when --auth-style or client_credentials is not among them.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&style, "auth-style", "auto", "the auth style to check against: auto, header or body")
+	c.Flags().StringVar(&style, "auth-style", "auto", "the auth style to check against: auto, header, body, private_key_jwt, client_secret_jwt or tls_client_auth")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
 	return c
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -16,7 +17,8 @@ import (
 // profileFlags are the settings add and edit share.
 type profileFlags struct {
 	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile, probePath string
-	scopes, params                                                                     []string
+	clientCert, introspectionURL                                                       string
+	scopes, params, headers, tokenHeaders                                              []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
 }
@@ -26,7 +28,11 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.clientID, "client-id", "", "the client ID")
 	fs.StringVar(&pf.baseURL, "base-url", "", "the API base URL that curl paths are resolved against")
 	fs.StringArrayVar(&pf.scopes, "scope", nil, "a scope to request (repeat for more, or give them space-separated)")
-	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (client_secret_basic), body (client_secret_post) or private_key_jwt")
+	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (client_secret_basic), body (client_secret_post), private_key_jwt, client_secret_jwt or tls_client_auth (also for self_signed_tls_client_auth)")
+	fs.StringVar(&pf.clientCert, "client-cert", "", "with tls_client_auth: the client certificate PEM file (only its certificates are kept); none makes a self-signed one")
+	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
+	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
 	fs.StringVar(&pf.requestPath, "request-path", "", "default path for 'tokendesk curl'")
@@ -75,6 +81,46 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 			}
 			p.Params.Add(k, v)
 		}
+	}
+	if set("client-cert") {
+		p.ClientCert = ""
+		if pf.clientCert != "" {
+			cert, err := auth.ReadCertFile(pf.clientCert)
+			if err != nil {
+				return err
+			}
+			p.ClientCert = cert
+		}
+	}
+	if set("introspection-url") {
+		p.IntrospectionURL = pf.introspectionURL
+	}
+	for _, hf := range []struct {
+		flag  string
+		lines []string
+		token bool
+	}{{"header", pf.headers, false}, {"token-header", pf.tokenHeaders, true}} {
+		if !set(hf.flag) {
+			continue
+		}
+		kept := p.Headers[:0:0]
+		for _, h := range p.Headers {
+			if h.TokenRequest != hf.token {
+				kept = append(kept, h)
+			}
+		}
+		for _, line := range hf.lines {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			h, err := storage.ParseHeader(line)
+			if err != nil {
+				return usageError{fmt.Errorf("--%s: %w", hf.flag, err)}
+			}
+			h.TokenRequest = hf.token
+			kept = append(kept, h)
+		}
+		p.Headers = kept
 	}
 	if set("request-path") {
 		p.RequestPath = pf.requestPath
@@ -126,6 +172,10 @@ never to a file or a flag.`,
 			if err := pf.apply(cmd.Flags(), &p); err != nil {
 				return err
 			}
+			key, made, err := env.keyPair(&p, keyFile, false)
+			if err != nil {
+				return err
+			}
 			if err := p.Validate(); err != nil {
 				return usageError{err}
 			}
@@ -135,17 +185,11 @@ never to a file or a flag.`,
 				return usageError{fmt.Errorf("a profile named %q already exists (change it with 'tokendesk edit')", p.Name)}
 			}
 			// The credential goes in first: a profile is never saved without it.
-			if p.Style() == storage.AuthPrivateKeyJWT {
-				key, err := auth.ReadKeyFile(keyFile)
-				if err != nil {
-					return err
-				}
+			if p.Style().UsesKey() {
 				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
 					return err
 				}
-				if keyFile == "" {
-					fmt.Fprintf(env.Stderr, "Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s') at the client's jwksUri.\n", p.Name)
-				}
+				env.sayMade(p, made)
 			} else {
 				secret, err := env.readSecret(p.Name)
 				if err != nil {
@@ -155,7 +199,7 @@ never to a file or a flag.`,
 					return err
 				}
 			}
-			err := env.Store.Update(func(f *storage.File) error {
+			err = env.Store.Update(func(f *storage.File) error {
 				_, err := f.Put(p)
 				return err
 			})
@@ -168,7 +212,7 @@ never to a file or a flag.`,
 		},
 	}
 	pf.register(c.Flags())
-	c.Flags().StringVar(&keyFile, "private-key", "", "with --auth-style private_key_jwt: the PEM private key (RSA or EC P-256); none generates an RSA 2048 key")
+	c.Flags().StringVar(&keyFile, "private-key", "", "with private_key_jwt or tls_client_auth: the PEM private key (RSA or EC P-256); none generates an RSA 2048 key")
 	return c
 }
 
@@ -195,6 +239,10 @@ secret is read from standard input with --secret-stdin.`,
 			if cmd.Flags().Changed("name") {
 				p.Name = rename
 			}
+			key, made, err := env.keyPair(&p, keyFile, true)
+			if err != nil {
+				return err
+			}
 			if err := p.Validate(); err != nil {
 				return usageError{err}
 			}
@@ -203,6 +251,12 @@ secret is read from standard input with --secret-stdin.`,
 				if secret, err = env.readSecret(p.Name); err != nil {
 					return err
 				}
+			}
+			if key != "" {
+				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
+					return err
+				}
+				env.sayMade(p, made)
 			}
 			err = env.Store.Update(func(f *storage.File) error {
 				if _, err := f.ByID(p.ID); err != nil {
@@ -219,16 +273,7 @@ secret is read from standard input with --secret-stdin.`,
 					return err
 				}
 			}
-			if keyFile != "" {
-				key, err := auth.ReadKeyFile(keyFile)
-				if err != nil {
-					return err
-				}
-				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
-					return err
-				}
-			}
-			if secretStdin || keyFile != "" || p.Fingerprint() != old.Fingerprint() {
+			if secretStdin || key != "" || made.cert || p.Fingerprint() != old.Fingerprint() {
 				if err := env.Keys.DeleteToken(p.ID); err != nil {
 					return err
 				}
@@ -240,6 +285,68 @@ secret is read from standard input with --secret-stdin.`,
 	pf.register(c.Flags())
 	c.Flags().StringVar(&rename, "name", "", "rename the profile (its secret and cached token stay)")
 	c.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read a new client secret from standard input")
-	c.Flags().StringVar(&keyFile, "private-key", "", "a new PEM private key for private_key_jwt")
+	c.Flags().StringVar(&keyFile, "private-key", "", "a new PEM private key for private_key_jwt or tls_client_auth")
 	return c
+}
+
+// made says what keyPair generated.
+type made struct{ key, cert bool }
+
+// keyPair settles the key pair of a profile whose style uses one: the key
+// from keyFile, else (editing) the one in the keychain, else a new RSA
+// 2048 key; for tls_client_auth without a certificate, a self-signed one
+// for that key. key is non-empty when the keychain needs it stored.
+func (env *Env) keyPair(p *storage.Profile, keyFile string, editing bool) (key string, m made, err error) {
+	if !p.Style().UsesKey() {
+		if keyFile != "" {
+			return "", m, usageError{fmt.Errorf("--private-key is for private_key_jwt and tls_client_auth; %q uses %s", p.Name, p.Style())}
+		}
+		return "", m, nil
+	}
+	current := ""
+	if keyFile != "" {
+		if key, err = auth.ReadKeyFile(keyFile); err != nil {
+			return "", m, err
+		}
+		current = key
+	} else if editing {
+		current, err = env.Keys.PrivateKey(p.ID)
+		if err != nil && !errors.Is(err, storage.ErrKeyMissing) {
+			return "", m, err
+		}
+	}
+	if current == "" {
+		if key, err = auth.GenerateKey(); err != nil {
+			return "", m, err
+		}
+		current, m.key = key, true
+	}
+	if p.Style() != storage.AuthTLS {
+		return key, m, nil
+	}
+	if p.ClientCert == "" {
+		if p.ClientCert, err = auth.SelfSignedCert(current, p.ClientID, env.Now()); err != nil {
+			return "", m, err
+		}
+		m.cert = true
+	} else if !certFits(p.ClientCert, current) {
+		return "", m, usageError{errors.New("the client certificate does not go with the private key: give the matching --private-key (or --client-cert '' for a new self-signed certificate)")}
+	}
+	return key, m, nil
+}
+
+// certFits says whether the certificate goes with the private key.
+func certFits(certPEM, keyPEM string) bool {
+	_, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	return err == nil
+}
+
+// sayMade tells what keyPair generated and what to do with it.
+func (env *Env) sayMade(p storage.Profile, m made) {
+	switch {
+	case m.cert:
+		fmt.Fprintf(env.Stderr, "Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: 'tokendesk jwks %s' prints it as a JWKS with x5c.\n", p.ClientID, p.Name)
+	case m.key:
+		fmt.Fprintf(env.Stderr, "Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s') at the client's jwksUri.\n", p.Name)
+	}
 }

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/auth"
+)
+
+func newIntrospect(env *Env) *cobra.Command {
+	var fresh, asJSON bool
+	c := &cobra.Command{
+		Use:   "introspect NAME",
+		Short: "Ask the server what it knows of the profile's token (RFC 7662)",
+		Long: `Ask the token introspection endpoint (RFC 7662) about the profile's current
+token, authenticating as the profile's client, and print what the server
+says: active, scope, client_id, sub, exp and the rest. It is the only look
+inside an opaque token such as Hydra's ory_at_…. The endpoint is the
+profile's --introspection-url, or the one the server's metadata lists.
+Exits 1 when the server says the token is not active.`,
+		Example: "  tokendesk introspect hydra-local\n  tokendesk introspect prod --json | jq .scope",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, _, err := env.profile(args[0])
+			if err != nil {
+				return err
+			}
+			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			if err != nil {
+				return err
+			}
+			in, err := env.manager(f).Introspect(cmd.Context(), p, t)
+			if err != nil {
+				return fmt.Errorf("introspect the token of %q: %w", p.Name, err)
+			}
+			if asJSON {
+				_, err = fmt.Fprintln(env.Stdout, string(in.Raw))
+			} else {
+				w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(w, "endpoint\t%s\n", in.Endpoint)
+				for _, fl := range in.Fields {
+					v := fl.Value
+					if fl.Name == "exp" && !in.Exp.IsZero() {
+						v += "  (" + leftText(in.Exp.Sub(env.Now())) + ")"
+					}
+					fmt.Fprintf(w, "%s\t%s\n", fl.Name, v)
+				}
+				err = w.Flush()
+			}
+			if err == nil && !in.Active {
+				err = errors.New("the server says the token is not active")
+			}
+			return err
+		},
+	}
+	c.Flags().BoolVar(&fresh, "fresh", false, "fetch a new token first")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the server's answer as it came")
+	return c
+}
+
+func leftText(d time.Duration) string {
+	if d <= 0 {
+		return "expired"
+	}
+	return auth.FormatLeft(d) + " left"
+}
