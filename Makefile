@@ -32,18 +32,27 @@ $(HYDRA): tools/hydra/go.mod tools/hydra/go.sum
 .PHONY: hydra
 hydra: $(HYDRA)
 
+# panva's oidc-provider (npm), the client_secret_jwt server of the tests.
+OIDC_PROVIDER := tools/oidc-provider/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tools/oidc-provider/package.json tools/oidc-provider/package-lock.json
+	cd tools/oidc-provider && npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: oidc-provider
+oidc-provider: $(OIDC_PROVIDER)
+
 .PHONY: lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
 
-# Unit tests, then integration tests against Hydra and a real gnome-keyring
-# (on a private D-Bus session), and the window under Xvfb; all with -race.
+# Unit tests, then integration tests against Hydra, oidc-provider and a real
+# gnome-keyring (on a private D-Bus session), and the window under Xvfb; all
+# with -race.
 .PHONY: test
 test:
 	@scripts/deps test
-	$(MAKE) --no-print-directory hydra lint
+	$(MAKE) --no-print-directory hydra oidc-provider lint
 	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 \
 		scripts/with-keyring $(GO) test -race -count=1 -tags $(TAGS) ./...
 
@@ -76,4 +85,4 @@ fuzz:
 
 .PHONY: clean
 clean:
-	rm -rf tokendesk tokendesk-gui .cache dist
+	rm -rf tokendesk tokendesk-gui .cache dist tools/oidc-provider/node_modules
