@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -116,4 +117,56 @@ func ScopeDiff(requested []string, granted string) (missing, added []string) {
 		}
 	}
 	return missing, added
+}
+
+// Made says what SettleKeyPair generated.
+type Made struct{ Key, Cert bool }
+
+// Advice is what a person should do with what was generated, or "".
+func (m Made) Advice(p storage.Profile) string {
+	switch {
+	case m.Cert:
+		return fmt.Sprintf("Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: 'tokendesk jwks %s' (or the window's Copy JWKS) gives it as a JWKS with x5c.", p.ClientID, p.Name)
+	case m.Key:
+		return fmt.Sprintf("Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s', or the window's Copy JWKS) at the client's jwksUri.", p.Name)
+	}
+	return ""
+}
+
+// ErrCertMismatch is a client certificate whose key is not the profile's.
+var ErrCertMismatch = errors.New("the client certificate does not go with the private key")
+
+// SettleKeyPair decides the key pair of a profile whose style uses one:
+// the key from keyFile, else current (the one in the keychain), else a new
+// RSA 2048 key; and for tls_client_auth without a certificate, a
+// self-signed one for that key. It returns the key to store (empty when the
+// keychain already has it) and sets p.ClientCert.
+func SettleKeyPair(p *storage.Profile, current, keyFile string, now time.Time) (key string, m Made, err error) {
+	if !p.Style().UsesKey() {
+		return "", m, nil
+	}
+	if keyFile != "" {
+		if key, err = ReadKeyFile(keyFile); err != nil {
+			return "", m, err
+		}
+		current = key
+	}
+	if current == "" {
+		if key, err = GenerateKey(); err != nil {
+			return "", m, err
+		}
+		current, m.Key = key, true
+	}
+	if p.Style() != storage.AuthTLS {
+		return key, m, nil
+	}
+	if p.ClientCert == "" {
+		if p.ClientCert, err = SelfSignedCert(current, p.ClientID, now); err != nil {
+			return "", m, err
+		}
+		m.Cert = true
+	} else if _, err := tls.X509KeyPair([]byte(p.ClientCert), []byte(current)); err != nil {
+		return "", m, ErrCertMismatch
+	}
+	return key, m, nil
 }

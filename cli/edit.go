@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -273,7 +272,7 @@ secret is read from standard input with --secret-stdin.`,
 					return err
 				}
 			}
-			if secretStdin || key != "" || made.cert || p.Fingerprint() != old.Fingerprint() {
+			if secretStdin || key != "" || made.Cert || p.Fingerprint() != old.Fingerprint() {
 				if err := env.Keys.DeleteToken(p.ID); err != nil {
 					return err
 				}
@@ -289,64 +288,29 @@ secret is read from standard input with --secret-stdin.`,
 	return c
 }
 
-// made says what keyPair generated.
-type made struct{ key, cert bool }
-
-// keyPair settles the key pair of a profile whose style uses one: the key
-// from keyFile, else (editing) the one in the keychain, else a new RSA
-// 2048 key; for tls_client_auth without a certificate, a self-signed one
-// for that key. key is non-empty when the keychain needs it stored.
-func (env *Env) keyPair(p *storage.Profile, keyFile string, editing bool) (key string, m made, err error) {
-	if !p.Style().UsesKey() {
-		if keyFile != "" {
-			return "", m, usageError{fmt.Errorf("--private-key is for private_key_jwt and tls_client_auth; %q uses %s", p.Name, p.Style())}
-		}
-		return "", m, nil
+// keyPair settles the key pair of a profile whose style uses one (see
+// auth.SettleKeyPair), reading the key in the keychain when editing.
+func (env *Env) keyPair(p *storage.Profile, keyFile string, editing bool) (string, auth.Made, error) {
+	if !p.Style().UsesKey() && keyFile != "" {
+		return "", auth.Made{}, usageError{fmt.Errorf("--private-key is for private_key_jwt and tls_client_auth; %q uses %s", p.Name, p.Style())}
 	}
 	current := ""
-	if keyFile != "" {
-		if key, err = auth.ReadKeyFile(keyFile); err != nil {
-			return "", m, err
-		}
-		current = key
-	} else if editing {
-		current, err = env.Keys.PrivateKey(p.ID)
-		if err != nil && !errors.Is(err, storage.ErrKeyMissing) {
-			return "", m, err
+	if editing && p.Style().UsesKey() {
+		var err error
+		if current, err = env.Keys.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
+			return "", auth.Made{}, err
 		}
 	}
-	if current == "" {
-		if key, err = auth.GenerateKey(); err != nil {
-			return "", m, err
-		}
-		current, m.key = key, true
+	key, m, err := auth.SettleKeyPair(p, current, keyFile, env.Now())
+	if errors.Is(err, auth.ErrCertMismatch) {
+		err = usageError{fmt.Errorf("%w: give the matching --private-key (or --client-cert '' for a new self-signed certificate)", err)}
 	}
-	if p.Style() != storage.AuthTLS {
-		return key, m, nil
-	}
-	if p.ClientCert == "" {
-		if p.ClientCert, err = auth.SelfSignedCert(current, p.ClientID, env.Now()); err != nil {
-			return "", m, err
-		}
-		m.cert = true
-	} else if !certFits(p.ClientCert, current) {
-		return "", m, usageError{errors.New("the client certificate does not go with the private key: give the matching --private-key (or --client-cert '' for a new self-signed certificate)")}
-	}
-	return key, m, nil
-}
-
-// certFits says whether the certificate goes with the private key.
-func certFits(certPEM, keyPEM string) bool {
-	_, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
-	return err == nil
+	return key, m, err
 }
 
 // sayMade tells what keyPair generated and what to do with it.
-func (env *Env) sayMade(p storage.Profile, m made) {
-	switch {
-	case m.cert:
-		fmt.Fprintf(env.Stderr, "Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: 'tokendesk jwks %s' prints it as a JWKS with x5c.\n", p.ClientID, p.Name)
-	case m.key:
-		fmt.Fprintf(env.Stderr, "Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s') at the client's jwksUri.\n", p.Name)
+func (env *Env) sayMade(p storage.Profile, m auth.Made) {
+	if s := m.Advice(p); s != "" {
+		fmt.Fprintln(env.Stderr, s)
 	}
 }

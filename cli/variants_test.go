@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -39,7 +40,7 @@ func TestAddMutualTLS(t *testing.T) {
 	}
 	p := f.saved("mtls")
 	key, err := f.env.Keys.PrivateKey(p.ID)
-	if err != nil || storage.CheckCertificate(p.ClientCert) != nil || !certFits(p.ClientCert, key) {
+	if err != nil || storage.CheckCertificate(p.ClientCert) != nil || !fits(p.ClientCert, key) {
 		t.Fatalf("key %v, certificate %q", err, p.ClientCert)
 	}
 	out, _, code := f.run("", "jwks", "mtls")
@@ -131,4 +132,9 @@ func TestIntrospectCommand(t *testing.T) {
 	if code != 1 || !strings.Contains(out, `"active":false`) || !strings.Contains(stderr, "not active") {
 		t.Errorf("inactive: exit %d %s %s", code, out, stderr)
 	}
+}
+
+func fits(certPEM, keyPEM string) bool {
+	_, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	return err == nil
 }
