@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
@@ -393,4 +394,63 @@ func (u *UI) onCopyJWKS() {
 			u.say("Copied the public JWKS of %s — publish it at the client's jwksUri", name)
 		})
 	}()
+}
+
+// onInspect asks the introspection endpoint about the selected profile's
+// token (fetching one first if needed) and shows the answer.
+func (u *UI) onInspect() {
+	p := u.current()
+	if p == nil {
+		return
+	}
+	prof := *p
+	u.fetch(prof, false, func(t *auth.Token) {
+		u.say("Asking the server about the token of %s…", prof.Name)
+		u.detail.inspectBtn.Disable()
+		go func() {
+			in, err := u.opts.Sessions.Introspect(context.Background(), prof, t)
+			u.opts.Do(func() {
+				u.detail.inspectBtn.Enable()
+				if err != nil {
+					u.say("Inspect %s: %s", prof.Name, errorText(err))
+					dialog.ShowError(fmt.Errorf("inspect the token of %s: %w", prof.Name, err), u.win)
+					return
+				}
+				state := "active"
+				if !in.Active {
+					state = "NOT active"
+				}
+				u.say("Inspect %s: the server says the token is %s", prof.Name, state)
+				u.showIntrospection(prof.Name, in)
+			})
+		}()
+	})
+}
+
+// showIntrospection shows what the server said of a token.
+func (u *UI) showIntrospection(name string, in *auth.Introspection) {
+	verdict := widget.NewLabelWithStyle("The server says this token is active.", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	verdict.Importance = widget.SuccessImportance
+	if !in.Active {
+		verdict.SetText("The server says this token is NOT active (expired, revoked or unknown).")
+		verdict.Importance = widget.DangerImportance
+	}
+	form := widget.NewForm()
+	rows := [][2]string{{"endpoint", in.Endpoint}}
+	for _, f := range in.Fields {
+		v := f.Value
+		if f.Name == "exp" && !in.Exp.IsZero() {
+			if left := in.Exp.Sub(u.opts.Now()); left > 0 {
+				v += "  (" + auth.FormatLeft(left) + " left)"
+			} else {
+				v += "  (expired)"
+			}
+		}
+		rows = append(rows, [2]string{f.Name, v})
+	}
+	setForm(form, rows)
+	d := dialog.NewCustom("Inspect "+name, "Close", container.NewBorder(verdict, nil, nil, nil, container.NewVScroll(form)), u.win)
+	d.Resize(fyne.NewSize(560, 420))
+	d.Show()
+	u.inspected = form
 }

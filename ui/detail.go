@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,7 +36,7 @@ type detail struct {
 
 	fetchBtn, cancelBtn, copyHTTPieBtn, testBtn          *widget.Button
 	testResult                                           *widget.Label
-	jwksBtn                                              *widget.Button
+	jwksBtn, inspectBtn                                  *widget.Button
 	testFor                                              string // the profile the test result is of
 	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
 	editBtn, deleteBtn                                   *widget.Button
@@ -81,6 +83,7 @@ func newDetail(u *UI) *detail {
 	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
 	d.jwksBtn = btn("Copy JWKS", theme.ContentCopyIcon(), widget.LowImportance, u.onCopyJWKS)
 	d.testBtn = btn("Test", theme.MediaPlayIcon(), widget.LowImportance, u.onTest)
+	d.inspectBtn = btn("Inspect", theme.SearchIcon(), widget.LowImportance, u.onInspect)
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
@@ -98,7 +101,8 @@ func newDetail(u *UI) *detail {
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
 	actions := container.NewVBox(
 		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
-		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.editBtn, d.deleteBtn))
+		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn),
+		container.NewHBox(d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn))
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
@@ -124,11 +128,14 @@ func (d *detail) show(p *storage.Profile) {
 	if d.testFor != p.ID {
 		d.testResult.Hide()
 	}
-	if p.Style() == storage.AuthPrivateKeyJWT {
+	if p.Style().UsesKey() {
 		d.jwksBtn.Show()
-		d.copyReqBtn.Hide() // the request carries a signed assertion, not $CLIENT_SECRET
 	} else {
 		d.jwksBtn.Hide()
+	}
+	if p.Style() == storage.AuthPrivateKeyJWT || p.Style() == storage.AuthClientSecretJWT {
+		d.copyReqBtn.Hide() // the request carries a signed assertion, not $CLIENT_SECRET
+	} else {
 		d.copyReqBtn.Show()
 	}
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
@@ -150,7 +157,19 @@ func (d *detail) show(p *storage.Profile) {
 		d.errLabel.Hide()
 	}
 	if t := st.Token; t != nil {
-		setForm(d.token, tokenRows(t, st))
+		setForm(d.token, tokenRows(*p, t, st))
+		// A scope other than the one asked for stands out.
+		for _, it := range d.token.Items {
+			l := it.Widget.(*widget.Label)
+			want := widget.MediumImportance
+			if it.Text == "Scope granted" && strings.Contains(l.Text, "asked for") {
+				want = widget.WarningImportance
+			}
+			if l.Importance != want {
+				l.Importance = want
+				l.Refresh()
+			}
+		}
 		d.tokenBox.Show()
 		if claims, _, ok := auth.Claims(t.AccessToken); ok {
 			rows := make([][2]string, len(claims))
@@ -242,7 +261,10 @@ func profileRows(p storage.Profile) [][2]string {
 		{"Client secret", secretNote(p)},
 		{"Base URL", orNone(p.BaseURL)},
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
-		{"Auth style", styleLabel(p.Style())},
+		{"Auth style", styleChoice(p.Style())},
+	}
+	if p.Style() == storage.AuthTLS {
+		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})
 	}
 	if len(p.Params) > 0 {
 		keys := make([]string, 0, len(p.Params))
@@ -267,6 +289,19 @@ func profileRows(p storage.Profile) [][2]string {
 	if p.CAFile != "" {
 		rows = append(rows, [2]string{"CA file", p.CAFile})
 	}
+	if p.IntrospectionURL != "" {
+		rows = append(rows, [2]string{"Introspection URL", p.IntrospectionURL})
+	}
+	if len(p.Headers) > 0 {
+		lines := make([]string, len(p.Headers))
+		for i, h := range p.Headers {
+			lines[i] = h.String()
+			if h.TokenRequest {
+				lines[i] += "  (token request too)"
+			}
+		}
+		rows = append(rows, [2]string{"Headers", strings.Join(lines, "\n")})
+	}
 	auto := "off"
 	if p.AutoRefresh {
 		auto = "on"
@@ -278,10 +313,21 @@ func profileRows(p storage.Profile) [][2]string {
 	return rows
 }
 
-func tokenRows(t *auth.Token, st auth.Status) [][2]string {
+func tokenRows(p storage.Profile, t *auth.Token, st auth.Status) [][2]string {
 	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
 	if t.Scope != "" {
-		rows = append(rows, [2]string{"Scope granted", t.Scope})
+		v := t.Scope
+		if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
+			v += "\n(asked for: " + strings.Join(p.Scopes, " ")
+			if len(missing) > 0 {
+				v += "; not granted: " + strings.Join(missing, " ")
+			}
+			if len(added) > 0 {
+				v += "; added: " + strings.Join(added, " ")
+			}
+			v += ")"
+		}
+		rows = append(rows, [2]string{"Scope granted", v})
 	}
 	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format(timeFormat)})
 	if st.ExpiryKnown() {
@@ -315,18 +361,6 @@ func tokenRows(t *auth.Token, st auth.Status) [][2]string {
 	return rows
 }
 
-func styleLabel(s storage.AuthStyle) string {
-	switch s {
-	case storage.AuthHeader:
-		return "header (client_secret_basic)"
-	case storage.AuthBody:
-		return "body (client_secret_post)"
-	case storage.AuthPrivateKeyJWT:
-		return "private_key_jwt (key in the keychain)"
-	}
-	return "auto (Basic, then form body)"
-}
-
 func orNone(s string) string {
 	if s == "" {
 		return "—"
@@ -354,8 +388,30 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 }
 
 func secretNote(p storage.Profile) string {
-	if p.Style() == storage.AuthPrivateKeyJWT {
+	switch p.Style() {
+	case storage.AuthPrivateKeyJWT:
 		return "none: a private key in the keychain signs each request"
+	case storage.AuthTLS:
+		return "none: the client certificate's private key is in the keychain"
+	case storage.AuthClientSecretJWT:
+		return "in the keychain; only a JWT signed with it is sent"
 	}
 	return "in the keychain"
+}
+
+// certSummary is a certificate's subject, issuer and validity in one line.
+func certSummary(certPEM string) string {
+	block, _ := pem.Decode([]byte(certPEM))
+	if block == nil {
+		return "none"
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	issuer := "self-signed"
+	if c.Issuer.String() != c.Subject.String() {
+		issuer = "issued by " + c.Issuer.String()
+	}
+	return fmt.Sprintf("%s, %s, valid until %s", c.Subject.String(), issuer, c.NotAfter.Local().Format("2006-01-02"))
 }

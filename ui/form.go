@@ -37,6 +37,9 @@ type profileForm struct {
 	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
 	scopes, params, requestPath, timeout, notes    *widget.Entry
 	caFile, probePath, keyFile                     *widget.Entry
+	certFile, introspectionURL                     *widget.Entry
+	headers                                        *headerEditor
+	scopePick                                      *widget.CheckGroup
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
 	problem                                        *widget.Label
@@ -75,13 +78,19 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.notes = entry("")
 	f.caFile = entry("PEM file of a dev server's own CA (optional)")
 	f.probePath = entry("what Test calls, e.g. auth/me")
-	f.keyFile = entry("private_key_jwt: PEM key file; empty generates an RSA key")
+	f.keyFile = entry("private_key_jwt, tls_client_auth: PEM key file; empty keeps or generates one")
+	f.certFile = entry("tls_client_auth: PEM certificate file; empty makes a self-signed one")
+	f.introspectionURL = entry("RFC 7662 endpoint for Inspect; empty: from the server's metadata")
+	f.headers = newHeaderEditor()
+	f.scopePick = widget.NewCheckGroup(nil, f.onScopePick)
+	f.scopePick.Horizontal = true
+	f.scopePick.Hide()
 	colors := make([]string, len(palette))
 	for i, c := range palette {
 		colors[i] = c.Name
 	}
 	f.color = widget.NewSelect(colors, nil)
-	f.style = widget.NewSelect([]string{"auto", "header (client_secret_basic)", "body (client_secret_post)", "private_key_jwt (signed JWT, no secret)"}, nil)
+	f.style = widget.NewSelect(styleChoices(), nil)
 	f.style.SetSelectedIndex(0)
 	f.autoRefresh = widget.NewCheck("Fetch a new token before expiry", nil)
 	f.allowInsecure = widget.NewCheck("Allow plain http:// to a non-loopback host (sends the secret in clear text)", nil)
@@ -136,14 +145,17 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Base URL", container.NewBorder(nil, nil, nil, f.discover, f.baseURL)),
 		widget.NewFormItem("Client ID", f.clientID),
 		widget.NewFormItem("Client secret", f.secret),
-		widget.NewFormItem("Scopes", f.scopes),
+		widget.NewFormItem("Scopes", container.NewVBox(f.scopes, f.scopePick)),
 		widget.NewFormItem("Auth style", f.style),
 		widget.NewFormItem("Private key", f.keyFile),
+		widget.NewFormItem("Client certificate", f.certFile),
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
 		widget.NewFormItem("Probe path", f.probePath),
 		widget.NewFormItem("Timeout (s)", f.timeout),
 		widget.NewFormItem("CA file", f.caFile),
+		widget.NewFormItem("Introspection URL", f.introspectionURL),
+		widget.NewFormItem("Headers", f.headers.box),
 		widget.NewFormItem("Notes", f.notes),
 		widget.NewFormItem("", f.autoRefresh),
 		widget.NewFormItem("", f.allowInsecure),
@@ -220,6 +232,11 @@ func (f *profileForm) fill(p storage.Profile) {
 	f.notes.SetText(p.Notes)
 	f.caFile.SetText(p.CAFile)
 	f.probePath.SetText(p.ProbePath)
+	f.introspectionURL.SetText(p.IntrospectionURL)
+	f.headers.set(p.Headers)
+	if p.ClientCert != "" {
+		f.certFile.SetPlaceHolder("leave empty to keep the current certificate")
+	}
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
 	f.preset.SetSelectedIndex(len(presets) - 1)
@@ -236,7 +253,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	if f.orig != nil {
 		p = *f.orig
 	}
-	for _, e := range []*widget.Entry{f.name, f.tokenURL, f.baseURL, f.clientID, f.timeout} {
+	for _, e := range []*widget.Entry{f.name, f.tokenURL, f.baseURL, f.clientID, f.timeout, f.introspectionURL} {
 		if err := e.Validate(); err != nil {
 			f.u.win.Canvas().Focus(e)
 			return p, err
@@ -271,11 +288,32 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.ProbePath = strings.TrimSpace(f.probePath.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
-	if f.orig == nil && f.secret.Text == "" && p.Style() != storage.AuthPrivateKeyJWT {
+	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
+	headers, err := f.headers.get()
+	if err != nil {
+		return p, err
+	}
+	p.Headers = headers
+	if p.Style() != storage.AuthTLS {
+		p.ClientCert = ""
+	} else if path := strings.TrimSpace(f.certFile.Text); path != "" {
+		cert, err := auth.ReadCertFile(path)
+		if err != nil {
+			f.u.win.Canvas().Focus(f.certFile)
+			return p, err
+		}
+		p.ClientCert = cert
+	}
+	if f.orig == nil && f.secret.Text == "" && !p.Style().UsesKey() {
 		f.u.win.Canvas().Focus(f.secret)
 		return p, errors.New("a client secret is required")
 	}
-	return p, p.Validate()
+	check := p
+	if check.Style() == storage.AuthTLS && check.ClientCert == "" {
+		// The self-signed certificate is made when saving, with the key.
+		check.AuthStyle = storage.AuthPrivateKeyJWT
+	}
+	return p, check.Validate()
 }
 
 // onSave validates, stores the secret and the profile off the UI thread,
@@ -292,6 +330,9 @@ func (f *profileForm) onSave() {
 	}
 	secret := f.secret.Text
 	keyFile := strings.TrimSpace(f.keyFile.Text)
+	if !p.Style().UsesKey() {
+		keyFile = ""
+	}
 	colorHex := ""
 	if i := f.color.SelectedIndex(); i >= 0 {
 		colorHex = palette[i].Hex
@@ -300,7 +341,7 @@ func (f *profileForm) onSave() {
 	f.save.SetText("Saving…")
 	u := f.u
 	go func() {
-		err := f.store(p, secret, keyFile, colorHex)
+		advice, err := f.store(p, secret, keyFile, colorHex)
 		u.opts.Do(func() {
 			f.save.Enable()
 			f.save.SetText("Save")
@@ -314,34 +355,47 @@ func (f *profileForm) onSave() {
 			u.Reload()
 			u.detail.show(u.current())
 			u.say("Saved %s", p.Name)
+			if advice != "" {
+				dialog.ShowInformation("Register the client's key", wrapText(advice), u.win)
+			}
 		})
 	}()
 }
 
-func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string) error {
+// store saves the credential and the profile; advice is what to do with a
+// generated key or certificate.
+func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string) (advice string, err error) {
 	u := f.u
 	adding := f.orig == nil
-	pkjwt := p.Style() == storage.AuthPrivateKeyJWT
-	newKey := false
+	var made auth.Made
 	switch {
-	case pkjwt:
-		_, err := u.opts.Secrets.PrivateKey(p.ID)
-		if keyFile != "" || errors.Is(err, storage.ErrKeyMissing) {
-			key, err := auth.ReadKeyFile(keyFile) // none given: a new RSA 2048 key
-			if err != nil {
-				return err
+	case p.Style().UsesKey():
+		current := ""
+		if !adding {
+			var err error
+			if current, err = u.opts.Secrets.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
+				return "", err
 			}
-			if err := u.opts.Secrets.SetPrivateKey(p.ID, key); err != nil {
-				return err
-			}
-			newKey = true
 		}
+		key, m, err := auth.SettleKeyPair(&p, current, keyFile, u.opts.Now())
+		if err != nil {
+			return "", err
+		}
+		if err := p.Validate(); err != nil {
+			return "", err
+		}
+		if key != "" {
+			if err := u.opts.Secrets.SetPrivateKey(p.ID, key); err != nil {
+				return "", err
+			}
+		}
+		made = m
 	case adding || secret != "":
 		if err := u.opts.Secrets.SetClientSecret(p.ID, secret); err != nil {
-			return err
+			return "", err
 		}
 	}
-	err := u.opts.Store.Update(func(file *storage.File) error {
+	err = u.opts.Store.Update(func(file *storage.File) error {
 		if !adding {
 			if _, err := file.ByID(p.ID); err != nil {
 				return errors.New("the profile was deleted meanwhile")
@@ -362,17 +416,18 @@ func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string)
 		if adding {
 			_ = u.opts.Secrets.Forget(p.ID)
 		}
-		return err
+		return "", err
 	}
 	s := u.session(p) // a changed fingerprint drops the token held
-	// A new secret or key, like new settings, retires the cached token.
-	if !adding && (secret != "" || newKey || p.Fingerprint() != f.orig.Fingerprint()) {
+	// A new secret, key or certificate, like new settings, retires the
+	// cached token.
+	if !adding && (secret != "" || keyFile != "" || made.Key || made.Cert || p.ClientCert != f.orig.ClientCert || p.Fingerprint() != f.orig.Fingerprint()) {
 		s.Forget()
 		if err := u.opts.Secrets.DeleteToken(p.ID); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return made.Advice(p), nil
 }
 
 func (f *profileForm) fail(err error) {
@@ -426,7 +481,14 @@ func (f *profileForm) onDiscover() {
 				return
 			}
 			f.tokenURL.SetText(m.TokenEndpoint)
+			if m.IntrospectionEndpoint != "" && strings.TrimSpace(f.introspectionURL.Text) == "" {
+				f.introspectionURL.SetText(m.IntrospectionEndpoint)
+			}
+			f.offerScopes(m.Scopes)
 			msg := fmt.Sprintf("Token URL from %s.\nAuth methods: %s. Grant types: %s.", m.Source, listed(m.AuthMethods), listed(m.GrantTypes))
+			if len(m.Scopes) > 0 {
+				msg += "\nScopes offered: tick them under Scopes."
+			}
 			if w := m.Warnings(style); len(w) > 0 {
 				msg += "\nWarning: " + strings.Join(w, "; ")
 				f.problem.Importance = widget.WarningImportance

@@ -46,6 +46,8 @@ type TokenSessions interface {
 	Session(p storage.Profile) *auth.Session
 	Drop(id string)
 	SetMargin(d time.Duration)
+	// Introspect asks the server about a token (RFC 7662) as p's client.
+	Introspect(ctx context.Context, p storage.Profile, t *auth.Token) (*auth.Introspection, error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.
@@ -98,6 +100,7 @@ type UI struct {
 	// preloading: the first frame is drawn, so Reload reads cached tokens
 	preloading bool
 	form       *profileForm // the open add/edit form, if any
+	inspected  *widget.Form // the last introspection shown, for tests
 	// afterFirstTick runs once at the first tick: start-up work the first
 	// frame need not wait for (the tray).
 	afterFirstTick func()

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// styleChoices are the auth style select's options, in storage.AuthStyles
+// order.
+func styleChoices() []string {
+	out := make([]string, len(storage.AuthStyles))
+	for i, s := range storage.AuthStyles {
+		out[i] = styleChoice(s)
+	}
+	return out
+}
+
+func styleChoice(s storage.AuthStyle) string {
+	switch s {
+	case storage.AuthHeader:
+		return "header (client_secret_basic)"
+	case storage.AuthBody:
+		return "body (client_secret_post)"
+	case storage.AuthPrivateKeyJWT:
+		return "private_key_jwt (JWT signed with a key, no secret)"
+	case storage.AuthClientSecretJWT:
+		return "client_secret_jwt (JWT signed with the secret)"
+	case storage.AuthTLS:
+		return "tls_client_auth (client certificate, also self-signed)"
+	}
+	return "auto (Basic, then form body)"
+}
+
+// headerEditor edits a profile's extra headers: a row each of name, value
+// and whether the token request gets it too.
+type headerEditor struct {
+	box  *fyne.Container
+	rows *fyne.Container
+	list []*headerRow // in the order shown
+}
+
+type headerRow struct {
+	name, value *widget.Entry
+	token       *widget.Check
+	row         *fyne.Container
+}
+
+func newHeaderEditor() *headerEditor {
+	e := &headerEditor{rows: container.NewVBox()}
+	add := &widget.Button{Text: "Add header", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: func() { e.add(storage.Header{}) }}
+	add.ExtendBaseWidget(add)
+	note := widget.NewLabel("Sent with the copied curl/HTTPie commands and Test; ticked ones on the token request too.")
+	note.Importance = widget.LowImportance
+	note.Wrapping = fyne.TextWrapWord
+	e.box = container.NewVBox(e.rows, container.NewHBox(add), note)
+	return e
+}
+
+func (e *headerEditor) add(h storage.Header) *headerRow {
+	r := &headerRow{name: widget.NewEntry(), value: widget.NewEntry(), token: widget.NewCheck("token request", nil)}
+	r.name.SetPlaceHolder("X-Medplum")
+	r.value.SetPlaceHolder("extended")
+	r.name.SetText(h.Name)
+	r.value.SetText(h.Value)
+	r.token.SetChecked(h.TokenRequest)
+	remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}
+	remove.ExtendBaseWidget(remove)
+	r.row = container.NewBorder(nil, nil, nil, container.NewHBox(r.token, remove),
+		container.NewGridWithColumns(2, r.name, r.value))
+	remove.OnTapped = func() {
+		e.rows.Remove(r.row)
+		e.list = slices.DeleteFunc(e.list, func(x *headerRow) bool { return x == r })
+	}
+	e.rows.Add(r.row)
+	e.list = append(e.list, r)
+	return r
+}
+
+func (e *headerEditor) set(hs []storage.Header) {
+	e.rows.RemoveAll()
+	e.list = nil
+	for _, h := range hs {
+		e.add(h)
+	}
+}
+
+// get reads the rows; rows with neither name nor value are skipped.
+func (e *headerEditor) get() ([]storage.Header, error) {
+	var out []storage.Header
+	for _, r := range e.list {
+		name, value := r.name.Text, r.value.Text
+		if strings.TrimSpace(name+value) == "" {
+			continue
+		}
+		h, err := storage.ParseHeader(name + ":" + value)
+		if err != nil {
+			return nil, err
+		}
+		h.TokenRequest = r.token.Checked
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// offerScopes shows the scopes the server offers as ticks beside the free
+// text, ticked where the text already has them.
+func (f *profileForm) offerScopes(offered []string) {
+	if len(offered) == 0 {
+		f.scopePick.Hide()
+		return
+	}
+	f.scopePick.Options = offered
+	var have []string
+	for _, s := range strings.Fields(f.scopes.Text) {
+		if slices.Contains(offered, s) {
+			have = append(have, s)
+		}
+	}
+	f.scopePick.Selected = have
+	f.scopePick.Show()
+	f.scopePick.Refresh()
+}
+
+// onScopePick rewrites the scope text: the free-text scopes the server
+// does not list stay, then the ticked ones in the server's order.
+func (f *profileForm) onScopePick(picked []string) {
+	var scopes []string
+	for _, s := range strings.Fields(f.scopes.Text) {
+		if !slices.Contains(f.scopePick.Options, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	for _, s := range f.scopePick.Options {
+		if slices.Contains(picked, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	f.scopes.SetText(strings.Join(scopes, " "))
+}
+
+// wrapText breaks s into lines of about 72 characters, for dialogs whose
+// label does not wrap.
+func wrapText(s string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 {
+			if n+1+len(w) > 72 {
+				b.WriteByte('\n')
+				n = 0
+			} else {
+				b.WriteByte(' ')
+				n++
+			}
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}

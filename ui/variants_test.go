@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// A tls_client_auth profile made in the form: a key in the keychain, a
+// self-signed certificate in the profile, and the headers as typed.
+func TestMutualTLSProfileFromForm(t *testing.T) {
+	h := newHarness(t)
+	h.u.onAdd()
+	f := h.u.form
+	f.name.SetText("mtls")
+	f.tokenURL.SetText("https://as.example.com/token")
+	f.clientID.SetText("svc")
+	f.style.SetSelectedIndex(5)
+	if f.style.Selected != "tls_client_auth (client certificate, also self-signed)" {
+		t.Fatalf("style %q", f.style.Selected)
+	}
+	f.headers.add(storage.Header{Name: "X-Medplum", Value: "extended"})
+	r := f.headers.add(storage.Header{})
+	r.name.SetText("X-Tenant")
+	r.value.SetText("t1")
+	r.token.SetChecked(true)
+	f.headers.add(storage.Header{}) // left empty: skipped
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+
+	file, _ := h.store.Load()
+	p, err := file.ByName("mtls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := h.keys.PrivateKey(p.ID)
+	if err != nil || storage.CheckCertificate(p.ClientCert) != nil {
+		t.Fatalf("key %v, certificate %q", err, p.ClientCert)
+	}
+	if _, _, err := auth.SettleKeyPair(&p, key, "", h.now); err != nil {
+		t.Errorf("the certificate does not go with the stored key: %v", err)
+	}
+	want := []storage.Header{{Name: "X-Medplum", Value: "extended"}, {Name: "X-Tenant", Value: "t1", TokenRequest: true}}
+	if fmt.Sprint(p.Headers) != fmt.Sprint(want) {
+		t.Errorf("headers %v; want %v", p.Headers, want)
+	}
+	h.selectName("mtls")
+	settings := formText(h.u.detail.settings)
+	for _, s := range []string{"Client certificate=CN=svc, self-signed", "Headers=X-Medplum: extended\nX-Tenant: t1  (token request too)", "Client secret=none: the client certificate's private key"} {
+		if !strings.Contains(settings, s) {
+			t.Errorf("settings lack %q:\n%s", s, settings)
+		}
+	}
+	if !h.u.detail.jwksBtn.Visible() || !h.u.detail.copyReqBtn.Visible() {
+		t.Error("Copy JWKS and Copy token request should both show")
+	}
+
+	// Editing keeps the certificate and the headers; a bad header is said.
+	h.u.onEdit()
+	f = h.u.form
+	if len(f.headers.list) != 2 || f.headers.list[1].name.Text != "X-Tenant" || !f.headers.list[1].token.Checked {
+		t.Fatalf("edit form headers: %d", len(f.headers.list))
+	}
+	f.headers.list[0].name.SetText("Authorization")
+	test.Tap(f.save)
+	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "set by Token Desk") {
+		t.Errorf("problem %q", f.problem.Text)
+	}
+	f.headers.list[0].name.SetText("X-Medplum")
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	file, _ = h.store.Load()
+	if q, _ := file.ByName("mtls"); q.ClientCert != p.ClientCert {
+		t.Error("editing changed the certificate")
+	}
+}
+
+// Discovery offers the server's scopes as ticks beside the free text, and
+// fills the introspection endpoint.
+func TestDiscoverOffersScopes(t *testing.T) {
+	h := newHarness(t)
+	h.u.opts.Discover = func(base string) (*auth.Metadata, error) {
+		return &auth.Metadata{TokenEndpoint: "https://as.example.com/token", Source: base, IntrospectionEndpoint: "https://as.example.com/introspect",
+			Scopes: []string{"api:read", "api:write", "openid"}}, nil
+	}
+	h.u.onAdd()
+	f := h.u.form
+	f.baseURL.SetText("https://as.example.com/")
+	f.scopes.SetText("custom api:read")
+	if f.scopePick.Visible() {
+		t.Error("scope ticks before discovery")
+	}
+	test.Tap(f.discover)
+	h.until("the discovery", func() bool { return f.tokenURL.Text != "" })
+	if !f.scopePick.Visible() || fmt.Sprint(f.scopePick.Selected) != "[api:read]" || len(f.scopePick.Options) != 3 {
+		t.Fatalf("ticks: visible %v, selected %v", f.scopePick.Visible(), f.scopePick.Selected)
+	}
+	f.scopePick.SetSelected([]string{"api:write", "api:read"})
+	if f.scopes.Text != "custom api:read api:write" {
+		t.Errorf("scopes %q", f.scopes.Text)
+	}
+	if f.introspectionURL.Text != "https://as.example.com/introspect" {
+		t.Errorf("introspection URL %q", f.introspectionURL.Text)
+	}
+}
+
+// Inspect asks the introspection endpoint and shows what it said; a scope
+// other than the one asked for stands out in the token view.
+func TestInspectAndGrantedScope(t *testing.T) {
+	srv := tokenServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/token":
+			fmt.Fprint(w, `{"access_token":"opaque-1","token_type":"bearer","expires_in":600,"scope":"openid"}`)
+		case "/introspect":
+			if id, secret, _ := r.BasicAuth(); id != "client-prod" || secret != "secret-prod" || r.FormValue("token") != "opaque-1" {
+				w.WriteHeader(401)
+				fmt.Fprint(w, `{"error":"invalid_client"}`)
+				return
+			}
+			fmt.Fprintf(w, `{"active":true,"client_id":"client-prod","scope":"openid","exp":%d}`, epoch.Unix()+600)
+		}
+	})
+	p := prof("p1", "prod", "prod", srv.URL+"/token")
+	p.Scopes = []string{"openid", "system/*.read"}
+	p.IntrospectionURL = srv.URL + "/introspect"
+	h := newHarness(t, p)
+	h.selectName("prod")
+	test.Tap(h.u.detail.inspectBtn)
+	h.until("the introspection", func() bool { return h.u.inspected != nil })
+	got := formText(h.u.inspected)
+	for _, s := range []string{"endpoint=" + srv.URL + "/introspect", "active=true", "client_id=client-prod", "(10:00 left)"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("introspection lacks %q:\n%s", s, got)
+		}
+	}
+	var scope *widget.Label
+	for _, it := range h.u.detail.token.Items {
+		if it.Text == "Scope granted" {
+			scope = it.Widget.(*widget.Label)
+		}
+	}
+	if scope == nil || !strings.Contains(scope.Text, "not granted: system/*.read") || scope.Importance != widget.WarningImportance {
+		t.Errorf("scope row: %+v", scope)
+	}
+}
