@@ -200,6 +200,8 @@ var (
 	shortcutCopyToken  = &desktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	shortcutCopyHeader = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	shortcutCopyCurl   = &desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	shortcutEdit       = &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutInspect    = &desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault}
 )
 
 func (u *UI) addShortcuts() {
@@ -210,6 +212,8 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutCopyToken, func(fyne.Shortcut) { u.onCopy(copyToken) })
 	c.AddShortcut(shortcutCopyHeader, func(fyne.Shortcut) { u.onCopy(copyHeader) })
 	c.AddShortcut(shortcutCopyCurl, func(fyne.Shortcut) { u.onCopy(copyCurl) })
+	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.onEdit() })
+	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
 	c.SetOnTypedKey(u.onKey)
 }
 
@@ -220,6 +224,12 @@ func (u *UI) onKey(ev *fyne.KeyEvent) {
 		u.onFetch()
 	case fyne.KeyDelete:
 		u.onDelete()
+	case fyne.KeyEscape:
+		// Escape closes what is on top (the form, a dialog), as people
+		// expect; a focused entry takes the key itself.
+		if top := u.win.Canvas().Overlays().Top(); top != nil {
+			top.Hide()
+		}
 	case fyne.KeyDown, fyne.KeyUp:
 		if len(u.shown) == 0 {
 			return

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
@@ -99,10 +100,11 @@ func newDetail(u *UI) *detail {
 
 	head := container.NewBorder(nil, nil, container.NewCenter(d.badge.box), nil, d.title)
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
-	actions := container.NewVBox(
-		container.NewHBox(d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn),
-		container.NewHBox(d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn),
-		container.NewHBox(d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn))
+	// The buttons flow into as many rows as the pane's width needs, so
+	// more actions do not make the window wider.
+	actions := container.New(layout.NewRowWrapLayout(),
+		d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn,
+		d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn)
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))

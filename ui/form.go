@@ -38,6 +38,8 @@ type profileForm struct {
 	scopes, params, requestPath, timeout, notes    *widget.Entry
 	caFile, probePath, keyFile                     *widget.Entry
 	certFile, introspectionURL                     *widget.Entry
+	credItem                                       *widget.FormItem
+	form                                           *widget.Form
 	headers                                        *headerEditor
 	scopePick                                      *widget.CheckGroup
 	color, style                                   *widget.Select
@@ -78,10 +80,11 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.notes = entry("")
 	f.caFile = entry("PEM file of a dev server's own CA (optional)")
 	f.probePath = entry("what Test calls, e.g. auth/me")
-	f.keyFile = entry("private_key_jwt, tls_client_auth: PEM key file; empty keeps or generates one")
-	f.certFile = entry("tls_client_auth: PEM certificate file; empty makes a self-signed one")
+	f.keyFile = entry("PEM private key file; empty keeps the stored key or generates one")
+	f.certFile = entry("PEM certificate file; empty makes a self-signed one")
 	f.introspectionURL = entry("RFC 7662 endpoint for Inspect; empty: from the server's metadata")
 	f.headers = newHeaderEditor()
+	f.headers.focus = u.win.Canvas().Focus
 	f.scopePick = widget.NewCheckGroup(nil, f.onScopePick)
 	f.scopePick.Horizontal = true
 	f.scopePick.Hide()
@@ -137,6 +140,9 @@ func (u *UI) openForm(p *storage.Profile) {
 		f.secret.SetPlaceHolder("stored in the keychain")
 		f.color.SetSelected(colorName(envHex(u.file, "")))
 	}
+	// One row for the credential, whose entries follow the auth style: a
+	// secret, a private key, or a key and a certificate.
+	f.credItem = widget.NewFormItem("Client secret", container.NewVBox(f.secret, f.keyFile, f.certFile))
 	form := widget.NewForm(
 		widget.NewFormItem("Preset", f.preset),
 		widget.NewFormItem("Name", f.name),
@@ -144,11 +150,9 @@ func (u *UI) openForm(p *storage.Profile) {
 		widget.NewFormItem("Token URL", f.tokenURL),
 		widget.NewFormItem("Base URL", container.NewBorder(nil, nil, nil, f.discover, f.baseURL)),
 		widget.NewFormItem("Client ID", f.clientID),
-		widget.NewFormItem("Client secret", f.secret),
+		f.credItem,
 		widget.NewFormItem("Scopes", container.NewVBox(f.scopes, f.scopePick)),
 		widget.NewFormItem("Auth style", f.style),
-		widget.NewFormItem("Private key", f.keyFile),
-		widget.NewFormItem("Client certificate", f.certFile),
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
 		widget.NewFormItem("Probe path", f.probePath),
@@ -164,12 +168,39 @@ func (u *UI) openForm(p *storage.Profile) {
 	cancel.ExtendBaseWidget(cancel)
 	f.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: f.onSave}
 	f.save.ExtendBaseWidget(f.save)
+	f.form = form
+	f.style.OnChanged = func(string) { f.onStyle() }
+	f.onStyle()
 	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, f.problem, nil, nil, container.NewVScroll(form)), u.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
 	f.dlg.Resize(fyne.NewSize(720, 680))
 	f.dlg.Show()
 	u.form = f
 	u.win.Canvas().Focus(f.name)
+}
+
+// onStyle shows the credential entries the chosen auth style needs.
+func (f *profileForm) onStyle() {
+	style := storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	label := "Client secret"
+	f.secret.Show()
+	f.keyFile.Hide()
+	f.certFile.Hide()
+	switch style {
+	case storage.AuthPrivateKeyJWT:
+		label = "Private key"
+		f.secret.Hide()
+		f.keyFile.Show()
+	case storage.AuthTLS:
+		label = "Key, certificate"
+		f.secret.Hide()
+		f.keyFile.Show()
+		f.certFile.Show()
+	}
+	if f.form != nil && f.credItem.Text != label {
+		f.credItem.Text = label
+		f.form.Refresh()
+	}
 }
 
 func names(ps []preset) []string {

@@ -43,6 +43,8 @@ type headerEditor struct {
 	box  *fyne.Container
 	rows *fyne.Container
 	list []*headerRow // in the order shown
+	// focus puts the cursor in a new row's name; nil does nothing.
+	focus func(fyne.Focusable)
 }
 
 type headerRow struct {
@@ -53,7 +55,12 @@ type headerRow struct {
 
 func newHeaderEditor() *headerEditor {
 	e := &headerEditor{rows: container.NewVBox()}
-	add := &widget.Button{Text: "Add header", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: func() { e.add(storage.Header{}) }}
+	add := &widget.Button{Text: "Add header", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: func() {
+		r := e.add(storage.Header{})
+		if e.focus != nil {
+			e.focus(r.name)
+		}
+	}}
 	add.ExtendBaseWidget(add)
 	note := widget.NewLabel("Sent with the copied curl/HTTPie commands and Test; ticked ones on the token request too.")
 	note.Importance = widget.LowImportance

@@ -464,10 +464,11 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
 		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
 		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
+		&fyne.MenuItem{Label: "Inspect token (introspection)", Action: u.onInspect, Shortcut: shortcutInspect},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},
 		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit},
+		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit, Shortcut: shortcutEdit},
 		&fyne.MenuItem{Label: "Delete…", Action: u.onDelete},
 	)
 	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Token Desk", Action: u.onAbout})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
@@ -139,6 +140,13 @@ func TestInspectAndGrantedScope(t *testing.T) {
 		if !strings.Contains(got, s) {
 			t.Errorf("introspection lacks %q:\n%s", s, got)
 		}
+	}
+	if h.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("no dialog shown")
+	}
+	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if h.win.Canvas().Overlays().Top() != nil {
+		t.Error("Escape did not close the dialog")
 	}
 	var scope *widget.Label
 	for _, it := range h.u.detail.token.Items {
