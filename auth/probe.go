@@ -51,8 +51,20 @@ func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path st
 		req.Header.Set(h.Name, h.Value)
 	}
 	req.Header.Set("Authorization", HeaderValue(t))
-	// net/http drops Authorization on a redirect to another host.
-	hc := &http.Client{Transport: c.http.Transport}
+	// The API is usually the token endpoint's server: trust the profile's
+	// CA file here too. (A tls_client_auth profile's certificate is not
+	// presented: certificate-bound tokens, RFC 8705 §3, are not covered.)
+	q := p
+	if q.Style() == storage.AuthTLS {
+		q.AuthStyle = storage.AuthAuto
+	}
+	tc, err := c.clientFor(q, "")
+	if err != nil {
+		return ProbeResult{}, err
+	}
+	// Unlike the token request, a redirect is followed; net/http drops
+	// Authorization on a redirect to another host.
+	hc := &http.Client{Transport: tc.Transport}
 	start := c.Now()
 	resp, err := hc.Do(req)
 	if err != nil {

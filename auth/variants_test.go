@@ -350,3 +350,26 @@ func TestWarningsForNewStyles(t *testing.T) {
 		t.Errorf("metadata: %+v %v", got, err)
 	}
 }
+
+// The test call trusts the profile's CA file, as the token request does.
+func TestProbeTrustsCAFile(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"resourceType":"Practitioner"}`)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(srv.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := storage.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
+	tok := &Token{AccessToken: "t", TokenType: "Bearer"}
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
+		t.Error("an unknown CA was trusted")
+	}
+	p.CAFile = caFile
+	r, err := NewClient().Probe(context.Background(), p, tok, "auth/me")
+	if err != nil || !r.OK() {
+		t.Errorf("with the CA file: %v %v", r, err)
+	}
+}
