@@ -117,7 +117,7 @@ func (h *harness) selectName(name string) {
 func (h *harness) rowText(name string) string {
 	for _, p := range h.u.shown {
 		if p.Name == name {
-			text, _ := stateText(h.u.session(p).Status(h.now))
+			text, _ := rowStateText(h.u.session(p).Status(h.now))
 			return text
 		}
 	}
@@ -151,7 +151,7 @@ func TestGetTokenShowsCountdown(t *testing.T) {
 	h.selectName("prod")
 	test.Tap(h.u.detail.fetchBtn)
 	h.until("a valid token", func() bool { return h.u.detail.state.Text == "valid 1:00:00" })
-	if got := h.rowText("prod"); got != "valid 1:00:00" {
+	if got := h.rowText("prod"); got != "valid 1 h 00 min" {
 		t.Errorf("row shows %q", got)
 	}
 	if v := h.u.detail.progress.Value; v != 1 {
@@ -467,7 +467,7 @@ func TestEmptyStateAndSnapshots(t *testing.T) {
 		}
 	}
 	h.u.Preload()
-	h.until("the cached tokens", func() bool { return h.rowText("medplum-prod") == "valid 42:17" })
+	h.until("the cached tokens", func() bool { return h.rowText("medplum-prod") == "valid 42 min" })
 	h.selectName("medplum-prod")
 	test.AssertRendersToMarkup(t, "list.xml", h.win.Canvas())
 
