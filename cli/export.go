@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/google/renameio/v2"
+	"github.com/tokendesk/tokendesk/internal/atomicfile"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/storage"
@@ -52,7 +52,7 @@ func (env *Env) writeOut(path string, data []byte, mode os.FileMode) error {
 		_, err := env.Stdout.Write(data)
 		return err
 	}
-	return renameio.WriteFile(path, data, mode)
+	return atomicfile.WriteFile(path, data, mode)
 }
 
 func newExportProfiles(env *Env) *cobra.Command {

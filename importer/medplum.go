@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/renameio/v2"
+	"github.com/tokendesk/tokendesk/internal/atomicfile"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -201,5 +201,5 @@ func removeMedplumSecret(path string, file map[string]json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	return renameio.WriteFile(path, append(out, '\n'), st.Mode().Perm())
+	return atomicfile.WriteFile(path, append(out, '\n'), st.Mode().Perm())
 }

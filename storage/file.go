@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/google/renameio/v2"
+	"github.com/tokendesk/tokendesk/internal/atomicfile"
 )
 
 // FileVersion is the version of the profiles file this build writes.
@@ -229,7 +229,7 @@ func (s *Store) Update(fn func(*File) error) error {
 	}
 	if old != nil {
 		// The previous version stays beside it, in case a change was a mistake.
-		if err := renameio.WriteFile(s.Path()+".bak", old, 0o600, renameio.WithTempDir(s.dir)); err != nil {
+		if err := atomicfile.WriteFile(s.Path()+".bak", old, 0o600); err != nil {
 			return fmt.Errorf("back up profiles: %w", err)
 		}
 	}
@@ -324,7 +324,7 @@ func (s *Store) write(f *File) error {
 		return fmt.Errorf("encode profiles: %w", err)
 	}
 	data = append(data, '\n')
-	if err := renameio.WriteFile(s.Path(), data, 0o600, renameio.WithTempDir(s.dir)); err != nil {
+	if err := atomicfile.WriteFile(s.Path(), data, 0o600); err != nil {
 		return fmt.Errorf("save profiles: %w", err)
 	}
 	return nil

@@ -1,9 +1,12 @@
 // Command icon draws Token Desk's app icon (Icon.png): a white key on a
 // rounded teal tile with a countdown arc, drawn with thick strokes so it
 // reads at 32 px. Run: go run ./tools/icon > cmd/tokendesk-gui/Icon.png
+// (512 px, for packages) and go run ./tools/icon -size 128 >
+// cmd/tokendesk-gui/WindowIcon.png (the window's own icon).
 package main
 
 import (
+	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,16 +14,19 @@ import (
 	"os"
 )
 
-const size, ss = 512, 4 // output size, supersampling factor
+const ss = 4 // supersampling factor
 
 func main() {
+	sizeFlag := flag.Int("size", 512, "width and height in pixels")
+	flag.Parse()
+	size := *sizeFlag
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	for y := range size {
 		for x := range size {
 			var r, g, b, a float64
 			for sy := range ss {
 				for sx := range ss {
-					c := sample((float64(x)+(float64(sx)+0.5)/ss)/size, (float64(y)+(float64(sy)+0.5)/ss)/size)
+					c := sample((float64(x)+(float64(sx)+0.5)/ss)/float64(size), (float64(y)+(float64(sy)+0.5)/ss)/float64(size))
 					r += float64(c.R) * float64(c.A)
 					g += float64(c.G) * float64(c.A)
 					b += float64(c.B) * float64(c.A)
