@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/tokendesk/tokendesk/internal/atomicfile"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/importer"
+	"github.com/tokendesk/tokendesk/internal/atomicfile"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
