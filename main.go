@@ -14,11 +14,9 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/cli"
+	"github.com/tokendesk/tokendesk/internal/version"
 	"github.com/tokendesk/tokendesk/storage"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	dir, err := storage.DefaultDir()
@@ -34,7 +32,7 @@ func main() {
 		Keys:       storage.NewKeychain(storage.NewSystemStore()),
 		Client:     auth.NewClient(),
 		OpenWindow: openWindow,
-		Version:    fmt.Sprintf("%s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH),
+		Version:    version.String(),
 	}))
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -97,7 +98,51 @@ With no command it opens the window.`,
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
 	)
 	wrapArgs(root)
+	completeNames(env, root)
 	return root
+}
+
+// Command is the command tree, for generating documentation (tools/man);
+// Run is how the binary runs it.
+func Command(env Env) *cobra.Command {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	return newRoot(&env)
+}
+
+// completeNames makes shell completion offer profile names for the NAME
+// arguments of c and its sub-commands (the first argument, or every one
+// for NAME...).
+func completeNames(env *Env, c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		completeNames(env, sub)
+	}
+	fields := strings.Fields(c.Use)
+	if len(fields) < 2 || !strings.HasPrefix(fields[1], "NAME") || c.ValidArgsFunction != nil {
+		return
+	}
+	many := strings.HasPrefix(fields[1], "NAME...")
+	c.ValidArgsFunction = func(_ *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 && !many {
+			return nil, cobra.ShellCompDirectiveDefault // PATH, URL or a command: the shell's own completion
+		}
+		f, err := env.Store.Load()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		var names []cobra.Completion
+		for _, p := range f.Profiles {
+			if strings.HasPrefix(p.Name, prefix) && !slices.Contains(args, p.Name) {
+				desc := p.Env
+				if desc == "" {
+					desc = p.TokenURL
+				}
+				names = append(names, cobra.CompletionWithDesc(p.Name, desc))
+			}
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // wrapArgs makes argument-count mistakes usage errors, in c and below.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -16,12 +15,10 @@ import (
 	"fyne.io/fyne/v2/app"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/probe"
+	"github.com/tokendesk/tokendesk/internal/version"
 	"github.com/tokendesk/tokendesk/storage"
 	"github.com/tokendesk/tokendesk/ui"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // WindowIcon.png is the 128 px rendering of Icon.png (tools/icon): the
 // 512 px one cost 17 ms of start-up to decode and hand to the X server,
@@ -32,7 +29,7 @@ var iconPNG []byte
 
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "-v") {
-		fmt.Printf("tokendesk-gui %s (%s, Fyne v2)\n", version, runtime.Version())
+		fmt.Printf("tokendesk-gui %s\n", version.String())
 		return
 	}
 	a := app.NewWithID("io.github.tokendesk.tokendesk")
@@ -52,7 +49,7 @@ func main() {
 		Store:    storage.Open(dir),
 		Secrets:  keys,
 		Sessions: sessions,
-		Version:  version,
+		Version:  version.String(),
 	})
 	sessions.OnChange = u.OnSessionChange
 
