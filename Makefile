@@ -4,8 +4,10 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FYNE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' fyne.io/fyne/v2 2>/dev/null)
 TAGS      := migrated_fynedo,no_emoji
-LDFLAGS   := -X main.version=$(VERSION)
+VERSIONPKG := github.com/tokendesk/tokendesk/internal/version
+LDFLAGS   := -X $(VERSIONPKG).Version=$(VERSION) -X $(VERSIONPKG).Fyne=$(FYNE_VERSION)
 HYDRA     := .cache/bin/hydra
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -56,11 +58,46 @@ test:
 	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 \
 		scripts/with-keyring $(GO) test -race -count=1 -tags $(TAGS) ./...
 
-# A Linux desktop package: the window with its .desktop entry and icon, and
-# the CLI; unpack it and run `make install` (or `make user-install`) inside.
+# The Linux desktop package: stripped binaries, desktop entry, icons,
+# AppStream metainfo, manual pages and completions, with a Makefile that
+# installs them (`make install` or `make user-install` inside).
+PKG := dist/tokendesk-$(VERSION)-linux-amd64.tar.xz
 .PHONY: package
-package: deps
-	scripts/package-linux $(VERSION)
+package:
+	@scripts/deps package
+	scripts/package-linux $(VERSION) "$(LDFLAGS)"
+
+# Installs the package into a scratch prefix and checks what a desktop and a
+# shell look for (CI runs this).
+.PHONY: check-package
+check-package: package
+	scripts/check-package $(PKG)
+
+# Windows (amd64), cross-built with MinGW-w64: the CLI without cgo, the
+# window with it; both with icon, version information and manifest
+# (tools/winres). CI builds this on every run.
+WINDIR := dist/windows
+WINRES := cd tools/winres && $(GO) run . -icon ../../cmd/tokendesk-gui/Icon.png -version $(VERSION)
+.PHONY: windows
+windows:
+	@scripts/deps windows
+	$(WINRES) -name tokendesk -description "Token Desk (command line)" -o ../../rsrc_windows_amd64.syso
+	$(WINRES) -name tokendesk-gui -description "Token Desk" -o ../../cmd/tokendesk-gui/rsrc_windows_amd64.syso
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS) -s -w" -o $(WINDIR)/tokendesk.exe .
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+		$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS) -s -w -H windowsgui" -o $(WINDIR)/tokendesk-gui.exe ./cmd/tokendesk-gui
+	$(GO) run ./tools/checkexe -version $(VERSION) $(WINDIR)/tokendesk.exe $(WINDIR)/tokendesk-gui.exe
+
+# Release builds for linux/amd64 and windows/amd64, into dist/release.
+.PHONY: release
+release: check-package windows
+	@scripts/deps release
+	mkdir -p dist/release
+	cp $(PKG) dist/release/
+	rm -f dist/release/tokendesk-$(VERSION)-windows-amd64.zip
+	cd $(WINDIR) && cp ../../README.md . && zip -q -9 ../release/tokendesk-$(VERSION)-windows-amd64.zip tokendesk.exe tokendesk-gui.exe README.md
+	cd dist/release && sha256sum * > SHA256SUMS
+	@ls -l dist/release
 
 # Speed, memory and scale beside their reference points (curl, a minimal Fyne
 # window); `make bench RESULTS=1` also writes bench/RESULTS.md.
@@ -85,4 +122,4 @@ fuzz:
 
 .PHONY: clean
 clean:
-	rm -rf tokendesk tokendesk-gui .cache dist tools/oidc-provider/node_modules
+	rm -rf tokendesk tokendesk-gui .cache dist tools/oidc-provider/node_modules rsrc_windows_amd64.syso cmd/tokendesk-gui/rsrc_windows_amd64.syso
