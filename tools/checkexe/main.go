@@ -1,14 +1,16 @@
-// Command checkexe checks Windows binaries built here, where they cannot
-// run: a PE32+ file for amd64, a console CLI and a GUI-subsystem window,
-// with the icon and version resources linked in, built for windows with
-// -trimpath, stripped, and with the version embedded.
+// Command checkexe checks release binaries: built with -trimpath, stripped
+// (no symbol table, no DWARF), the version linked in; and for Windows, where
+// they cannot run here, a PE32+ file for amd64, a console CLI and a
+// GUI-subsystem window, with the icon and version resources.
 //
 //	go run ./tools/checkexe -version v1.2.3 tokendesk.exe tokendesk-gui.exe
+//	go run ./tools/checkexe -version v1.2.3 bin/tokendesk bin/tokendesk-gui
 package main
 
 import (
 	"bytes"
 	"debug/buildinfo"
+	"debug/elf"
 	"debug/pe"
 	"flag"
 	"fmt"
@@ -35,6 +37,47 @@ func main() {
 }
 
 func check(path, ver string) error {
+	if err := checkBuild(path, ver); err != nil {
+		return err
+	}
+	if ef, err := elf.Open(path); err == nil {
+		defer ef.Close()
+		for _, sec := range ef.Sections {
+			if sec.Name == ".symtab" || strings.HasPrefix(sec.Name, ".debug") || strings.HasPrefix(sec.Name, ".zdebug") {
+				return fmt.Errorf("not stripped: section %s", sec.Name)
+			}
+		}
+		return nil
+	}
+	return checkPE(path, ver)
+}
+
+// checkBuild checks what every release binary has: -trimpath, and the
+// version linked in. (-trimpath keeps -ldflags out of the build
+// information, so the version is looked for in the file itself.)
+func checkBuild(path, ver string) error {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	trimmed := false
+	for _, s := range bi.Settings {
+		trimmed = trimmed || (s.Key == "-trimpath" && s.Value == "true")
+	}
+	if !trimmed {
+		return fmt.Errorf("not built with -trimpath")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(raw, []byte(ver)) {
+		return fmt.Errorf("version %s is not embedded", ver)
+	}
+	return nil
+}
+
+func checkPE(path, ver string) error {
 	f, err := pe.Open(path)
 	if err != nil {
 		return err
@@ -75,15 +118,9 @@ func check(path, ver string) error {
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value
 	}
-	switch {
-	case settings["GOOS"] != "windows" || settings["GOARCH"] != "amd64":
+	if settings["GOOS"] != "windows" || settings["GOARCH"] != "amd64" {
 		return fmt.Errorf("built for %s/%s", settings["GOOS"], settings["GOARCH"])
-	case settings["-trimpath"] != "true":
-		return fmt.Errorf("not built with -trimpath")
 	}
-	// -trimpath keeps -ldflags out of the build information, so look at
-	// the file itself: no symbol table or DWARF (-s -w), and the version
-	// string linked in (-X).
 	if f.FileHeader.NumberOfSymbols != 0 {
 		return fmt.Errorf("not stripped: %d symbols", f.FileHeader.NumberOfSymbols)
 	}
@@ -91,13 +128,6 @@ func check(path, ver string) error {
 		if strings.HasPrefix(sec.Name, ".debug") || strings.HasPrefix(sec.Name, ".zdebug") {
 			return fmt.Errorf("not stripped: section %s", sec.Name)
 		}
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if !bytes.Contains(raw, []byte(ver)) {
-		return fmt.Errorf("version %s is not embedded", ver)
 	}
 	return nil
 }
