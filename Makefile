@@ -75,7 +75,8 @@ check-package: package
 
 # Windows (amd64), cross-built with MinGW-w64: the CLI without cgo, the
 # window with it; both with icon, version information and manifest
-# (tools/winres). CI builds this on every run.
+# (tools/winres), inspected (tools/checkexe), and the CLI run under Wine
+# (scripts/wine-smoke). CI builds this on every run.
 WINDIR := dist/windows
 WINRES := cd tools/winres && $(GO) run . -icon ../../cmd/tokendesk-gui/Icon.png -version $(VERSION)
 .PHONY: windows
@@ -87,6 +88,7 @@ windows:
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 		$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS) -s -w -H windowsgui" -o $(WINDIR)/tokendesk-gui.exe ./cmd/tokendesk-gui
 	$(GO) run ./tools/checkexe -version $(VERSION) $(WINDIR)/tokendesk.exe $(WINDIR)/tokendesk-gui.exe
+	scripts/wine-smoke $(WINDIR)/tokendesk.exe $(VERSION)
 
 # Release builds for linux/amd64 and windows/amd64, into dist/release.
 .PHONY: release

@@ -21,7 +21,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -362,7 +361,7 @@ func describe(ctx context.Context, p storage.Profile, secret string, timeout tim
 			hint = "; the profile's CA file " + p.CAFile + " did not vouch for it either"
 		}
 		return fmt.Errorf("the TLS certificate of %s did not verify: %v%s", host, rootCause(err), hint)
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case connRefused(err):
 		return fmt.Errorf("cannot connect to %s: connection refused (is the server running?)", host)
 	case errors.As(err, &ue):
 		return fmt.Errorf("token request to %s failed: %v", host, redactErr(rootCause(err), secret))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -337,20 +338,46 @@ func newHeader(env *Env) *cobra.Command {
 	return c
 }
 
+// defaultShell is what the printed commands are quoted for unless --shell
+// says otherwise: PowerShell on Windows, a POSIX shell elsewhere.
+func defaultShell() string {
+	if runtime.GOOS == "windows" {
+		return "powershell"
+	}
+	return "posix"
+}
+
+// checkShell refuses a --shell the commands cannot be quoted for.
+func checkShell(shell string) error {
+	if shell != "posix" && shell != "powershell" {
+		return usageError{fmt.Errorf("--shell %q: want posix or powershell", shell)}
+	}
+	return nil
+}
+
 func newCurl(env *Env) *cobra.Command {
 	var fresh, request bool
+	var shell string
 	c := &cobra.Command{
 		Use:   "curl NAME [PATH|URL]",
 		Short: "Print a ready-made curl command that calls the API with the token",
-		Long: `Print a curl command, quoted for a POSIX shell, that calls PATH under the
-profile's base URL (or an absolute URL as given) with the token. Without
-PATH, the profile's default request path is used.
+		Long: `Print a curl command that calls PATH under the profile's base URL (or an
+absolute URL as given) with the token and the profile's extra headers.
+Without PATH, the profile's default request path is used. It is quoted for
+a POSIX shell, or with --shell powershell for PowerShell (as curl.exe; the
+default on Windows).
 
 --token-request prints the token request itself instead, with the client
-secret left as $CLIENT_SECRET.`,
-		Example: "  tokendesk curl prod fhir/R4/Patient\n  eval \"$(tokendesk curl prod auth/me)\"\n  tokendesk curl prod --token-request",
+secret left as $CLIENT_SECRET (POSIX shells only).`,
+		Example: "  tokendesk curl prod fhir/R4/Patient\n  eval \"$(tokendesk curl prod auth/me)\"\n  tokendesk curl prod auth/me --shell powershell\n  tokendesk curl prod --token-request",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkShell(shell); err != nil {
+				return err
+			}
+			if shell == "powershell" && !request {
+				return env.printRequest(cmd, args, fresh, auth.CurlPowerShell)
+			}
 			if request {
 				_, p, err := env.profile(args[0])
 				if err != nil {
@@ -364,6 +391,7 @@ secret left as $CLIENT_SECRET.`,
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
 	c.Flags().BoolVar(&request, "token-request", false, "print the token request as curl, with $CLIENT_SECRET")
+	c.Flags().StringVar(&shell, "shell", defaultShell(), "quote for posix or powershell")
 	return c
 }
 

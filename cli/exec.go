@@ -42,21 +42,31 @@ func tokenEnv(p storage.Profile, t *auth.Token) [][2]string {
 
 func newEnv(env *Env) *cobra.Command {
 	var fresh bool
+	var shell string
 	c := &cobra.Command{
 		Use:   "env NAME",
 		Short: "Print export lines (ACCESS_TOKEN, TOKEN_EXPIRES_AT, BASE_URL) for eval",
 		Long: `Print shell export lines for the profile's token, for eval:
 ACCESS_TOKEN, TOKEN_TYPE, TOKEN_EXPIRES_AT (RFC 3339, when known) and
-BASE_URL (when set). The cached token is used while valid.`,
-		Example: "  eval \"$(tokendesk env prod)\"\n  curl -H \"Authorization: Bearer $ACCESS_TOKEN\" \"${BASE_URL}fhir/R4/Patient\"",
+BASE_URL (when set). The cached token is used while valid. With --shell
+powershell (the default on Windows) the lines set $env: variables, for
+Invoke-Expression.`,
+		Example: "  eval \"$(tokendesk env prod)\"\n  curl -H \"Authorization: Bearer $ACCESS_TOKEN\" \"${BASE_URL}fhir/R4/Patient\"\n  tokendesk env prod --shell powershell | Invoke-Expression   # PowerShell",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkShell(shell); err != nil {
+				return err
+			}
 			p, t, err := env.token(cmd.Context(), args[0], fresh)
 			if err != nil {
 				return err
 			}
 			for _, kv := range tokenEnv(p, t) {
-				if _, err := fmt.Fprintf(env.Stdout, "export %s=%s\n", kv[0], shellescape.Quote(kv[1])); err != nil {
+				line := "export " + kv[0] + "=" + shellescape.Quote(kv[1])
+				if shell == "powershell" {
+					line = "$env:" + kv[0] + " = " + auth.PowerShellQuote(kv[1])
+				}
+				if _, err := fmt.Fprintln(env.Stdout, line); err != nil {
 					return err
 				}
 			}
@@ -64,6 +74,7 @@ BASE_URL (when set). The cached token is used while valid.`,
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
+	c.Flags().StringVar(&shell, "shell", defaultShell(), "print for posix or powershell")
 	return c
 }
 

@@ -55,3 +55,19 @@ func TestCompletionOffersProfileNames(t *testing.T) {
 		}
 	}
 }
+
+func TestPowerShellOutput(t *testing.T) {
+	f := newFixture(t)
+	f.add("prod", "--header", "X-Medplum: extended")
+	out, stderr, code := f.run("", "curl", "prod", "Patient?name=O'Brien", "--shell", "powershell")
+	if code != 0 || out != "curl.exe -H 'Authorization: Bearer tok-1' -H 'X-Medplum: extended' 'https://api.example.com/fhir/Patient?name=O''Brien'\n" {
+		t.Errorf("curl: exit %d %q %s", code, out, stderr)
+	}
+	out, _, code = f.run("", "env", "prod", "--shell", "powershell")
+	if code != 0 || !strings.Contains(out, "$env:ACCESS_TOKEN = 'tok-1'\n") || !strings.Contains(out, "$env:BASE_URL = 'https://api.example.com/fhir/'\n") {
+		t.Errorf("env: exit %d %q", code, out)
+	}
+	if _, stderr, code := f.run("", "curl", "prod", "--shell", "cmd"); code != 2 || !strings.Contains(stderr, "want posix or powershell") {
+		t.Errorf("--shell cmd: exit %d %s", code, stderr)
+	}
+}

@@ -24,10 +24,11 @@ const (
 	copyCurl
 	copyRequest
 	copyHTTPie
+	copyCurlPowerShell
 )
 
 func (k copyKind) String() string {
-	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command"}[k]
+	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command", "curl command for PowerShell"}[k]
 }
 
 // DefaultClearAfter is how long copied tokens stay on the clipboard.
@@ -98,7 +99,7 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
-	if kind == copyCurl || kind == copyHTTPie {
+	if kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell {
 		if _, err := auth.RequestURL(p, ""); err != nil {
 			u.say("Copy %s: %v — set a base URL and request path with Edit", kind, err)
 			return
@@ -111,10 +112,13 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 			text = t.AccessToken
 		case copyHeader:
 			text = auth.Header(t)
-		case copyCurl, copyHTTPie:
+		case copyCurl, copyHTTPie, copyCurlPowerShell:
 			render := auth.Curl
-			if kind == copyHTTPie {
+			switch kind {
+			case copyHTTPie:
 				render = auth.HTTPie
+			case copyCurlPowerShell:
+				render = auth.CurlPowerShell
 			}
 			var err error
 			if text, err = render(p, t, ""); err != nil {

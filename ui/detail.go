@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -37,7 +38,7 @@ type detail struct {
 
 	fetchBtn, cancelBtn, copyHTTPieBtn, testBtn          *widget.Button
 	testResult                                           *widget.Label
-	jwksBtn, inspectBtn                                  *widget.Button
+	jwksBtn, inspectBtn, copyPSBtn                       *widget.Button
 	testFor                                              string // the profile the test result is of
 	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
 	editBtn, deleteBtn                                   *widget.Button
@@ -89,6 +90,12 @@ func newDetail(u *UI) *detail {
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
 	d.copyHTTPieBtn = btn("Copy HTTPie", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyHTTPie) })
+	// On Windows the PowerShell form of the curl command gets a button; it
+	// is in the Profile menu everywhere.
+	d.copyPSBtn = btn("Copy curl (PowerShell)", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyCurlPowerShell) })
+	if runtime.GOOS != "windows" {
+		d.copyPSBtn.Hide()
+	}
 	d.editBtn = btn("Edit", theme.DocumentCreateIcon(), widget.MediumImportance, u.onEdit)
 	d.deleteBtn = btn("Delete", theme.DeleteIcon(), widget.DangerImportance, u.onDelete)
 
@@ -104,7 +111,7 @@ func newDetail(u *UI) *detail {
 	// more actions do not make the window wider.
 	actions := container.New(layout.NewRowWrapLayout(),
 		d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn,
-		d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn)
+		d.copyPSBtn, d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn)
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))

@@ -463,6 +463,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy header", Action: func() { u.onCopy(copyHeader) }, Shortcut: shortcutCopyHeader},
 		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
 		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
+		&fyne.MenuItem{Label: "Copy curl for PowerShell", Action: func() { u.onCopy(copyCurlPowerShell) }},
 		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
 		&fyne.MenuItem{Label: "Inspect token (introspection)", Action: u.onInspect, Shortcut: shortcutInspect},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},

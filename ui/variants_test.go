@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -157,4 +158,14 @@ func TestInspectAndGrantedScope(t *testing.T) {
 	if scope == nil || !strings.Contains(scope.Text, "not granted: system/*.read") || scope.Importance != widget.WarningImportance {
 		t.Errorf("scope row: %+v", scope)
 	}
+}
+
+func TestCopyCurlForPowerShell(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("p1", "prod", "prod", srv.URL+"/token"))
+	h.selectName("prod")
+	h.u.onCopy(copyCurlPowerShell)
+	want := "curl.exe -H 'Authorization: Bearer tok-1' 'https://api.example.com/fhir/R4/Patient'"
+	h.until("the clipboard", func() bool { return h.app.Clipboard().Content() == want })
 }
