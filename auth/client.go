@@ -140,10 +140,7 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	if !p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
 		return nil, ErrInsecure
 	}
-	timeout := DefaultTimeout
-	if p.TimeoutSeconds > 0 {
-		timeout = time.Duration(p.TimeoutSeconds) * time.Second
-	}
+	timeout := timeoutOf(p)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -220,6 +217,15 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	}
 	t.Extra = extraFields(body)
 	return t, nil
+}
+
+// timeoutOf bounds p's requests to its server: its own timeout, else
+// DefaultTimeout.
+func timeoutOf(p storage.Profile) time.Duration {
+	if p.TimeoutSeconds > 0 {
+		return time.Duration(p.TimeoutSeconds) * time.Second
+	}
+	return DefaultTimeout
 }
 
 // assertionParams are the form fields of a JWT client assertion (RFC 7523

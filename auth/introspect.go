@@ -66,10 +66,7 @@ func (c *Client) Introspect(ctx context.Context, p storage.Profile, credential s
 	if !p.AllowInsecure && !storage.SecureTransport(endpoint) {
 		return nil, fmt.Errorf("the introspection endpoint %s is plain http:// to a host other than loopback; it would get the token and the client's credential in clear text", endpoint)
 	}
-	timeout := DefaultTimeout
-	if p.TimeoutSeconds > 0 {
-		timeout = time.Duration(p.TimeoutSeconds) * time.Second
-	}
+	timeout := timeoutOf(p)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	hc, err := c.clientFor(p, credential)
