@@ -45,6 +45,9 @@ type Status struct {
 	MemoryOnly bool
 	// Loading says the keychain cache has not been read yet.
 	Loading bool
+	// KeychainErr is why the keychain could not be read (none, or locked),
+	// when that is why no cached token was found.
+	KeychainErr error
 }
 
 // ExpiryKnown says whether the server gave the token a lifetime.
@@ -76,6 +79,7 @@ type Session struct {
 	tok     *Token
 	memOnly bool
 	err     error
+	keyErr  error // why the keychain could not be read, if it could not
 	call    *call
 	// refreshFailedFor is the token an auto-refresh already failed to
 	// replace, so the ticker does not retry it every second.
@@ -127,6 +131,9 @@ func (s *Session) Load() {
 		return
 	}
 	s.loaded = true
+	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
+		s.keyErr = err
+	}
 	if err == nil && t.Fingerprint == fp && s.tok == nil {
 		s.tok = &t
 	}
@@ -137,7 +144,7 @@ func (s *Session) Load() {
 func (s *Session) Status(now time.Time) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded}
+	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded, KeychainErr: s.keyErr}
 	if t := s.tok; t != nil && !t.Expiry.IsZero() {
 		st.Left = t.Expiry.Sub(now)
 		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
@@ -248,7 +255,8 @@ func (s *Session) start() *call {
 		case err != nil:
 			s.err = err
 		default:
-			s.tok, s.err, s.memOnly, s.refreshFailedFor = tok, nil, memOnly, nil
+			// The credential came from the keychain: it can be read again.
+			s.tok, s.err, s.memOnly, s.refreshFailedFor, s.keyErr = tok, nil, memOnly, nil, nil
 		}
 		s.call = nil
 		s.mu.Unlock()

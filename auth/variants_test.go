@@ -373,3 +373,26 @@ func TestProbeTrustsCAFile(t *testing.T) {
 		t.Errorf("with the CA file: %v %v", r, err)
 	}
 }
+
+// deadKeychain is a Secret Service that is not there.
+type deadKeychain struct{}
+
+func (deadKeychain) Get(string) (string, error) { return "", storage.ErrKeychainUnavailable }
+func (deadKeychain) Set(string, string) error   { return storage.ErrKeychainUnavailable }
+func (deadKeychain) Delete(string) error        { return storage.ErrKeychainUnavailable }
+
+// A keychain that cannot be read is said on the session, so that the window
+// does not claim the secret is simply "in the keychain".
+func TestStatusSaysKeychainUnreadable(t *testing.T) {
+	m := NewManager(storage.NewKeychain(deadKeychain{}), NewClient())
+	s := m.Session(storage.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"})
+	s.Load()
+	if st := s.Status(time.Now()); !errors.Is(st.KeychainErr, storage.ErrKeychainUnavailable) || st.Loading {
+		t.Errorf("status %+v", st)
+	}
+	ok := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient()).Session(storage.Profile{ID: "y", Name: "y", TokenURL: "https://a.example/token", ClientID: "c"})
+	ok.Load()
+	if st := ok.Status(time.Now()); st.KeychainErr != nil {
+		t.Errorf("a working keychain: %v", st.KeychainErr)
+	}
+}

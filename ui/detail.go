@@ -155,9 +155,19 @@ func (d *detail) show(p *storage.Profile) {
 		d.insecure.Hide()
 	}
 
-	setForm(d.settings, profileRows(*p))
-
 	st := d.u.session(*p).Status(d.u.opts.Now())
+	rows := profileRows(*p)
+	if st.KeychainErr != nil {
+		// The row would otherwise say the secret is in a keychain that
+		// cannot be reached.
+		for i := range rows {
+			if rows[i][0] == "Client secret" {
+				rows[i][1] += " — which cannot be read now: " + st.KeychainErr.Error()
+			}
+		}
+	}
+	setForm(d.settings, rows)
+
 	d.showStatus(st)
 	if st.Err != nil {
 		d.errLabel.SetText(errorText(st.Err))

@@ -169,3 +169,24 @@ func TestCopyCurlForPowerShell(t *testing.T) {
 	want := "curl.exe -H 'Authorization: Bearer tok-1' 'https://api.example.com/fhir/R4/Patient'"
 	h.until("the clipboard", func() bool { return h.app.Clipboard().Content() == want })
 }
+
+type deadKeychain struct{}
+
+func (deadKeychain) Get(string) (string, error) { return "", storage.ErrKeychainUnavailable }
+func (deadKeychain) Set(string, string) error   { return storage.ErrKeychainUnavailable }
+func (deadKeychain) Delete(string) error        { return storage.ErrKeychainUnavailable }
+
+// Without a keychain the settings do not claim the secret is simply in it.
+func TestSecretRowWithoutKeychain(t *testing.T) {
+	h := newHarness(t, prof("p1", "prod", "prod", "https://as.example.com/token"))
+	m := auth.NewManager(storage.NewKeychain(deadKeychain{}), auth.NewClient())
+	m.OnChange = h.u.OnSessionChange
+	h.u.opts.Sessions = m
+	h.u.Preload()
+	h.until("the keychain read", func() bool { return !m.Session(h.u.file.Profiles[0]).Status(h.now).Loading })
+	h.drain()
+	h.selectName("prod")
+	if got := formText(h.u.detail.settings); !strings.Contains(got, "Client secret=in the keychain — which cannot be read now: no keychain is available") {
+		t.Errorf("settings:\n%s", got)
+	}
+}
