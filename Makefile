@@ -95,13 +95,13 @@ windows:
 	$(GO) run ./tools/checkexe -version $(VERSION) $(WINDIR)/tokendesk.exe $(WINDIR)/tokendesk-gui.exe
 	scripts/wine-smoke $(WINDIR)/tokendesk.exe $(VERSION)
 
-# Release builds for linux/amd64 and windows/amd64, into dist/release.
+# Release builds for linux/amd64 (tarball and .deb) and windows/amd64 (zip),
+# into dist/release with their SHA-256 sums.
 .PHONY: release
 release: check-package windows
 	@scripts/deps release
-	mkdir -p dist/release
-	cp $(PKG) dist/release/
-	rm -f dist/release/tokendesk-$(VERSION)-windows-amd64.zip
+	rm -rf dist/release && mkdir -p dist/release
+	cp $(PKG) dist/tokendesk_*_amd64.deb dist/release/
 	cd $(WINDIR) && cp ../../README.md . && zip -q -9 ../release/tokendesk-$(VERSION)-windows-amd64.zip tokendesk.exe tokendesk-gui.exe README.md
 	cd dist/release && sha256sum * > SHA256SUMS
 	@ls -l dist/release
