@@ -41,7 +41,7 @@ when --auth-style or client_credentials is not among them.`,
 			if m.IntrospectionEndpoint != "" {
 				fmt.Fprintf(env.Stdout, "introspection:   %s\n", m.IntrospectionEndpoint)
 			}
-			for _, w := range m.Warnings(storage.AuthStyle(style)) {
+			for _, w := range m.Warnings(storage.ParseAuthStyle(style)) {
 				fmt.Fprintln(env.Stderr, "warning:", w)
 			}
 			return nil

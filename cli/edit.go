@@ -27,7 +27,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.clientID, "client-id", "", "the client ID")
 	fs.StringVar(&pf.baseURL, "base-url", "", "the API base URL that curl paths are resolved against")
 	fs.StringArrayVar(&pf.scopes, "scope", nil, "a scope to request (repeat for more, or give them space-separated)")
-	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (client_secret_basic), body (client_secret_post), private_key_jwt, client_secret_jwt or tls_client_auth (also for self_signed_tls_client_auth)")
+	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (or client_secret_basic), body (or client_secret_post), private_key_jwt, client_secret_jwt, or tls_client_auth (or self_signed_tls_client_auth)")
 	fs.StringVar(&pf.clientCert, "client-cert", "", "with tls_client_auth: the client certificate PEM file (only its certificates are kept); none makes a self-signed one")
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
@@ -63,7 +63,7 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 		}
 	}
 	if set("auth-style") {
-		p.AuthStyle = storage.AuthStyle(pf.authStyle)
+		p.AuthStyle = storage.ParseAuthStyle(pf.authStyle)
 	}
 	if set("env") {
 		p.Env = pf.env

@@ -71,3 +71,18 @@ func TestPowerShellOutput(t *testing.T) {
 		t.Errorf("--shell cmd: exit %d %s", code, stderr)
 	}
 }
+
+// The RFC names of the auth methods are understood too.
+func TestAuthStyleRFCNames(t *testing.T) {
+	f := newFixture(t)
+	f.add("basic", "--auth-style", "client_secret_basic")
+	if got := f.saved("basic").AuthStyle; got != "header" {
+		t.Errorf("client_secret_basic saved as %q", got)
+	}
+	if _, stderr, code := f.run("", "add", "ss", "--token-url", "https://as.example.com/token", "--client-id", "c", "--auth-style", "self_signed_tls_client_auth"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if got := f.saved("ss").AuthStyle; got != "tls_client_auth" {
+		t.Errorf("self_signed_tls_client_auth saved as %q", got)
+	}
+}

@@ -47,6 +47,21 @@ const (
 // AuthStyles lists the valid auth styles in the order a form offers them.
 var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT, AuthClientSecretJWT, AuthTLS}
 
+// ParseAuthStyle reads an auth style by its Token Desk name or by its
+// token_endpoint_auth_method name from the RFCs, as servers list them
+// (client_secret_basic, client_secret_post, self_signed_tls_client_auth).
+func ParseAuthStyle(s string) AuthStyle {
+	switch s {
+	case "client_secret_basic":
+		return AuthHeader
+	case "client_secret_post":
+		return AuthBody
+	case "self_signed_tls_client_auth":
+		return AuthTLS
+	}
+	return AuthStyle(s)
+}
+
 // UsesKey says whether the style's credential is a private key (kept in
 // the keychain under the profile's private-key entry) rather than a
 // client secret.
