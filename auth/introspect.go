@@ -73,6 +73,11 @@ func (c *Client) Introspect(ctx context.Context, p storage.Profile, credential s
 	if err != nil {
 		return nil, err
 	}
+	if hs := p.TokenHeaders(); len(hs) > 0 {
+		// The headers the authorization server wants on the token request
+		// (a gateway's tenant, say) go to its introspection endpoint too.
+		ctx = context.WithValue(ctx, headersKey{}, hs)
+	}
 	form := url.Values{"token": {t.AccessToken}, "token_type_hint": {"access_token"}}
 	basic := false
 	switch p.Style() {

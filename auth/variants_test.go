@@ -182,7 +182,7 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 
 // introspectionServer is an RFC 7662 endpoint with discovery; it checks the
 // client's credential the way style sends it.
-func introspectionServer(t *testing.T, style storage.AuthStyle, answer string) *httptest.Server {
+func introspectionServer(t *testing.T, style storage.AuthStyle, answer, wantTenant string) *httptest.Server {
 	var srv *httptest.Server
 	srv = server(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -216,6 +216,9 @@ func introspectionServer(t *testing.T, style storage.AuthStyle, answer string) *
 			fmt.Fprintf(w, `{"error":"invalid_client","error_description":"no good: %s"}`, r.PostForm.Get("token"))
 			return
 		}
+		if r.Header.Get("X-Tenant") != wantTenant || r.Header.Get("X-Api-Only") != "" {
+			t.Errorf("headers on the introspection request: tenant %q, api-only %q", r.Header.Get("X-Tenant"), r.Header.Get("X-Api-Only"))
+		}
 		if r.PostForm.Get("token") != "opaque-123" || r.PostForm.Get("token_type_hint") != "access_token" {
 			t.Errorf("token %q hint %q", r.PostForm.Get("token"), r.PostForm.Get("token_type_hint"))
 		}
@@ -230,8 +233,9 @@ func TestIntrospect(t *testing.T) {
 	tok := &Token{AccessToken: "opaque-123", TokenType: "bearer"}
 	for _, style := range []storage.AuthStyle{storage.AuthAuto, storage.AuthHeader, storage.AuthBody, storage.AuthClientSecretJWT} {
 		t.Run(string(style), func(t *testing.T) {
-			srv := introspectionServer(t, style, answer)
+			srv := introspectionServer(t, style, answer, "t1")
 			p := profileFor(srv, style) // no introspection URL: found by discovery
+			p.Headers = []storage.Header{{Name: "X-Tenant", Value: "t1", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
 			in, err := NewClient().Introspect(context.Background(), p, testSecret, tok)
 			if err != nil {
 				t.Fatal(err)
@@ -257,7 +261,7 @@ func TestIntrospectFailures(t *testing.T) {
 	tok := &Token{AccessToken: "opaque-123"}
 	// The server refuses the client: the OAuth2 error, without the token
 	// it echoed or the secret.
-	srv := introspectionServer(t, storage.AuthHeader, `{}`)
+	srv := introspectionServer(t, storage.AuthHeader, `{}`, "")
 	p := profileFor(srv, storage.AuthHeader)
 	_, err := NewClient().Introspect(context.Background(), p, "wrong-secret", tok)
 	var fe *FetchError
@@ -266,7 +270,7 @@ func TestIntrospectFailures(t *testing.T) {
 		t.Errorf("refused: %v", err)
 	}
 	// An answer without "active" is not taken as inactive.
-	srv = introspectionServer(t, storage.AuthHeader, `{"scope":"x"}`)
+	srv = introspectionServer(t, storage.AuthHeader, `{"scope":"x"}`, "")
 	if _, err := NewClient().Introspect(context.Background(), profileFor(srv, storage.AuthHeader), testSecret, tok); err == nil || !strings.Contains(err.Error(), `"active"`) {
 		t.Errorf("no active: %v", err)
 	}
