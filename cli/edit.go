@@ -64,6 +64,9 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 	}
 	if set("auth-style") {
 		p.AuthStyle = storage.ParseAuthStyle(pf.authStyle)
+		if p.Style() != storage.AuthTLS {
+			p.ClientCert = "" // only tls_client_auth presents one
+		}
 	}
 	if set("env") {
 		p.Env = pf.env
