@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -160,13 +161,30 @@ func SettleKeyPair(p *storage.Profile, current, keyFile string, now time.Time) (
 	if p.Style() != storage.AuthTLS {
 		return key, m, nil
 	}
-	if p.ClientCert == "" {
-		if p.ClientCert, err = SelfSignedCert(current, p.ClientID, now); err != nil {
-			return "", m, err
+	if p.ClientCert != "" {
+		if _, err := tls.X509KeyPair([]byte(p.ClientCert), []byte(current)); err == nil {
+			return key, m, nil
 		}
-		m.Cert = true
-	} else if _, err := tls.X509KeyPair([]byte(p.ClientCert), []byte(current)); err != nil {
-		return "", m, ErrCertMismatch
+		// A new key retires a self-signed certificate made for the old
+		// one; a certificate someone issued must be replaced by its owner.
+		if !selfSigned(p.ClientCert) {
+			return "", m, ErrCertMismatch
+		}
 	}
+	if p.ClientCert, err = SelfSignedCert(current, p.ClientID, now); err != nil {
+		return "", m, err
+	}
+	m.Cert = true
 	return key, m, nil
+}
+
+// selfSigned says whether the PEM certificate is its own issuer.
+func selfSigned(certPEM string) bool {
+	block, _ := pem.Decode([]byte(certPEM))
+	if block == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	return err == nil && bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }

@@ -400,3 +400,35 @@ func TestStatusSaysKeychainUnreadable(t *testing.T) {
 		t.Errorf("a working keychain: %v", st.KeychainErr)
 	}
 }
+
+// A certificate someone issued is not replaced behind their back: a key
+// that does not go with it is refused; one Token Desk made for an old key
+// is renewed.
+func TestSettleKeyPair(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Issuing CA"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	clientKey, _ := GenerateKey()
+	signer, _ := ParsePrivateKey(clientKey)
+	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "svc"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca, signer.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}))
+	p := storage.Profile{ClientID: "svc", AuthStyle: storage.AuthTLS, ClientCert: issued}
+	if key, m, err := SettleKeyPair(&p, clientKey, "", time.Now()); err != nil || key != "" || m.Key || m.Cert || p.ClientCert != issued {
+		t.Errorf("matching key: %v %+v", err, m)
+	}
+	otherKey, _ := GenerateKey()
+	if _, _, err := SettleKeyPair(&p, otherKey, "", time.Now()); !errors.Is(err, ErrCertMismatch) {
+		t.Errorf("issued certificate, other key: %v", err)
+	}
+	self, _ := SelfSignedCert(clientKey, "svc", time.Now())
+	p.ClientCert = self
+	if _, m, err := SettleKeyPair(&p, otherKey, "", time.Now()); err != nil || !m.Cert || p.ClientCert == self {
+		t.Errorf("self-signed certificate, other key: %v %+v", err, m)
+	}
+}

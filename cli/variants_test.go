@@ -65,13 +65,16 @@ func TestAddMutualTLS(t *testing.T) {
 	if strings.Contains(string(data), "PRIVATE KEY") {
 		t.Error("the private key reached the profiles file")
 	}
-	// A certificate that does not go with the key is refused.
+	// A new key retires the self-signed certificate made for the old one.
 	otherKey, _ := auth.GenerateKey()
 	if err := os.WriteFile(keyFile, []byte(otherKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, code := f.run("", "edit", "mtls2", "--private-key", keyFile); code != 2 || !strings.Contains(stderr, "does not go with") {
-		t.Errorf("mismatched key: exit %d: %s", code, stderr)
+	if _, stderr, code := f.run("", "edit", "mtls2", "--private-key", keyFile); code != 0 || !strings.Contains(stderr, "self-signed client certificate") {
+		t.Fatalf("new key: exit %d: %s", code, stderr)
+	}
+	if q := f.saved("mtls2"); q.ClientCert == p.ClientCert || !fits(q.ClientCert, otherKey) {
+		t.Error("the certificate was not renewed for the new key")
 	}
 }
 

@@ -409,6 +409,9 @@ func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string)
 			}
 		}
 		key, m, err := auth.SettleKeyPair(&p, current, keyFile, u.opts.Now())
+		if errors.Is(err, auth.ErrCertMismatch) {
+			return "", fmt.Errorf("%w: choose the certificate file that was issued for this key too", err)
+		}
 		if err != nil {
 			return "", err
 		}
