@@ -33,6 +33,14 @@ func (r ProbeResult) String() string {
 // Probe calls the profile's probe path (or path, if given) with the token,
 // to show that the token works against the API.
 func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+	return c.probe(ctx, p, t, path, "")
+}
+
+// probe is Probe presenting, for a tls_client_auth profile whose private
+// key is given, the client certificate too: an API that checks
+// certificate-bound tokens (RFC 8705 §3) wants the certificate the token
+// was issued to.
+func (c *Client) probe(ctx context.Context, p storage.Profile, t *Token, path, key string) (ProbeResult, error) {
 	if path == "" {
 		path = p.ProbePath
 	}
@@ -52,13 +60,12 @@ func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path st
 	}
 	req.Header.Set("Authorization", HeaderValue(t))
 	// The API is usually the token endpoint's server: trust the profile's
-	// CA file here too. (A tls_client_auth profile's certificate is not
-	// presented: certificate-bound tokens, RFC 8705 §3, are not covered.)
+	// CA file here too.
 	q := p
-	if q.Style() == storage.AuthTLS {
+	if q.Style() == storage.AuthTLS && key == "" {
 		q.AuthStyle = storage.AuthAuto
 	}
-	tc, err := c.clientFor(q, "")
+	tc, err := c.clientFor(q, key)
 	if err != nil {
 		return ProbeResult{}, err
 	}

@@ -409,6 +409,21 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 	return client.Introspect(ctx, p, credential, t)
 }
 
+// Probe calls p's API with t (Client.Probe), presenting the client
+// certificate for a tls_client_auth profile.
+func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+	key := ""
+	if p.Style() == storage.AuthTLS {
+		var err error
+		if key, err = m.keys.PrivateKey(p.ID); err != nil {
+			return ProbeResult{}, err
+		}
+	}
+	client := *m.client
+	client.Now = m.Now
+	return client.probe(ctx, p, t, path, key)
+}
+
 // fetch asks the server for p's token and caches it.
 func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, error) {
 	select {

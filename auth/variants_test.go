@@ -432,3 +432,37 @@ func TestSettleKeyPair(t *testing.T) {
 		t.Errorf("self-signed certificate, other key: %v %+v", err, m)
 	}
 }
+
+// The test call of a tls_client_auth profile presents its certificate, as
+// an API that checks certificate-bound tokens (RFC 8705 §3) requires.
+func TestProbePresentsClientCertificate(t *testing.T) {
+	pk := newPKI(t)
+	clientKey, _ := GenerateKey()
+	clientCert, _ := SelfSignedCert(clientKey, "svc", time.Now())
+	block, _ := pem.Decode([]byte(clientCert))
+	leaf, _ := x509.ParseCertificate(block.Bytes)
+	trusted := x509.NewCertPool()
+	trusted.AddCert(leaf)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pk.serverTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: trusted}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	p := storage.Profile{ID: "m", Name: "m", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "svc",
+		AuthStyle: storage.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
+	if err := keys.SetPrivateKey(p.ID, clientKey); err != nil {
+		t.Fatal(err)
+	}
+	tok := &Token{AccessToken: "bound", TokenType: "Bearer"}
+	r, err := NewManager(keys, NewClient()).Probe(context.Background(), p, tok, "auth/me")
+	if err != nil || !r.OK() {
+		t.Fatalf("with the certificate: %v %v", r, err)
+	}
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
+		t.Error("the server took a call without a client certificate; the test proves nothing")
+	}
+}

@@ -186,14 +186,20 @@ func (env *Env) profile(name string) (*storage.File, storage.Profile, error) {
 
 // token returns a usable token for the named profile.
 func (env *Env) token(ctx context.Context, name string, fresh bool) (storage.Profile, *auth.Token, error) {
+	_, p, t, err := env.tokenIn(ctx, name, fresh)
+	return p, t, err
+}
+
+// tokenIn is token with the profiles file it was found in.
+func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.File, storage.Profile, *auth.Token, error) {
 	f, p, err := env.profile(name)
 	if err != nil {
-		return p, nil, err
+		return nil, p, nil, err
 	}
 	s := env.manager(f).Session(p)
 	t, err := s.Token(ctx, fresh)
 	if err != nil {
-		return p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
+		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
 	if s.Status(env.Now()).MemoryOnly {
 		fmt.Fprintln(env.Stderr, "tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
@@ -202,7 +208,7 @@ func (env *Env) token(ctx context.Context, name string, fresh bool) (storage.Pro
 		fmt.Fprintf(env.Stderr, "tokendesk: note: the server granted scope %q, not the %q asked for%s\n",
 			t.Scope, strings.Join(p.Scopes, " "), scopeDiffText(missing, added))
 	}
-	return p, t, nil
+	return f, p, t, nil
 }
 
 func newList(env *Env) *cobra.Command {

@@ -24,11 +24,7 @@ Exits 1 when the server says the token is not active.`,
 		Example: "  tokendesk introspect hydra-local\n  tokendesk introspect prod --json | jq .scope",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, _, err := env.profile(args[0])
-			if err != nil {
-				return err
-			}
-			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			f, p, t, err := env.tokenIn(cmd.Context(), args[0], fresh)
 			if err != nil {
 				return err
 			}

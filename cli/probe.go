@@ -32,11 +32,11 @@ the body. Exits 0 when the API answers 2xx.`,
 			if path == "" && p.ProbePath == "" {
 				path = p.RequestPath
 			}
-			p, t, err := env.token(cmd.Context(), args[0], fresh)
+			f, p, t, err := env.tokenIn(cmd.Context(), args[0], fresh)
 			if err != nil {
 				return err
 			}
-			r, err := env.Client.Probe(cmd.Context(), p, t, path)
+			r, err := env.manager(f).Probe(cmd.Context(), p, t, path)
 			if err != nil {
 				return err
 			}

@@ -48,6 +48,9 @@ type TokenSessions interface {
 	SetMargin(d time.Duration)
 	// Introspect asks the server about a token (RFC 7662) as p's client.
 	Introspect(ctx context.Context, p storage.Profile, t *auth.Token) (*auth.Introspection, error)
+	// Probe calls p's API with a token, with p's client certificate where
+	// it has one.
+	Probe(ctx context.Context, p storage.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.
@@ -70,8 +73,7 @@ type Options struct {
 	// Discover fetches server metadata (auth.Client.Discover); nil means
 	// a new auth.Client's.
 	Discover func(base string) (*auth.Metadata, error)
-	// Probe calls the API with a token (auth.Client.Probe); nil means a
-	// new auth.Client's.
+	// Probe calls the API with a token; nil means Sessions.Probe.
 	Probe func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error)
 }
 
@@ -123,8 +125,9 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 			opts.Discover = func(base string) (*auth.Metadata, error) { return c.Discover(context.Background(), base) }
 		}
 		if opts.Probe == nil {
+			sessions := opts.Sessions
 			opts.Probe = func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error) {
-				return c.Probe(context.Background(), p, t, "")
+				return sessions.Probe(context.Background(), p, t, "")
 			}
 		}
 	}
