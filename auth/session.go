@@ -388,6 +388,14 @@ func (m *Manager) changed(id string) {
 	}
 }
 
+// clientNow is the manager's client on the manager's clock (a copy: the
+// HTTP clients and their cache are shared).
+func (m *Manager) clientNow() *Client {
+	c := *m.client
+	c.Now = m.Now
+	return &c
+}
+
 // credential reads p's client secret, or its private key for the styles
 // that use one, from the keychain.
 func (m *Manager) credential(p storage.Profile) (string, error) {
@@ -404,9 +412,7 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 	if err != nil {
 		return nil, err
 	}
-	client := *m.client
-	client.Now = m.Now
-	return client.Introspect(ctx, p, credential, t)
+	return m.clientNow().Introspect(ctx, p, credential, t)
 }
 
 // Probe calls p's API with t (Client.Probe), presenting the client
@@ -415,13 +421,11 @@ func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path s
 	key := ""
 	if p.Style() == storage.AuthTLS {
 		var err error
-		if key, err = m.keys.PrivateKey(p.ID); err != nil {
+		if key, err = m.credential(p); err != nil {
 			return ProbeResult{}, err
 		}
 	}
-	client := *m.client
-	client.Now = m.Now
-	return client.probe(ctx, p, t, path, key)
+	return m.clientNow().probe(ctx, p, t, path, key)
 }
 
 // fetch asks the server for p's token and caches it.
@@ -436,9 +440,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	client := *m.client
-	client.Now = m.Now
-	tok, err := client.Fetch(ctx, p, secret)
+	tok, err := m.clientNow().Fetch(ctx, p, secret)
 	if err != nil {
 		return nil, false, err
 	}
