@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -216,7 +217,7 @@ func (d *detail) tick(now time.Time) {
 }
 
 func (d *detail) showStatus(st auth.Status) {
-	text, imp := stateText(st)
+	text, imp := liveStateText(st)
 	switch {
 	case st.State == auth.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
 		text = "error (last token: " + auth.FormatLeft(st.Left) + " left)"
@@ -233,7 +234,7 @@ func (d *detail) showStatus(st auth.Status) {
 		d.spinner.Show()
 		d.spinner.Start()
 		d.fetchBtn.Disable()
-		d.fetchBtn.SetText("Fetching…")
+		setButtonText(d.fetchBtn, "Fetching…")
 		d.cancelBtn.Show()
 	} else {
 		d.spinner.Stop()
@@ -241,15 +242,34 @@ func (d *detail) showStatus(st auth.Status) {
 		// An empty bar's track looks like a full one: show the bar only
 		// while there is time to drain.
 		if f := st.Fraction(); f > 0 {
-			d.progress.SetValue(f)
+			d.setProgress(f)
 			d.progress.Show()
 		} else {
 			d.progress.Hide()
 		}
 		d.fetchBtn.Enable()
-		d.fetchBtn.SetText("Get token")
+		setButtonText(d.fetchBtn, "Get token")
 		d.cancelBtn.Hide()
 	}
+}
+
+// setButtonText changes b's text if it differs: SetText redraws even
+// when it does not, and the countdown calls this every second.
+func setButtonText(b *widget.Button, text string) {
+	if b.Text != text {
+		b.SetText(text)
+	}
+}
+
+// setProgress moves the bar to f when that moves it by a pixel or more:
+// an hour's bar a few hundred pixels wide then redraws every ten seconds
+// or so, not every second (bench/RESULTS.md).
+func (d *detail) setProgress(f float64) {
+	px := float64(d.progress.Size().Width * d.u.win.Canvas().Scale())
+	if px > 0 && math.Abs(f-d.progress.Value)*px < 1 {
+		return
+	}
+	d.progress.SetValue(f)
 }
 
 const timeFormat = "2006-01-02 15:04:05 MST"

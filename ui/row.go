@@ -129,29 +129,29 @@ func (u *UI) tickRow(r *rowView, now time.Time) {
 	if r.profile.ID == "" {
 		return
 	}
-	text, imp := rowStateText(u.session(r.profile).Status(now))
+	text, imp := liveStateText(u.session(r.profile).Status(now))
 	if r.state.Text != text || r.state.Importance != imp {
 		r.state.Text, r.state.Importance = text, imp
 		r.state.Refresh()
 	}
 }
 
-// rowStateText is stateText for a list row. Far from expiry the time left
-// is in whole minutes, so that a list of live tokens changes once a minute
-// rather than every second: each change repaints the whole window, which
-// cost 2 % of a core with 50 countdowns under software GL
-// (bench/RESULTS.md). The last ten minutes, and the selected profile's
-// countdown, keep their seconds.
-func rowStateText(st auth.Status) (string, widget.Importance) {
+// liveStateText is stateText for a countdown on screen, in a list row or
+// the detail pane. Far from expiry the time left is in whole minutes, so
+// that a window of live tokens changes once a minute rather than every
+// second: each change repaints the whole window, which cost 2 % of a core
+// under software GL (bench/RESULTS.md) for seconds that mean nothing an
+// hour before expiry. The last ten minutes count seconds.
+func liveStateText(st auth.Status) (string, widget.Importance) {
 	text, imp := stateText(st)
-	if st.State == auth.StateValid && st.ExpiryKnown() && st.Left >= rowSecondsFrom {
+	if st.State == auth.StateValid && st.ExpiryKnown() && st.Left >= secondsFrom {
 		text = "valid " + minutesText(st.Left)
 	}
 	return text, imp
 }
 
-// rowSecondsFrom is the time left below which a row counts seconds.
-const rowSecondsFrom = 10 * time.Minute
+// secondsFrom is the time left below which a countdown counts seconds.
+const secondsFrom = 10 * time.Minute
 
 // minutesText is a duration in whole minutes: "42 min", "1 h 05 min".
 func minutesText(d time.Duration) string {
