@@ -96,6 +96,7 @@ type UI struct {
 	status      *widget.Label
 	split       *container.Split
 	body        *fyne.Container // the split, the empty state or the problem
+	root        fyne.CanvasObject
 
 	tray desktop.App // the system tray, if the driver has one
 	rows []*rowView  // every row widget the list made, for the ticker
@@ -113,6 +114,15 @@ type UI struct {
 // New builds the window's UI in w. Call Start to load the profiles and run
 // the countdown ticker.
 func New(a fyne.App, w fyne.Window, opts Options) *UI {
+	u := Build(a, w, opts)
+	u.Attach()
+	return u
+}
+
+// Build makes the window's widgets without touching w, so that it can run
+// on another goroutine while the window itself is being created (see
+// cmd/tokendesk-gui); Attach then puts them in w, on the main goroutine.
+func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -139,6 +149,19 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 	return u
 }
 
+// Attach shows the widgets in the window, with the menu and shortcuts.
+func (u *UI) Attach() {
+	u.win.SetContent(u.root)
+	u.win.SetMainMenu(u.menu())
+	u.addShortcuts()
+}
+
+// Layout lays the widgets out at size before they are attached: text is
+// measured and the list's rows made, off the main goroutine when Build is.
+func (u *UI) Layout(size fyne.Size) {
+	u.root.Resize(size)
+}
+
 func (u *UI) build() {
 	u.filterEntry = &widget.Entry{PlaceHolder: "Filter by name, environment or client ID  (Ctrl+F)", OnChanged: u.onFilter}
 	u.filterEntry.ExtendBaseWidget(u.filterEntry)
@@ -163,9 +186,7 @@ func (u *UI) build() {
 	u.split = container.NewHSplit(left, u.detail.content)
 	u.split.Offset = 0.34
 	u.body = container.NewStack(u.split)
-	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, u.body))
-	u.win.SetMainMenu(u.menu())
-	u.addShortcuts()
+	u.root = container.NewBorder(nil, u.status, nil, nil, u.body)
 }
 
 // Reload reads the profiles file again and redraws.

@@ -45,18 +45,12 @@ func main() {
 	}
 	keys := storage.NewKeychain(storage.NewSystemStore())
 	sessions := auth.NewManager(keys, auth.NewClient())
-	u := ui.New(a, w, ui.Options{
-		Store:    storage.Open(dir),
-		Secrets:  keys,
-		Sessions: sessions,
-		Version:  version.String(),
-	})
-	sessions.OnChange = u.OnSessionChange
 
 	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(
+	size := fyne.NewSize(
 		float32(prefs.FloatWithFallback("window.width", 1080)),
-		float32(prefs.FloatWithFallback("window.height", 700))))
+		float32(prefs.FloatWithFallback("window.height", 700)))
+	w.Resize(size)
 	saveSize := func() {
 		s := w.Canvas().Size()
 		if s.Width > 0 && s.Height > 0 {
@@ -68,7 +62,27 @@ func main() {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	u.Start(ctx)
+	// Creating the GL window keeps this thread in the driver for ~100 ms;
+	// meanwhile another core builds the widgets, loads the profiles and
+	// lays them out (fonts parsed, text measured, rows made), and they are
+	// attached once both are done. The widgets are handed over through the
+	// channel and touched by no one else until then (bench/RESULTS.md).
+	built := make(chan *ui.UI, 1)
+	go func() {
+		u := ui.Build(a, w, ui.Options{
+			Store:    storage.Open(dir),
+			Secrets:  keys,
+			Sessions: sessions,
+			Version:  version.String(),
+		})
+		sessions.OnChange = u.OnSessionChange
+		u.Start(ctx)
+		u.Layout(size)
+		built <- u
+	}()
+	warmGL()
+	u := <-built
+	u.Attach()
 	// The tray talks D-Bus to the desktop (40 ms measured); the first frame
 	// need not wait for it.
 	u.AfterFirstTick(func() {
