@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -117,7 +119,7 @@ func (h *harness) selectName(name string) {
 func (h *harness) rowText(name string) string {
 	for _, p := range h.u.shown {
 		if p.Name == name {
-			text, _ := rowStateText(h.u.session(p).Status(h.now))
+			text, _ := liveStateText(h.u.session(p).Status(h.now))
 			return text
 		}
 	}
@@ -150,7 +152,9 @@ func TestGetTokenShowsCountdown(t *testing.T) {
 	h := newHarness(t, prof("p1", "prod", "prod", srv.URL+"/token"))
 	h.selectName("prod")
 	test.Tap(h.u.detail.fetchBtn)
-	h.until("a valid token", func() bool { return h.u.detail.state.Text == "valid 1:00:00" })
+	// Far from expiry both count whole minutes: the window redraws once
+	// a minute, not every second.
+	h.until("a valid token", func() bool { return h.u.detail.state.Text == "valid 1 h 00 min" })
 	if got := h.rowText("prod"); got != "valid 1 h 00 min" {
 		t.Errorf("row shows %q", got)
 	}
@@ -162,9 +166,31 @@ func TestGetTokenShowsCountdown(t *testing.T) {
 	}
 	h.now = h.now.Add(15 * time.Minute)
 	h.u.Tick()
-	if h.u.detail.state.Text != "valid 45:00" || h.u.detail.progress.Value != 0.75 {
+	if h.u.detail.state.Text != "valid 45 min" || h.u.detail.progress.Value != 0.75 {
 		t.Errorf("after 15 min: %q, progress %v", h.u.detail.state.Text, h.u.detail.progress.Value)
 	}
+	// The bar moves when that moves it by a pixel: a second of an hour is
+	// less than one of its 600-odd pixels, seven seconds are more.
+	if w := h.u.detail.progress.Size().Width; w < 400 || w > 1000 {
+		t.Fatalf("progress bar %v wide; the steps below assume a few hundred pixels", w)
+	}
+	h.now = h.now.Add(time.Second)
+	h.u.Tick()
+	if v := h.u.detail.progress.Value; v != 0.75 {
+		t.Errorf("after a second more the bar moved to %v", v)
+	}
+	h.now = h.now.Add(6 * time.Second)
+	h.u.Tick()
+	if v, want := h.u.detail.progress.Value, (45*60-7)/3600.0; math.Abs(v-want) > 1e-9 {
+		t.Errorf("after seven seconds the bar is at %v; want %v", v, want)
+	}
+	// The last ten minutes count seconds.
+	h.now = h.now.Add(35*time.Minute + 23*time.Second)
+	h.u.Tick()
+	if h.u.detail.state.Text != "valid 9:30" || h.rowText("prod") != "valid 9:30" {
+		t.Errorf("ten minutes before: detail %q, row %q", h.u.detail.state.Text, h.rowText("prod"))
+	}
+	h.now = h.now.Add(-(35*time.Minute + 23*time.Second) - 7*time.Second)
 	h.now = h.now.Add(44*time.Minute + 15*time.Second)
 	h.u.Tick()
 	if h.u.detail.state.Text != "expires in 0:45" {
@@ -848,5 +874,119 @@ func TestExportImportProfilesAndPostman(t *testing.T) {
 	}
 	if !strings.Contains(pm.String(), `"_postman_variable_scope": "environment"`) || !strings.Contains(pm.String(), `"tok-x"`) || strings.Contains(pm.String(), "clientSecret") {
 		t.Errorf("postman:\n%s", pm.String())
+	}
+}
+
+// TestBuildOffMainThenAttach builds the UI the way the window's main does:
+// widgets, profiles and layout on another goroutine, then attached on this
+// one. Build must leave the window alone until Attach (the main goroutine
+// is creating it meanwhile), and the layout must already hold the rows.
+func TestBuildOffMainThenAttach(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("Token Desk")
+	before := w.Content()
+	store := storage.Open(t.TempDir())
+	if err := store.Update(func(f *storage.File) error {
+		for _, p := range []storage.Profile{prof("p1", "alpha", "local", "https://a.example/token"), prof("p2", "beta", "prod", "https://b.example/token")} {
+			if _, err := f.Put(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.Preferences().SetString("lastSelected", "p2")
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	size := fyne.NewSize(1000, 700)
+	built := make(chan *UI, 1)
+	go func() {
+		u := Build(a, w, Options{Store: store, Secrets: keys, Sessions: auth.NewManager(keys, auth.NewClient()),
+			Do: func(func()) {}})
+		u.Start(ctx)
+		u.Layout(size)
+		built <- u
+	}()
+	u := <-built
+	if w.Content() != before || w.MainMenu() != nil {
+		t.Fatal("Build touched the window before Attach")
+	}
+	if len(u.rows) < 2 {
+		t.Errorf("layout made %d rows; want the list's rows made before Attach", len(u.rows))
+	}
+	u.Attach()
+	w.Resize(size)
+	if w.Content() != u.root || w.MainMenu() == nil {
+		t.Fatal("Attach did not show the UI")
+	}
+	if p := u.current(); p == nil || p.Name != "beta" {
+		t.Errorf("remembered selection not restored: %v", p)
+	}
+	if u.detail.title.Text != "beta" {
+		t.Errorf("detail shows %q", u.detail.title.Text)
+	}
+}
+
+// refreshCounter counts the redraws widgets ask of their canvas: each one
+// repaints the whole window in the real driver.
+type refreshCounter struct {
+	fyne.App
+	n *atomic.Int32
+}
+
+func (a refreshCounter) Driver() fyne.Driver { return countingDriver{a.App.Driver(), a.n} }
+
+type countingDriver struct {
+	fyne.Driver
+	n *atomic.Int32
+}
+
+func (d countingDriver) CanvasForObject(o fyne.CanvasObject) fyne.Canvas {
+	c := d.Driver.CanvasForObject(o)
+	if c == nil {
+		return nil
+	}
+	return countingCanvas{c, d.n}
+}
+
+type countingCanvas struct {
+	fyne.Canvas
+	n *atomic.Int32
+}
+
+func (c countingCanvas) Refresh(o fyne.CanvasObject) {
+	c.n.Add(1)
+	c.Canvas.Refresh(o)
+}
+
+// TestIdleTickRedrawsNothing: with a selected profile's token an hour from
+// expiry, a second's tick changes nothing on screen and must ask for no
+// redraw; a minute's tick changes the countdown.
+func TestIdleTickRedrawsNothing(t *testing.T) {
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t, prof("p1", "prod", "prod", srv.URL+"/token"), prof("p2", "dev", "local", srv.URL+"/token"))
+	h.selectName("prod")
+	test.Tap(h.u.detail.fetchBtn)
+	h.until("a valid token", func() bool { return h.u.detail.state.Text == "valid 1 h 00 min" })
+	h.now = h.now.Add(time.Second)
+	h.u.Tick() // settles whatever the fetch left
+
+	var n atomic.Int32
+	fyne.SetCurrentApp(refreshCounter{h.app, &n})
+	t.Cleanup(func() { fyne.SetCurrentApp(h.app) })
+	for range 3 {
+		h.now = h.now.Add(time.Second)
+		h.u.Tick()
+	}
+	if got := n.Load(); got != 0 {
+		t.Errorf("three idle ticks asked for %d redraws; want none", got)
+	}
+	h.now = h.now.Add(time.Minute)
+	h.u.Tick()
+	if n.Load() == 0 || h.u.detail.state.Text != "valid 58 min" {
+		t.Errorf("a minute later: %d redraws, %q", n.Load(), h.u.detail.state.Text)
 	}
 }
