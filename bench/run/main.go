@@ -41,6 +41,7 @@ var (
 type row struct {
 	what, ours, ref, ratio, target string
 	met                            bool
+	info                           bool // measured for the record, no target
 }
 
 var rows []row
@@ -48,7 +49,10 @@ var rows []row
 func add(r row) {
 	rows = append(rows, r)
 	mark := "MISSED"
-	if r.met {
+	switch {
+	case r.info:
+		mark = "for the record"
+	case r.met:
 		mark = "met"
 	}
 	fmt.Fprintf(os.Stderr, "  %-58s %s vs %s → %s (target %s): %s\n", r.what, r.ours, r.ref, r.ratio, r.target, mark)
@@ -90,13 +94,17 @@ func main() {
 	if *outFile != "" {
 		check(os.WriteFile(*outFile, []byte(table), 0o644))
 	}
-	missed := 0
+	missed, targets := 0, 0
 	for _, r := range rows {
+		if r.info {
+			continue
+		}
+		targets++
 		if !r.met {
 			missed++
 		}
 	}
-	fmt.Fprintf(os.Stderr, "%d of %d targets met\n", len(rows)-missed, len(rows))
+	fmt.Fprintf(os.Stderr, "%d of %d targets met\n", targets-missed, targets)
 	if missed > 0 {
 		os.Exit(1)
 	}
@@ -195,9 +203,9 @@ func cliRows(tokendesk, url, cfg string, keys *storage.Keychain) {
 	c := median(curl)
 	f, k := median(fresh), median(cached)
 	add(row{"`tokendesk token NAME --fresh` (local token server)", ms(f), "curl POST " + ms(c),
-		fmt.Sprintf("%.2f×", float64(f)/float64(c)), "≤ 1.3× curl", float64(f) <= 1.3*float64(c)})
+		fmt.Sprintf("%.2f×", float64(f)/float64(c)), "≤ 1.3× curl", float64(f) <= 1.3*float64(c), false})
 	add(row{"`tokendesk token NAME`, cached token (keychain, no network)", ms(k), "curl POST " + ms(c),
-		fmt.Sprintf("%.2f×", float64(k)/float64(c)), "≤ 1.0× curl", k <= c})
+		fmt.Sprintf("%.2f×", float64(k)/float64(c)), "≤ 1.0× curl", k <= c, false})
 }
 
 func startXvfb() (string, func()) {
@@ -309,9 +317,9 @@ func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
 	starts := windowStarts(display, startCase{hello, filepath.Join(work, "none")}, startCase{gui, cfg10}, startCase{gui, cfg1000})
 	h, g, g1000 := starts[0], starts[1], starts[2]
 	add(row{"window: start to first frame (10 profiles)", ms(g), "hello " + ms(h),
-		fmt.Sprintf("%.2f×", float64(g)/float64(h)), "≤ 1.25× hello", float64(g) <= 1.25*float64(h)})
+		fmt.Sprintf("%.2f×", float64(g)/float64(h)), "≤ 1.25× hello", float64(g) <= 1.25*float64(h), false})
 	add(row{"window: start with 1,000 profiles", ms(g1000), "10 profiles " + ms(g),
-		fmt.Sprintf("%.2f×", float64(g1000)/float64(g)), "≤ 1.5× 10-profile start", float64(g1000) <= 1.5*float64(g)})
+		fmt.Sprintf("%.2f×", float64(g1000)/float64(g)), "≤ 1.5× 10-profile start", float64(g1000) <= 1.5*float64(g), false})
 
 	// Memory after start, settled.
 	ha := startApp(hello, display, filepath.Join(work, "none"))
@@ -321,23 +329,32 @@ func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
 	ha.stop()
 	ga.stop()
 	add(row{"window: resident memory, 100 profiles", fmt.Sprintf("%.1f MB", float64(gr)/1024), fmt.Sprintf("hello %.1f MB", float64(hr)/1024),
-		fmt.Sprintf("+%.1f MB", float64(gr-hr)/1024), "≤ hello + 25 MB", gr-hr <= 25*1024})
+		fmt.Sprintf("+%.1f MB", float64(gr-hr)/1024), "≤ hello + 25 MB", gr-hr <= 25*1024, false})
 
 	// Idle CPU, both windows side by side over the same interval: first
 	// with nothing selected (the list rows count whole minutes until the
 	// last ten), then with one profile selected, whose countdown ticks
 	// every second.
-	idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "50 live countdowns")
+	add(idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "50 live countdowns"))
 	prefs := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "fyne", "io.github.tokendesk.tokendesk", "preferences.json")
 	check(os.MkdirAll(filepath.Dir(prefs), 0o700))
 	check(os.WriteFile(prefs, []byte(`{"lastSelected":"bench0000"}`), 0o600))
-	idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "50 live countdowns, one selected")
+	add(idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "50 live countdowns, one selected"))
+	// The last ten minutes of a token count seconds, in the list and the
+	// detail pane alike: what that costs, for the record.
+	now := time.Now()
+	_, err := keys.SetToken(live[0].ID, storage.CachedToken{AccessToken: "cached-" + live[0].ID, TokenType: "bearer",
+		IssuedAt: now.Add(-50 * time.Minute), Expiry: now.Add(9*time.Minute + 30*time.Second), Fingerprint: live[0].Fingerprint()})
+	check(err)
+	r := idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "one selected in its last 10 minutes (seconds ticking)")
+	r.info, r.target = true, "— (for the record)"
+	add(r)
 	check(os.Remove(prefs))
 }
 
 // idleRow measures the idle CPU of the window against hello's, side by
 // side over the same interval.
-func idleRow(hello, gui, display, helloCfg, cfg, what string) {
+func idleRow(hello, gui, display, helloCfg, cfg, what string) row {
 	ha := startApp(hello, display, helloCfg)
 	ga := startApp(gui, display, cfg)
 	time.Sleep(3 * time.Second) // past start-up work, into the steady ticking
@@ -349,8 +366,8 @@ func idleRow(hello, gui, display, helloCfg, cfg, what string) {
 	secs := idleFor.Seconds()
 	hp := float64(h1-h0) / clkTck / secs * 100
 	gp := float64(g1-g0) / clkTck / secs * 100
-	add(row{fmt.Sprintf("window: idle CPU over %s, %s", idleFor, what), fmt.Sprintf("%.2f %%", gp), fmt.Sprintf("hello %.2f %%", hp),
-		fmt.Sprintf("%+.2f %% of a core", gp-hp), "≤ hello + 1 %", gp-hp <= 1})
+	return row{what: fmt.Sprintf("window: idle CPU over %s, %s", idleFor, what), ours: fmt.Sprintf("%.2f %%", gp), ref: fmt.Sprintf("hello %.2f %%", hp),
+		ratio: fmt.Sprintf("%+.2f %% of a core", gp-hp), target: "≤ hello + 1 %", met: gp-hp <= 1}
 }
 
 // stormRow fetches 50 tokens at once against a server with 50 ms latency.
@@ -386,7 +403,7 @@ func stormRow() {
 	}
 	o, a := median(one), median(all)
 	add(row{"\"Get token\" for 50 profiles at once (server latency 50 ms)", ms(a), "one fetch " + ms(o),
-		fmt.Sprintf("%.2f×", float64(a)/float64(o)), "≤ 3× one fetch", float64(a) <= 3*float64(o)})
+		fmt.Sprintf("%.2f×", float64(a)/float64(o)), "≤ 3× one fetch", float64(a) <= 3*float64(o), false})
 }
 
 // goBenchmarks runs the testing.B benchmarks of the hot paths.
@@ -407,7 +424,7 @@ func goBenchmarks() string {
 			f := strings.Fields(l)
 			ns, _ := strconv.ParseFloat(f[2], 64)
 			d := time.Duration(ns)
-			add(row{"filter the list per keystroke, 1,000 profiles (headless driver)", ms(d), "—", "—", "≤ 16 ms", d <= 16*time.Millisecond})
+			add(row{"filter the list per keystroke, 1,000 profiles (headless driver)", ms(d), "—", "—", "≤ 16 ms", d <= 16*time.Millisecond, false})
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -430,7 +447,10 @@ func render(goBench string, took time.Duration) string {
 	fmt.Fprintf(&b, "| what | Token Desk | reference (same run) | ratio | target | met |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		met := "no"
-		if r.met {
+		switch {
+		case r.info:
+			met = "—"
+		case r.met:
 			met = "yes"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.what, r.ours, r.ref, r.ratio, r.target, met)
