@@ -34,6 +34,20 @@ func TestGUISmoke(t *testing.T) {
 		t.Fatalf("build the window: %v\n%s", err, out)
 	}
 
+	// Without a display: a sentence, not GLFW's panic.
+	noX := exec.Command(gui)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
+			noX.Env = append(noX.Env, kv)
+		}
+	}
+	noX.Env = append(noX.Env, "TOKENDESK_CONFIG_DIR="+t.TempDir())
+	out, err := noX.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "DISPLAY is not set") || strings.Contains(string(out), "panic") {
+		t.Errorf("without a display: %v\n%s", err, out)
+	}
+
 	cfg := t.TempDir()
 	id, secret := hydraClient(t, "client_secret_basic", nil)
 	ok(t, cfg, secret+"\n", "add", "hydra-local", "--token-url", env.tokenURL, "--client-id", id, "--env", "local")

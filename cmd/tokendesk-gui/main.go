@@ -32,6 +32,10 @@ func main() {
 		fmt.Printf("tokendesk-gui %s\n", version.String())
 		return
 	}
+	if msg := displayProblem(); msg != "" {
+		fmt.Fprintln(os.Stderr, "tokendesk-gui:", msg)
+		os.Exit(1)
+	}
 	a := app.NewWithID("io.github.tokendesk.tokendesk")
 	icon := fyne.NewStaticResource("WindowIcon.png", iconPNG)
 	a.SetIcon(icon)

@@ -2,7 +2,20 @@
 
 package main
 
-import "github.com/go-gl/glfw/v3.3/glfw"
+import (
+	"os"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
+)
+
+// displayProblem says why no window can open here, or "": without an X
+// display GLFW's initialisation panics inside Fyne with a stack trace.
+func displayProblem() string {
+	if os.Getenv("DISPLAY") == "" {
+		return "no X display (DISPLAY is not set): start Token Desk from a desktop session, or use the command line (tokendesk --help)"
+	}
+	return ""
+}
 
 // warmGL makes and drops a hidden GL window, on the main thread, before the
 // real one. The first GL context of a process loads the driver (Mesa's
@@ -16,7 +29,7 @@ func warmGL() {
 	glfw.WindowHint(glfw.ContextVersionMinor, 1)
 	defer glfw.DefaultWindowHints() // the real window starts from GLFW's defaults, as Fyne expects
 	w, err := glfw.CreateWindow(1, 1, "", nil, nil)
-	if err != nil {
+	if err != nil || w == nil { // nil, nil after a logged platform error
 		return // the real window reports the problem
 	}
 	w.MakeContextCurrent()
