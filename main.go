@@ -39,6 +39,11 @@ func main() {
 // openWindow starts the GUI binary that sits beside this one (or on PATH)
 // and returns without waiting for it, as `code` does.
 func openWindow() error {
+	// Over ssh or in a container the window could only fail, after this
+	// command has returned: say so now, with the exit status to match.
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display to open the window on (DISPLAY is not set); every command works without one: tokendesk --help")
+	}
 	name := "tokendesk-gui"
 	if runtime.GOOS == "windows" {
 		name += ".exe"
