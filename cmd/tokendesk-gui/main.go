@@ -66,11 +66,13 @@ func main() {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// Creating the GL window keeps this thread in the driver for ~100 ms;
-	// meanwhile another core builds the widgets, loads the profiles and
-	// lays them out (fonts parsed, text measured, rows made), and they are
-	// attached once both are done. The widgets are handed over through the
-	// channel and touched by no one else until then (bench/RESULTS.md).
+	// The first GL context of the process loads the driver, ~90 ms of this
+	// thread under Mesa (warmGL); meanwhile another core builds the widgets,
+	// loads the profiles and lays them out (fonts parsed, text measured,
+	// rows made). Under migrated_fynedo Fyne's caches are plain maps, so
+	// Fyne must never run on both sides at once: this thread runs only GLFW
+	// until the built UI arrives through the channel, and attaches it then
+	// (bench/README.md).
 	built := make(chan *ui.UI, 1)
 	go func() {
 		u := ui.Build(a, w, ui.Options{
