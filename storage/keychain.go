@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -188,6 +189,7 @@ func NewKeychain(s SecretStore) *Keychain { return &Keychain{store: s} }
 func secretKey(id string) string  { return id + "/client-secret" }
 func privateKey(id string) string { return id + "/private-key" }
 func tokenKey(id string) string   { return id + "/token" }
+func headersKey(id string) string { return id + "/headers" }
 
 // ClientSecret returns profile id's client secret.
 func (k *Keychain) ClientSecret(id string) (string, error) {
@@ -274,6 +276,93 @@ func (k *Keychain) DeleteToken(id string) error {
 	return nil
 }
 
+// HeaderValues returns the values of profile id's secret headers, by
+// header name (none filed: an empty map).
+func (k *Keychain) HeaderValues(id string) (map[string]string, error) {
+	raw, err := k.store.Get(headersKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	vals := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &vals); err != nil {
+		return map[string]string{}, nil // unreadable: as if none, each then reported missing
+	}
+	return vals, nil
+}
+
+// SetHeaderValues files the values of profile id's secret headers; none
+// removes the entry.
+func (k *Keychain) SetHeaderValues(id string, vals map[string]string) error {
+	if len(vals) == 0 {
+		if err := k.store.Delete(headersKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("forget secret header values: %w", err)
+		}
+		return nil
+	}
+	data, err := json.Marshal(vals)
+	if err != nil {
+		return fmt.Errorf("encode secret header values: %w", err)
+	}
+	if err := k.store.Set(headersKey(id), string(data)); err != nil {
+		return fmt.Errorf("store secret header values: %w", err)
+	}
+	return nil
+}
+
+// MergeHeaderValues is what the keychain should hold for p's secret
+// headers after an edit: the values p carries (just typed), the old ones
+// for headers left blank, none for headers p no longer has. tokenChanged
+// says a token-request header got a new value, which retires a cached
+// token (the fingerprint cannot see secret values).
+func MergeHeaderValues(p Profile, old map[string]string) (vals map[string]string, tokenChanged bool) {
+	vals = map[string]string{}
+	for _, h := range p.Headers {
+		if !h.Secret {
+			continue
+		}
+		v := old[h.Name]
+		if h.Value != "" {
+			tokenChanged = tokenChanged || (h.TokenRequest && h.Value != v)
+			v = h.Value
+		}
+		if v != "" {
+			vals[h.Name] = v
+		}
+	}
+	return vals, tokenChanged
+}
+
+// SaveHeaderValues files p's secret header values as MergeHeaderValues
+// says, writing only when they changed.
+func (k *Keychain) SaveHeaderValues(p Profile) (tokenChanged bool, err error) {
+	old, err := k.HeaderValues(p.ID)
+	if err != nil {
+		return false, err
+	}
+	vals, tokenChanged := MergeHeaderValues(p, old)
+	if maps.Equal(vals, old) {
+		return tokenChanged, nil
+	}
+	return tokenChanged, k.SetHeaderValues(p.ID, vals)
+}
+
+// Resolve returns p with its secret headers' values filled in from the
+// keychain, for a request or a command that carries them. Profiles without
+// secret headers cost no keychain read.
+func (k *Keychain) Resolve(p Profile) (Profile, error) {
+	if !p.HasSecretHeaders() {
+		return p, nil
+	}
+	vals, err := k.HeaderValues(p.ID)
+	if err != nil {
+		return p, fmt.Errorf("read secret header values: %w", err)
+	}
+	return p.WithHeaderValues(vals)
+}
+
 // Forget removes everything filed for profile id.
 func (k *Keychain) Forget(id string) error {
 	if err := k.DeleteToken(id); err != nil {
@@ -285,5 +374,5 @@ func (k *Keychain) Forget(id string) error {
 	if err := k.store.Delete(privateKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("forget private key: %w", err)
 	}
-	return nil
+	return k.SetHeaderValues(id, nil)
 }

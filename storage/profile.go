@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -69,17 +70,55 @@ func (s AuthStyle) UsesKey() bool { return s == AuthPrivateKeyJWT || s == AuthTL
 
 // Header is an extra HTTP header for the requests made with the token (the
 // copied curl and HTTPie commands, the test call), such as Medplum's
-// X-Medplum-On-Behalf-Of. Header values are settings, not secrets: they
-// are saved in the profiles file.
+// X-Medplum-On-Behalf-Of. A plain header's value is a setting, saved in
+// the profiles file; a secret one's (an API gateway's key) lives in the
+// keychain (Keychain.Resolve fills it in) and never reaches the file.
 type Header struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	// TokenRequest sends the header on the token request too; by default
 	// it is only on the requests that carry the token.
 	TokenRequest bool `json:"tokenRequest,omitempty"`
+	// Secret keeps the value in the keychain.
+	Secret bool `json:"secret,omitempty"`
 }
 
-func (h Header) String() string { return h.Name + ": " + h.Value }
+// MarshalJSON leaves a secret header's value out, whatever holds it: the
+// profiles file and exports are written through here.
+func (h Header) MarshalJSON() ([]byte, error) {
+	type plain Header
+	if h.Secret {
+		h.Value = ""
+		return json.Marshal(struct {
+			plain
+			Value string `json:"value,omitempty"`
+		}{plain: plain(h)})
+	}
+	return json.Marshal(plain(h))
+}
+
+// String is the header as a request line; a secret one's value is masked.
+func (h Header) String() string {
+	if h.Secret {
+		return h.Name + ": ••••••"
+	}
+	return h.Name + ": " + h.Value
+}
+
+// Line is the header as sent, value and all.
+func (h Header) Line() string { return h.Name + ": " + h.Value }
+
+// EnvName is the shell variable a shared command names in place of a
+// secret header's value: X-Api-Key → $X_API_KEY.
+func (h Header) EnvName() string {
+	b := []byte(strings.ToUpper(h.Name))
+	for i, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
 
 // ParseHeader reads "Name: value".
 func ParseHeader(s string) (Header, error) {
@@ -87,6 +126,20 @@ func ParseHeader(s string) (Header, error) {
 	h := Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)}
 	if !ok {
 		return h, fmt.Errorf("header %q: want Name: value", s)
+	}
+	return h, h.check()
+}
+
+// ParseSecretHeader reads "Name: value" for a secret header; its errors
+// never quote the value.
+func ParseSecretHeader(s string) (Header, error) {
+	name, value, ok := strings.Cut(s, ":")
+	h := Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value), Secret: true}
+	if !ok {
+		return h, errors.New("secret header: want Name: value")
+	}
+	if h.Value == "" {
+		return h, fmt.Errorf("secret header %s: the value is empty", h.Name)
 	}
 	return h, h.check()
 }
@@ -201,6 +254,33 @@ func (p Profile) Fingerprint() string {
 		fmt.Fprintf(h, "%q\n", hd.String())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// HasSecretHeaders says whether any header's value is in the keychain.
+func (p Profile) HasSecretHeaders() bool {
+	return slices.ContainsFunc(p.Headers, func(h Header) bool { return h.Secret })
+}
+
+// ErrHeaderMissing says a secret header's value is not in this keychain,
+// as when the profile came from another machine.
+var ErrHeaderMissing = errors.New("missing from the keychain: enter it again (tokendesk edit NAME --secret-header 'Name: value', or Edit in the window)")
+
+// WithHeaderValues returns p with its secret headers' values taken from
+// vals (by header name); a value missing is an error naming the header.
+func (p Profile) WithHeaderValues(vals map[string]string) (Profile, error) {
+	hs := slices.Clone(p.Headers)
+	for i, h := range hs {
+		if !h.Secret {
+			continue
+		}
+		v, ok := vals[h.Name]
+		if !ok || v == "" {
+			return p, fmt.Errorf("the value of header %s is %w", h.Name, ErrHeaderMissing)
+		}
+		hs[i].Value = v
+	}
+	p.Headers = hs
+	return p, nil
 }
 
 // TokenHeaders are the headers sent on the token request.
