@@ -62,6 +62,18 @@ func RequestURL(p storage.Profile, path string) (string, error) {
 	return u.String(), nil
 }
 
+// resolved refuses a profile whose secret headers were not filled in from
+// the keychain (storage.Keychain.Resolve): a command without them would
+// fail, or send an empty key.
+func resolved(p storage.Profile) error {
+	for _, h := range p.Headers {
+		if h.Secret && h.Value == "" {
+			return fmt.Errorf("the value of header %s is %w", h.Name, storage.ErrHeaderMissing)
+		}
+	}
+	return nil
+}
+
 // Curl is a curl command, quoted for a POSIX shell, that calls the profile's
 // API at path with the token.
 func Curl(p storage.Profile, t *Token, path string) (string, error) {
@@ -69,9 +81,12 @@ func Curl(p storage.Profile, t *Token, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := resolved(p); err != nil {
+		return "", err
+	}
 	args := []string{"curl", "-H", Header(t)}
 	for _, h := range p.Headers {
-		args = append(args, "-H", h.String())
+		args = append(args, "-H", h.Line())
 	}
 	return shellescape.QuoteCommand(append(args, u)), nil
 }
@@ -81,6 +96,9 @@ func Curl(p storage.Profile, t *Token, path string) (string, error) {
 func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
+		return "", err
+	}
+	if err := resolved(p); err != nil {
 		return "", err
 	}
 	args := []string{"http", "GET", u, "Authorization:" + HeaderValue(t)}
@@ -93,12 +111,17 @@ func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
 // TokenRequestCurl is the token request itself as a curl command; the
 // credential is left to the shell ($CLIENT_SECRET; $CLIENT_CERT and
 // $CLIENT_KEY files for tls_client_auth; $CLIENT_ASSERTION for the JWT
-// styles), so the command can be shared.
+// styles), as are secret headers' values ($X_API_KEY for X-Api-Key), so
+// the command can be shared.
 func TokenRequestCurl(p storage.Profile) string {
 	q := shellescape.Quote
 	args := []string{"curl", "-X", "POST", q(p.TokenURL)}
 	for _, h := range p.TokenHeaders() {
-		args = append(args, "-H", q(h.String()))
+		if h.Secret { // left to the shell, like the credential
+			args = append(args, "-H", q(h.Name+": ")+`"$`+h.EnvName()+`"`)
+			continue
+		}
+		args = append(args, "-H", q(h.Line()))
 	}
 	switch p.Style() {
 	case storage.AuthTLS:

@@ -34,9 +34,12 @@ func CurlPowerShell(p storage.Profile, t *Token, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := resolved(p); err != nil {
+		return "", err
+	}
 	args := []string{"curl.exe", "-H", PowerShellQuote(Header(t))}
 	for _, h := range p.Headers {
-		args = append(args, "-H", PowerShellQuote(h.String()))
+		args = append(args, "-H", PowerShellQuote(h.Line()))
 	}
 	return strings.Join(append(args, PowerShellQuote(u)), " "), nil
 }

@@ -408,6 +408,10 @@ func (m *Manager) credential(p storage.Profile) (string, error) {
 // Introspect asks p's introspection endpoint about t, authenticating as
 // p's client.
 func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (*Introspection, error) {
+	p, err := m.keys.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
 	credential, err := m.credential(p)
 	if err != nil {
 		return nil, err
@@ -418,6 +422,10 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 // Probe calls p's API with t (Client.Probe), presenting the client
 // certificate for a tls_client_auth profile.
 func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+	p, err := m.keys.Resolve(p)
+	if err != nil {
+		return ProbeResult{}, err
+	}
 	key := ""
 	if p.Style() == storage.AuthTLS {
 		var err error
@@ -435,6 +443,10 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 		defer func() { <-m.sem }()
 	case <-ctx.Done():
 		return nil, false, errors.New("token request cancelled")
+	}
+	p, err := m.keys.Resolve(p)
+	if err != nil {
+		return nil, false, err
 	}
 	secret, err := m.credential(p)
 	if err != nil {
