@@ -514,6 +514,9 @@ func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, rend
 	if err != nil {
 		return err
 	}
+	if p, err = env.Keys.Resolve(p); err != nil {
+		return err
+	}
 	line, err := render(p, t, path)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 type profileFlags struct {
 	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile, probePath string
 	clientCert, introspectionURL                                                       string
-	scopes, params, headers, tokenHeaders                                              []string
+	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
 }
@@ -32,6 +32,8 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "like --header, with the value kept in the keychain, not the profiles file, e.g. \"X-Api-Key: $API_KEY\" (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "like --token-header, with the value kept in the keychain (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
 	fs.StringVar(&pf.requestPath, "request-path", "", "default path for 'tokendesk curl'")
@@ -98,16 +100,19 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 		p.IntrospectionURL = pf.introspectionURL
 	}
 	for _, hf := range []struct {
-		flag  string
-		lines []string
-		token bool
-	}{{"header", pf.headers, false}, {"token-header", pf.tokenHeaders, true}} {
+		flag          string
+		lines         []string
+		token, secret bool
+	}{
+		{"header", pf.headers, false, false}, {"token-header", pf.tokenHeaders, true, false},
+		{"secret-header", pf.secretHeaders, false, true}, {"secret-token-header", pf.secretTokenHeaders, true, true},
+	} {
 		if !set(hf.flag) {
 			continue
 		}
 		kept := p.Headers[:0:0]
 		for _, h := range p.Headers {
-			if h.TokenRequest != hf.token {
+			if h.TokenRequest != hf.token || h.Secret != hf.secret {
 				kept = append(kept, h)
 			}
 		}
@@ -115,7 +120,11 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
-			h, err := storage.ParseHeader(line)
+			parse := storage.ParseHeader
+			if hf.secret {
+				parse = storage.ParseSecretHeader
+			}
+			h, err := parse(line)
 			if err != nil {
 				return usageError{fmt.Errorf("--%s: %w", hf.flag, err)}
 			}
@@ -201,6 +210,10 @@ never to a file or a flag.`,
 					return err
 				}
 			}
+			if _, err := env.Keys.SaveHeaderValues(p); err != nil {
+				_ = env.Keys.Forget(p.ID)
+				return err
+			}
 			err = env.Store.Update(func(f *storage.File) error {
 				_, err := f.Put(p)
 				return err
@@ -275,7 +288,11 @@ secret is read from standard input with --secret-stdin.`,
 					return err
 				}
 			}
-			if secretStdin || key != "" || made.Cert || p.Fingerprint() != old.Fingerprint() {
+			tokenHeaderChanged, err := env.Keys.SaveHeaderValues(p)
+			if err != nil {
+				return err
+			}
+			if secretStdin || key != "" || made.Cert || tokenHeaderChanged || p.Fingerprint() != old.Fingerprint() {
 				if err := env.Keys.DeleteToken(p.ID); err != nil {
 					return err
 				}
