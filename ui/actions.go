@@ -105,6 +105,13 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 			return
 		}
 	}
+	if kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell {
+		var err error
+		if p, err = u.opts.Secrets.Resolve(p); err != nil { // a keychain read only with secret headers
+			u.say("Copy %s: %v", kind, err)
+			return
+		}
+	}
 	u.fetch(p, false, func(t *auth.Token) {
 		var text string
 		switch kind {

@@ -334,7 +334,10 @@ func profileRows(p storage.Profile) [][2]string {
 	if len(p.Headers) > 0 {
 		lines := make([]string, len(p.Headers))
 		for i, h := range p.Headers {
-			lines[i] = h.String()
+			lines[i] = h.String() // a secret one's value masked
+			if h.Secret {
+				lines[i] += "  (in the keychain)"
+			}
 			if h.TokenRequest {
 				lines[i] += "  (token request too)"
 			}

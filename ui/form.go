@@ -429,6 +429,13 @@ func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string)
 			return "", err
 		}
 	}
+	tokenHeaderChanged, err := u.opts.Secrets.SaveHeaderValues(p)
+	if err != nil {
+		if adding {
+			_ = u.opts.Secrets.Forget(p.ID)
+		}
+		return "", err
+	}
 	err = u.opts.Store.Update(func(file *storage.File) error {
 		if !adding {
 			if _, err := file.ByID(p.ID); err != nil {
@@ -455,7 +462,7 @@ func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string)
 	s := u.session(p) // a changed fingerprint drops the token held
 	// A new secret, key or certificate, like new settings, retires the
 	// cached token.
-	if !adding && (secret != "" || keyFile != "" || made.Key || made.Cert || p.ClientCert != f.orig.ClientCert || p.Fingerprint() != f.orig.Fingerprint()) {
+	if !adding && (secret != "" || keyFile != "" || made.Key || made.Cert || tokenHeaderChanged || p.ClientCert != f.orig.ClientCert || p.Fingerprint() != f.orig.Fingerprint()) {
 		s.Forget()
 		if err := u.opts.Secrets.DeleteToken(p.ID); err != nil {
 			return "", err

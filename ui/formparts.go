@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -48,9 +49,12 @@ type headerEditor struct {
 }
 
 type headerRow struct {
-	name, value *widget.Entry
-	token       *widget.Check
-	row         *fyne.Container
+	name, value   *widget.Entry
+	token, secret *widget.Check
+	row           *fyne.Container
+	// keptName: the secret header being edited, whose value is in the
+	// keychain and stays there while the value entry is left blank.
+	keptName string
 }
 
 func newHeaderEditor() *headerEditor {
@@ -62,7 +66,7 @@ func newHeaderEditor() *headerEditor {
 		}
 	}}
 	add.ExtendBaseWidget(add)
-	note := widget.NewLabel("Sent with the copied curl/HTTPie commands and Test; ticked ones on the token request too.")
+	note := widget.NewLabel("Sent with the copied curl/HTTPie commands and Test; \"token request\" ones on the token request too. A secret header's value (an API key) is kept in the keychain, not the profiles file.")
 	note.Importance = widget.LowImportance
 	note.Wrapping = fyne.TextWrapWord
 	e.box = container.NewVBox(e.rows, container.NewHBox(add), note)
@@ -74,11 +78,29 @@ func (e *headerEditor) add(h storage.Header) *headerRow {
 	r.name.SetPlaceHolder("X-Medplum")
 	r.value.SetPlaceHolder("extended")
 	r.name.SetText(h.Name)
-	r.value.SetText(h.Value)
 	r.token.SetChecked(h.TokenRequest)
+	r.secret = widget.NewCheck("secret", func(on bool) {
+		r.value.Password = on
+		switch {
+		case on && r.keptName != "":
+			r.value.SetPlaceHolder("unchanged")
+		case on:
+			r.value.SetPlaceHolder("secret value")
+		default:
+			r.value.SetPlaceHolder("extended")
+		}
+		r.value.Refresh()
+	})
+	if h.Secret {
+		r.keptName = h.Name
+	}
+	r.secret.SetChecked(h.Secret) // a secret value is never loaded into the form
+	if !h.Secret {
+		r.value.SetText(h.Value)
+	}
 	remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}
 	remove.ExtendBaseWidget(remove)
-	r.row = container.NewBorder(nil, nil, nil, container.NewHBox(r.token, remove),
+	r.row = container.NewBorder(nil, nil, nil, container.NewHBox(r.token, r.secret, remove),
 		container.NewGridWithColumns(2, r.name, r.value))
 	remove.OnTapped = func() {
 		e.rows.Remove(r.row)
@@ -107,9 +129,13 @@ func (e *headerEditor) get() ([]storage.Header, error) {
 		}
 		h, err := storage.ParseHeader(name + ":" + value)
 		if err != nil {
-			return nil, err
+			return nil, err // names the header, never its value
 		}
 		h.TokenRequest = r.token.Checked
+		h.Secret = r.secret.Checked
+		if h.Secret && h.Value == "" && h.Name != r.keptName {
+			return nil, fmt.Errorf("header %s: enter its value (it is kept in the keychain)", h.Name)
+		}
 		out = append(out, h)
 	}
 	return out, nil

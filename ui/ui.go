@@ -39,6 +39,10 @@ type Secrets interface {
 	PrivateKey(id string) (string, error)
 	DeleteToken(id string) error
 	Forget(id string) error
+	// SaveHeaderValues files a profile's secret header values after an edit.
+	SaveHeaderValues(p storage.Profile) (tokenChanged bool, err error)
+	// Resolve fills a profile's secret header values in, for a command.
+	Resolve(p storage.Profile) (storage.Profile, error)
 }
 
 // TokenSessions owns the token state of each profile (auth.Manager).

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -188,5 +189,70 @@ func TestSecretRowWithoutKeychain(t *testing.T) {
 	h.selectName("prod")
 	if got := formText(h.u.detail.settings); !strings.Contains(got, "Client secret=in the keychain — which cannot be read now: no keychain is available") {
 		t.Errorf("settings:\n%s", got)
+	}
+}
+
+// A secret header made in the form: its value goes to the keychain, not
+// the profiles file; the pane masks it; Copy curl carries it; editing
+// shows a blank value that keeps it.
+func TestSecretHeaderFromForm(t *testing.T) {
+	const key = "api-key-value-3d4e"
+	var requests atomic.Int32
+	srv := okServer(t, &requests)
+	h := newHarness(t)
+	h.u.onAdd()
+	f := h.u.form
+	f.name.SetText("gw")
+	f.tokenURL.SetText(srv.URL + "/token")
+	f.clientID.SetText("c")
+	f.secret.SetText("s")
+	f.baseURL.SetText("https://api.example.com/")
+	r := f.headers.add(storage.Header{})
+	r.name.SetText("X-Api-Key")
+	r.secret.SetChecked(true)
+	if !r.value.Password {
+		t.Error("a secret header's value entry does not mask")
+	}
+	test.Tap(f.save)
+	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "enter its value") {
+		t.Fatalf("a secret header without a value: problem %q", f.problem.Text)
+	}
+	r.value.SetText(key)
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+
+	data, err := os.ReadFile(h.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), key) || !strings.Contains(string(data), "X-Api-Key") {
+		t.Fatalf("profiles.json:\n%s", data)
+	}
+	h.selectName("gw")
+	p := *h.u.current()
+	if vals, _ := h.keys.HeaderValues(p.ID); vals["X-Api-Key"] != key {
+		t.Error("the value is not in the keychain")
+	}
+	if s := formText(h.u.detail.settings); strings.Contains(s, key) || !strings.Contains(s, "X-Api-Key: ••••••  (in the keychain)") {
+		t.Errorf("settings:\n%s", s)
+	}
+	h.u.onCopy(copyCurl)
+	h.until("the copy", func() bool { return h.app.Clipboard().Content() != "" })
+	if c := h.app.Clipboard().Content(); !strings.Contains(c, "'X-Api-Key: "+key+"'") {
+		t.Errorf("copied curl %q", c)
+	}
+
+	// Editing: the value is not loaded; left blank it stays.
+	h.u.onEdit()
+	f = h.u.form
+	if len(f.headers.list) != 1 || f.headers.list[0].value.Text != "" || !f.headers.list[0].secret.Checked ||
+		f.headers.list[0].value.PlaceHolder != "unchanged" {
+		t.Fatalf("edit form: %+v", f.headers.list)
+	}
+	f.notes.SetText("edited")
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	if vals, _ := h.keys.HeaderValues(p.ID); vals["X-Api-Key"] != key {
+		t.Error("editing without a new value lost the kept one")
 	}
 }
