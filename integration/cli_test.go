@@ -300,3 +300,60 @@ func TestPrivateKeyJWTWithHydra(t *testing.T) {
 		t.Error("the generated key's token is not the second client's")
 	}
 }
+
+// A secret header through the binary and the real keychain: the printed
+// curl command works against an API that wants the key, the value is in
+// gnome-keyring and nowhere in the config dir, and rm takes it away.
+func TestSecretHeaderThroughKeychain(t *testing.T) {
+	need(t)
+	const key = "gateway-api-key-0c1d"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !found || r.Header.Get("X-Api-Key") != key || introspect(t, tok)["active"] != true {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "hello with key")
+	}))
+	defer api.Close()
+	cfg := t.TempDir()
+	id, secret := hydraClient(t, "client_secret_basic", nil)
+	ok(t, cfg, secret+"\n", "add", "gw", "--token-url", env.tokenURL, "--client-id", id, "--base-url", api.URL+"/",
+		"--secret-header", "X-Api-Key: "+key, "--secret-token-header", "X-Gateway-Key: "+key+"-token")
+	line := ok(t, cfg, "", "curl", "gw", "data")
+	out, err := exec.Command("sh", "-c", strings.TrimSpace(line)+" --silent --fail").CombinedOutput()
+	if err != nil || string(out) != "hello with key" {
+		t.Errorf("the printed curl command gave %q, %v", out, err)
+	}
+	req := ok(t, cfg, "", "curl", "gw", "--token-request")
+	if strings.Contains(req, key) || !strings.Contains(req, "$X_GATEWAY_KEY") {
+		t.Errorf("the shareable token request: %s", req)
+	}
+	err = walkFiles([]string{cfg}, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if data, err := os.ReadFile(path); err != nil || strings.Contains(string(data), key) {
+			t.Errorf("%s holds the secret header's value (%v)", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Profiles []struct{ ID string } `json:"profiles"`
+	}
+	data, _ := os.ReadFile(filepath.Join(cfg, "profiles.json"))
+	if err := json.Unmarshal(data, &f); err != nil || len(f.Profiles) != 1 {
+		t.Fatalf("profiles file: %v", err)
+	}
+	user := f.Profiles[0].ID + "/headers"
+	if v, err := keyring.Get("tokendesk", user); err != nil || !strings.Contains(v, key) {
+		t.Errorf("keychain entry %s: %v", user, err)
+	}
+	ok(t, cfg, "", "rm", "gw")
+	if _, err := keyring.Get("tokendesk", user); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("keychain entry %s after rm: %v; want not found", user, err)
+	}
+}
