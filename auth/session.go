@@ -416,7 +416,8 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 	if err != nil {
 		return nil, err
 	}
-	return m.clientNow().Introspect(ctx, p, credential, t)
+	in, err := m.clientNow().Introspect(ctx, p, credential, t)
+	return in, redactHeaders(err, p)
 }
 
 // Probe calls p's API with t (Client.Probe), presenting the client
@@ -433,7 +434,9 @@ func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path s
 			return ProbeResult{}, err
 		}
 	}
-	return m.clientNow().probe(ctx, p, t, path, key)
+	r, err := m.clientNow().probe(ctx, p, t, path, key)
+	r.Snippet = redactEach(r.Snippet, secretValues(p))
+	return r, redactHeaders(err, p)
 }
 
 // fetch asks the server for p's token and caches it.
@@ -454,7 +457,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	}
 	tok, err := m.clientNow().Fetch(ctx, p, secret)
 	if err != nil {
-		return nil, false, err
+		return nil, false, redactHeaders(err, p)
 	}
 	memOnly, err := m.keys.SetToken(p.ID, *tok)
 	if err != nil {
@@ -462,6 +465,35 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 		return tok, true, nil
 	}
 	return tok, memOnly, nil
+}
+
+// secretValues are p's secret header values, as resolved.
+func secretValues(p storage.Profile) []string {
+	var vs []string
+	for _, h := range p.Headers {
+		if h.Secret && h.Value != "" {
+			vs = append(vs, h.Value)
+		}
+	}
+	return vs
+}
+
+// redactHeaders keeps p's secret header values out of err, as the client
+// keeps the credential out: a server may echo what it was sent.
+func redactHeaders(err error, p storage.Profile) error {
+	vs := secretValues(p)
+	if err == nil || len(vs) == 0 {
+		return err
+	}
+	if fe, ok := err.(*FetchError); ok {
+		c := *fe
+		c.Code, c.Description, c.Snippet = redactEach(c.Code, vs), redactEach(c.Description, vs), redactEach(c.Snippet, vs)
+		return &c
+	}
+	if msg := redactEach(err.Error(), vs); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 // FormatLeft renders a time left as m:ss, or h:mm:ss past an hour.

@@ -524,3 +524,33 @@ func TestSecretHeadersResolved(t *testing.T) {
 		t.Errorf("TokenRequestCurl: %q", line)
 	}
 }
+
+// A server that echoes a secret header's value back in its error does not
+// get it onto the screen.
+func TestSecretHeaderValueRedacted(t *testing.T) {
+	const key = "api-key-value-echoed-9"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"invalid_request","error_description":"bad key %s"}`, r.Header.Get("X-Api-Key"))
+	}))
+	t.Cleanup(srv.Close)
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	p := storage.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: storage.AuthBody,
+		Headers: []storage.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
+	if err := keys.SetClientSecret(p.ID, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.SaveHeaderValues(p); err != nil {
+		t.Fatal(err)
+	}
+	p.Headers[0].Value = ""
+	_, err := NewManager(keys, NewClient()).Session(p).Token(context.Background(), true)
+	var fe *FetchError
+	if !errors.As(err, &fe) || fe.Code != "invalid_request" {
+		t.Fatalf("want the server's error, got %v", err)
+	}
+	if strings.Contains(err.Error(), key) || strings.Contains(fe.Description, key) || !strings.Contains(fe.Description, "[redacted]") {
+		t.Errorf("the echoed value reached the error: %q", fe.Description)
+	}
+}
