@@ -99,42 +99,54 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
-	if kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell {
+	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell
+	if commandKind {
 		if _, err := auth.RequestURL(p, ""); err != nil {
 			u.say("Copy %s: %v — set a base URL and request path with Edit", kind, err)
 			return
 		}
 	}
-	if kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell {
-		var err error
-		if p, err = u.opts.Secrets.Resolve(p); err != nil { // a keychain read only with secret headers
-			u.say("Copy %s: %v", kind, err)
-			return
-		}
-	}
-	u.fetch(p, false, func(t *auth.Token) {
-		var text string
-		switch kind {
-		case copyToken:
-			text = t.AccessToken
-		case copyHeader:
-			text = auth.Header(t)
-		case copyCurl, copyHTTPie, copyCurlPowerShell:
-			render := auth.Curl
+	copyWith := func(p storage.Profile) {
+		u.fetch(p, false, func(t *auth.Token) {
+			var text string
 			switch kind {
-			case copyHTTPie:
-				render = auth.HTTPie
-			case copyCurlPowerShell:
-				render = auth.CurlPowerShell
+			case copyToken:
+				text = t.AccessToken
+			case copyHeader:
+				text = auth.Header(t)
+			case copyCurl, copyHTTPie, copyCurlPowerShell:
+				render := auth.Curl
+				switch kind {
+				case copyHTTPie:
+					render = auth.HTTPie
+				case copyCurlPowerShell:
+					render = auth.CurlPowerShell
+				}
+				var err error
+				if text, err = render(p, t, ""); err != nil {
+					u.say("Copy %s: %v", kind, err)
+					return
+				}
 			}
-			var err error
-			if text, err = render(p, t, ""); err != nil {
+			u.toClipboard(p, kind, text, t)
+		})
+	}
+	if !commandKind || !p.HasSecretHeaders() {
+		copyWith(p)
+		return
+	}
+	// The commands carry secret header values: read them from the keychain
+	// off the UI thread (a locked keychain may take its time).
+	go func() {
+		rp, err := u.opts.Secrets.Resolve(p)
+		u.opts.Do(func() {
+			if err != nil {
 				u.say("Copy %s: %v", kind, err)
 				return
 			}
-		}
-		u.toClipboard(p, kind, text, t)
-	})
+			copyWith(rp)
+		})
+	}()
 }
 
 // toClipboard copies text and schedules clearing it, if it still holds
