@@ -46,6 +46,17 @@ type row struct {
 // recordOnly says the row is measured for the record, with no target.
 func (r row) recordOnly() bool { return r.target == "" }
 
+// verdict is the row's outcome in the words given.
+func (r row) verdict(met, missed, record string) string {
+	switch {
+	case r.recordOnly():
+		return record
+	case r.met:
+		return met
+	}
+	return missed
+}
+
 func (r row) targetText() string {
 	if r.recordOnly() {
 		return "— (for the record)"
@@ -57,14 +68,8 @@ var rows []row
 
 func add(r row) {
 	rows = append(rows, r)
-	mark := "MISSED"
-	switch {
-	case r.recordOnly():
-		mark = "for the record"
-	case r.met:
-		mark = "met"
-	}
-	fmt.Fprintf(os.Stderr, "  %-58s %s vs %s → %s (target %s): %s\n", r.what, r.ours, r.ref, r.ratio, r.targetText(), mark)
+	fmt.Fprintf(os.Stderr, "  %-58s %s vs %s → %s (target %s): %s\n", r.what, r.ours, r.ref, r.ratio, r.targetText(),
+		r.verdict("met", "MISSED", "for the record"))
 }
 
 func main() {
@@ -455,14 +460,7 @@ func render(goBench string, took time.Duration) string {
 		took.Round(time.Second), *runs, *winRuns)
 	fmt.Fprintf(&b, "| what | Token Desk | reference (same run) | ratio | target | met |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		met := "no"
-		switch {
-		case r.recordOnly():
-			met = "—"
-		case r.met:
-			met = "yes"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.what, r.ours, r.ref, r.ratio, r.targetText(), met)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.what, r.ours, r.ref, r.ratio, r.targetText(), r.verdict("yes", "no", "—"))
 	}
 	fmt.Fprintf(&b, "\nGo benchmarks (`go test -bench . -benchmem`):\n\n```\n%s\n```\n", goBench)
 	fmt.Fprintf(&b, `
