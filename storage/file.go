@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -20,6 +21,10 @@ const FileVersion = 1
 
 // FileName is the profiles file's name inside the config directory.
 const FileName = "profiles.json"
+
+// MaxFileSize is the largest profiles file read; a larger one is refused
+// (atomicfile.ErrTooLarge) rather than read into memory.
+const MaxFileSize = 64 << 20
 
 // ErrNotFound is returned when a profile, secret or cached token does not exist.
 var ErrNotFound = errors.New("not found")
@@ -143,14 +148,47 @@ func (s *Store) Dir() string { return s.dir }
 
 // Load reads the profiles file. A missing file is an empty one.
 func (s *Store) Load() (*File, error) {
-	data, err := os.ReadFile(s.Path())
+	data, err := s.read()
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{Version: FileVersion}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read profiles: %w", err)
+		return nil, err
 	}
 	return s.parse(data)
+}
+
+// read reads the profiles file: a regular file, or a symbolic link to one,
+// of at most MaxFileSize. A pipe or a device in its place is refused, not
+// waited on or read without end.
+func (s *Store) read() ([]byte, error) {
+	data, err := atomicfile.ReadFile(s.Path(), MaxFileSize)
+	if err != nil {
+		return nil, fmt.Errorf("read profiles: %w", err)
+	}
+	return data, nil
+}
+
+// makeDir creates the config directory, or makes an existing one private
+// again: profiles are not secrets, but what is in them (client IDs, URLs)
+// is no one else's business, and the temporary files pass through it.
+func (s *Store) makeDir() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("create config directory: %w", err)
+	}
+	if runtime.GOOS == "windows" {
+		return nil // no Unix permission bits; the user's AppData is theirs alone
+	}
+	st, err := os.Stat(s.dir)
+	if err != nil {
+		return fmt.Errorf("config directory: %w", err)
+	}
+	if st.Mode().Perm() != 0o700 {
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return fmt.Errorf("make config directory %s private (mode 0700): %w", s.dir, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) parse(data []byte) (*File, error) {
@@ -205,8 +243,8 @@ func describeJSONError(data []byte, err error) error {
 // the CLI) never lose each other's changes. A file that cannot be parsed is
 // never written over.
 func (s *Store) Update(fn func(*File) error) error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return fmt.Errorf("create config directory: %w", err)
+	if err := s.makeDir(); err != nil {
+		return err
 	}
 	lock := flock.New(filepath.Join(s.dir, FileName+".lock"))
 	if err := lock.Lock(); err != nil {
@@ -214,9 +252,9 @@ func (s *Store) Update(fn func(*File) error) error {
 	}
 	defer func() { _ = lock.Unlock() }()
 
-	old, err := os.ReadFile(s.Path())
+	old, err := s.read()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read profiles: %w", err)
+		return err
 	}
 	f := &File{Version: FileVersion}
 	if old != nil {
@@ -229,7 +267,7 @@ func (s *Store) Update(fn func(*File) error) error {
 	}
 	if old != nil {
 		// The previous version stays beside it, in case a change was a mistake.
-		if err := atomicfile.WriteFile(s.Path()+".bak", old, 0o600); err != nil {
+		if err := save(s.Path()+".bak", old); err != nil {
 			return fmt.Errorf("back up profiles: %w", err)
 		}
 	}
@@ -239,9 +277,9 @@ func (s *Store) Update(fn func(*File) error) error {
 // Salvage reads what it can of a profiles file that does not parse: every
 // whole, valid profile before the damage. skipped says what was left out.
 func (s *Store) Salvage() (f *File, skipped []string, err error) {
-	data, err := os.ReadFile(s.Path())
+	data, err := s.read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read profiles: %w", err)
+		return nil, nil, err
 	}
 	f = &File{Version: FileVersion}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -270,9 +308,9 @@ func (s *Store) Salvage() (f *File, skipped []string, err error) {
 				case p.ID == "" || p.Name == "":
 					skipped = append(skipped, fmt.Sprintf("profile %d: no id or name", i))
 				case seen[p.ID] || seen["n:"+p.Name]:
-					skipped = append(skipped, fmt.Sprintf("profile %d (%s): appears twice", i, p.Name))
+					skipped = append(skipped, fmt.Sprintf("profile %d (%q): appears twice", i, p.Name))
 				case p.Validate() != nil:
-					skipped = append(skipped, fmt.Sprintf("profile %d (%s): %v", i, p.Name, p.Validate()))
+					skipped = append(skipped, fmt.Sprintf("profile %d (%q): %v", i, p.Name, p.Validate()))
 				default:
 					seen[p.ID], seen["n:"+p.Name] = true, true
 					f.Profiles = append(f.Profiles, p)
@@ -299,8 +337,8 @@ func (s *Store) Salvage() (f *File, skipped []string, err error) {
 // saves f in its place: the way out of a ParseError, taken only when a
 // person asks. It returns where the broken file went.
 func (s *Store) Recover(f *File, now time.Time) (string, error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return "", fmt.Errorf("create config directory: %w", err)
+	if err := s.makeDir(); err != nil {
+		return "", err
 	}
 	lock := flock.New(filepath.Join(s.dir, FileName+".lock"))
 	if err := lock.Lock(); err != nil {
@@ -324,10 +362,24 @@ func (s *Store) write(f *File) error {
 		return fmt.Errorf("encode profiles: %w", err)
 	}
 	data = append(data, '\n')
-	if err := atomicfile.WriteFile(s.Path(), data, 0o600); err != nil {
+	if err := save(s.Path(), data); err != nil {
 		return fmt.Errorf("save profiles: %w", err)
 	}
 	return nil
+}
+
+// save writes a file of the config directory atomically, mode 0600 whatever
+// mode it had, through a symbolic link to the file it points to (a
+// profiles file kept with a person's dotfiles stays there), after removing
+// the temporary files of a writer killed before it finished. Callers hold
+// the lock, so no temporary file is in use.
+func save(path string, data []byte) error {
+	target, err := atomicfile.Resolve(path)
+	if err != nil {
+		return err
+	}
+	atomicfile.Sweep(target)
+	return atomicfile.WriteFile(target, data, 0o600)
 }
 
 // Matches reports whether the profile matches a filter typed by a person:

@@ -2,13 +2,8 @@
 
 package atomicfile
 
-import (
-	"os"
-	"path/filepath"
+import "syscall"
 
-	"github.com/google/renameio/v2"
-)
-
-func writeFile(path string, data []byte, perm os.FileMode) error {
-	return renameio.WriteFile(path, data, perm, renameio.WithTempDir(filepath.Dir(path)))
-}
+// nonblock lets ReadFile open a named pipe without waiting for a writer,
+// so that it can see what it opened and refuse it.
+const nonblock = syscall.O_NONBLOCK
