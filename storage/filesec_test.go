@@ -150,3 +150,40 @@ func TestSpecialProfilesFileIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// Names, client IDs and environment labels are shown on terminals and in
+// suggested commands: control characters and invisible marks are refused;
+// other Unicode is fine.
+func TestValidateRefusesControlCharacters(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Profile)
+		ok   bool
+	}{
+		{"plain", func(p *Profile) {}, true},
+		{"unicode name", func(p *Profile) { p.Name = "Prüfung – 東京" }, true},
+		{"shell syntax", func(p *Profile) { p.Name = "$(touch x)" }, true}, // quoted where shown, not refused
+		{"escape in name", func(p *Profile) { p.Name = "evil\x1b]0;owned\x07" }, false},
+		{"line break in name", func(p *Profile) { p.Name = "a\nb" }, false},
+		{"tab in name", func(p *Profile) { p.Name = "a\tb" }, false},
+		{"bidi override in name", func(p *Profile) { p.Name = "prod\u202etset" }, false},
+		{"C1 control in name", func(p *Profile) { p.Name = "a\u009bb" }, false},
+		{"invalid UTF-8 in name", func(p *Profile) { p.Name = "a\xffb" }, false},
+		{"escape in client ID", func(p *Profile) { p.ClientID = "id\x1b[2J" }, false},
+		{"zero-width space in client ID", func(p *Profile) { p.ClientID = "id\u200b" }, false},
+		{"carriage return in env", func(p *Profile) { p.Env = "prod\rstaging" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testProfile("prod")
+			tt.edit(&p)
+			err := p.Validate()
+			if (err == nil) != tt.ok {
+				t.Fatalf("got %v; want ok %v", err, tt.ok)
+			}
+			if err != nil && strings.ContainsAny(err.Error(), "\x1b\x07\n\r\t\u202e\u009b\u200b") {
+				t.Errorf("the error prints the character raw: %q", err)
+			}
+		})
+	}
+}

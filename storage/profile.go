@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tokendesk/tokendesk/internal/safetext"
 )
 
 // AuthStyle says how the client authenticates at the token endpoint.
@@ -307,8 +309,13 @@ func (p Profile) Validate() error {
 	if strings.TrimSpace(p.Name) == "" {
 		return ErrNameRequired
 	}
-	if strings.ContainsAny(p.Name, "\r\n\t") {
-		return fmt.Errorf("name %q: no tabs or line breaks", p.Name)
+	// What people read and type, and what suggested commands quote: a
+	// control character in them could rewrite the terminal they are shown
+	// on, a bidi mark reorder them.
+	for _, f := range [][2]string{{"name", p.Name}, {"client ID", p.ClientID}, {"environment", p.Env}} {
+		if safetext.Unsafe(f[1]) {
+			return fmt.Errorf("%s %q: no control characters, line breaks or invisible marks", f[0], f[1])
+		}
 	}
 	if err := CheckURL("token URL", p.TokenURL); err != nil {
 		return err
