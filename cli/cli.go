@@ -5,7 +5,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,11 +12,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -59,7 +58,7 @@ func Run(args []string, env Env) int {
 	if errors.As(err, &ce) {
 		return ce.code // the command run by exec failed; it has said why
 	}
-	fmt.Fprintf(env.Stderr, "tokendesk: %v\n", err)
+	env.say("tokendesk: %v", err)
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintln(env.Stderr, "Run 'tokendesk --help' for usage.")
@@ -139,7 +138,7 @@ func completeNames(env *Env, c *cobra.Command) {
 				if desc == "" {
 					desc = p.TokenURL
 				}
-				names = append(names, cobra.CompletionWithDesc(p.Name, desc))
+				names = append(names, cobra.CompletionWithDesc(p.Name, safetext.Escape(desc)))
 			}
 		}
 		return names, cobra.ShellCompDirectiveNoFileComp
@@ -202,10 +201,10 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
 	if s.Status(env.Now()).MemoryOnly {
-		fmt.Fprintln(env.Stderr, "tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
+		env.say("tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
 	}
 	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
-		fmt.Fprintf(env.Stderr, "tokendesk: note: the server granted scope %q, not the %q asked for%s\n",
+		env.say("tokendesk: note: the server granted scope %q, not the %q asked for%s",
 			t.Scope, strings.Join(p.Scopes, " "), scopeDiffText(missing, added))
 	}
 	return f, p, t, nil
@@ -253,15 +252,14 @@ func newList(env *Env) *cobra.Command {
 				return writeJSON(env.Stdout, rows)
 			}
 			if len(rows) == 0 {
-				fmt.Fprintln(env.Stderr, "No profiles yet. Add one with 'tokendesk add NAME --token-url URL --client-id ID'.")
+				env.say("No profiles yet. Add one with 'tokendesk add NAME --token-url URL --client-id ID'.")
 				return nil
 			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tENV\tTOKEN\tCLIENT ID\tTOKEN URL")
+			table := [][]string{{"NAME", "ENV", "TOKEN", "CLIENT ID", "TOKEN URL"}}
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Env), r.State, r.ClientID, r.TokenURL)
+				table = append(table, []string{r.Name, dash(r.Env), r.State, r.ClientID, r.TokenURL})
 			}
-			return tw.Flush()
+			return env.table(table)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
@@ -273,12 +271,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func newToken(env *Env) *cobra.Command {
@@ -297,8 +289,7 @@ A cached token with more than the refresh margin (60 s) left is reused;
 				return err
 			}
 			if !asJSON {
-				_, err := fmt.Fprintln(env.Stdout, t.AccessToken)
-				return err
+				return env.line(t.AccessToken)
 			}
 			out := map[string]any{
 				"profile":      p.Name,
@@ -336,8 +327,7 @@ func newHeader(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(env.Stdout, auth.Header(t))
-			return err
+			return env.line(auth.Header(t))
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
@@ -389,8 +379,7 @@ secret left as $CLIENT_SECRET (POSIX shells only).`,
 				if err != nil {
 					return err
 				}
-				_, err = fmt.Fprintln(env.Stdout, auth.TokenRequestCurl(p))
-				return err
+				return env.line(auth.TokenRequestCurl(p))
 			}
 			return env.printRequest(cmd, args, fresh, auth.Curl)
 		},
@@ -521,8 +510,7 @@ func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, rend
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(env.Stdout, line)
-	return err
+	return env.line(line)
 }
 
 func scopeDiffText(missing, added []string) string {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,20 +28,22 @@ when --auth-style or client_credentials is not among them.`,
 			if asJSON {
 				return writeJSON(env.Stdout, m)
 			}
-			fmt.Fprintf(env.Stdout, "token endpoint:  %s\n", m.TokenEndpoint)
+			rows := [][]string{{"token endpoint:", m.TokenEndpoint}}
 			if m.Issuer != "" {
-				fmt.Fprintf(env.Stdout, "issuer:          %s\n", m.Issuer)
+				rows = append(rows, []string{"issuer:", m.Issuer})
 			}
-			fmt.Fprintf(env.Stdout, "auth methods:    %s\n", orUnlisted(m.AuthMethods))
-			fmt.Fprintf(env.Stdout, "grant types:     %s\n", orUnlisted(m.GrantTypes))
+			rows = append(rows, []string{"auth methods:", orUnlisted(m.AuthMethods)}, []string{"grant types:", orUnlisted(m.GrantTypes)})
 			if len(m.Scopes) > 0 {
-				fmt.Fprintf(env.Stdout, "scopes:          %s\n", strings.Join(m.Scopes, " "))
+				rows = append(rows, []string{"scopes:", strings.Join(m.Scopes, " ")})
 			}
 			if m.IntrospectionEndpoint != "" {
-				fmt.Fprintf(env.Stdout, "introspection:   %s\n", m.IntrospectionEndpoint)
+				rows = append(rows, []string{"introspection:", m.IntrospectionEndpoint})
+			}
+			if err := env.table(rows); err != nil {
+				return err
 			}
 			for _, w := range m.Warnings(storage.ParseAuthStyle(style)) {
-				fmt.Fprintln(env.Stderr, "warning:", w)
+				env.say("warning: %s", w)
 			}
 			return nil
 		},

@@ -66,7 +66,7 @@ Invoke-Expression.`,
 				if shell == "powershell" {
 					line = "$env:" + kv[0] + " = " + auth.PowerShellQuote(kv[1])
 				}
-				if _, err := fmt.Fprintln(env.Stdout, line); err != nil {
+				if err := env.line(line); err != nil {
 					return err
 				}
 			}

@@ -46,10 +46,12 @@ func pick(f *storage.File, names []string) ([]storage.Profile, error) {
 	return out, nil
 }
 
-// writeOut writes data to path atomically, or to stdout when path is empty.
+// writeOut writes JSON data to path atomically with permissions mode
+// whatever the file had before (never through a symbolic link, which
+// could point anywhere), or to stdout when path is empty.
 func (env *Env) writeOut(path string, data []byte, mode os.FileMode) error {
 	if path == "" {
-		_, err := env.Stdout.Write(data)
+		_, err := env.Stdout.Write(jsonSafe(data))
 		return err
 	}
 	return atomicfile.WriteFile(path, data, mode)
@@ -109,10 +111,10 @@ Imported profiles have no client secret yet: enter it with
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			for _, n := range added {
-				fmt.Fprintf(env.Stderr, "Imported %q: enter its secret with 'tokendesk edit %s --secret-stdin'.\n", n, n)
+				env.say("Imported %q; enter its secret with: %s", n, suggest("tokendesk", "edit", n, "--secret-stdin"))
 			}
 			for _, s := range skipped {
-				fmt.Fprintln(env.Stderr, "Skipped", s)
+				env.say("Skipped %s", s)
 			}
 			if len(added) == 0 && len(skipped) > 0 {
 				return errors.New("nothing imported")

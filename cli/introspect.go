@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,18 +32,17 @@ Exits 1 when the server says the token is not active.`,
 				return fmt.Errorf("introspect the token of %q: %w", p.Name, err)
 			}
 			if asJSON {
-				_, err = fmt.Fprintln(env.Stdout, string(in.Raw))
+				_, err = fmt.Fprintln(env.Stdout, string(jsonSafe(in.Raw)))
 			} else {
-				w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(w, "endpoint\t%s\n", in.Endpoint)
+				rows := [][]string{{"endpoint", in.Endpoint}}
 				for _, fl := range in.Fields {
 					v := fl.Value
 					if fl.Name == "exp" && !in.Exp.IsZero() {
 						v += "  (" + leftText(in.Exp.Sub(env.Now())) + ")"
 					}
-					fmt.Fprintf(w, "%s\t%s\n", fl.Name, v)
+					rows = append(rows, []string{fl.Name, v})
 				}
-				err = w.Flush()
+				err = env.table(rows)
 			}
 			if err == nil && !in.Active {
 				err = errors.New("the server says the token is not active")

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/importer"
 )
@@ -35,14 +33,18 @@ from each file imported, now or before (everything else in the file stays).`,
 			imported := 0
 			for _, r := range results {
 				if r.Err != nil {
-					fmt.Fprintf(env.Stderr, "Skipped %s: %v\n", r.File, r.Err)
+					env.say("Skipped %s: %v", r.File, r.Err)
 					continue
 				}
 				imported++
-				fmt.Fprintln(env.Stderr, r.Message)
+				env.say("%s", r.Message)
 			}
 			if imported > 0 && !removeSecrets {
-				fmt.Fprintf(env.Stderr, "The secrets are still in plain text in %s; 'tokendesk import medplum --remove-secrets' removes them.\n", dir)
+				again := []string{"tokendesk", "import", "medplum", "--remove-secrets"}
+				if cmd.Flags().Changed("dir") {
+					again = append(again, "--dir", dir)
+				}
+				env.say("The secrets are still in plain text in %s; to remove them, run: %s", dir, suggest(again...))
 			}
 			return nil
 		},

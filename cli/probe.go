@@ -27,7 +27,7 @@ the body. Exits 0 when the API answers 2xx.`,
 				return err
 			}
 			if path == "" && p.ProbePath == "" && p.RequestPath == "" {
-				return usageError{fmt.Errorf("profile %q has no probe path: give a PATH, or set one with 'tokendesk edit %s --probe-path auth/me'", p.Name, p.Name)}
+				return usageError{fmt.Errorf("profile %q has no probe path: give a PATH, or set one with: %s", p.Name, suggest("tokendesk", "edit", p.Name, "--probe-path", "auth/me"))}
 			}
 			if path == "" && p.ProbePath == "" {
 				path = p.RequestPath
@@ -40,7 +40,9 @@ the body. Exits 0 when the API answers 2xx.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(env.Stdout, r)
+			if err := env.line(r.String()); err != nil {
+				return err
+			}
 			if !r.OK() {
 				return errors.New("the API did not accept the call")
 			}

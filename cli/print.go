@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf16"
+
+	"al.essio.dev/pkg/shellescape"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/internal/safetext"
+)
+
+// What the commands print passes through here, so that text from outside
+// (a server's answer, a shared file's names) reaches the terminal with its
+// control characters escaped: a server cannot clear the screen, set the
+// window title or overwrite a line. Escaping is safetext's decision.
+
+// say writes a message for a person on standard error, as one line.
+func (env *Env) say(format string, args ...any) {
+	fmt.Fprintln(env.Stderr, safetext.Escape(fmt.Sprintf(format, args...)))
+}
+
+// line writes one line of output on standard output.
+func (env *Env) line(s string) error {
+	_, err := fmt.Fprintln(env.Stdout, safetext.Escape(s))
+	return err
+}
+
+// table writes rows as aligned columns on standard output.
+func (env *Env) table(rows [][]string) error {
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = safetext.Escape(c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}
+
+// writeJSON writes v as indented JSON, with every character a terminal
+// would act on written as a \u escape (encoding/json leaves C1 controls
+// and bidi marks as they are).
+func writeJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(jsonSafe(data), '\n'))
+	return err
+}
+
+// jsonSafe rewrites the characters safetext escapes inside JSON as \u
+// escapes. In valid JSON such characters occur only inside strings, except
+// the tab, CR and LF between values, which are left alone; so valid JSON
+// stays valid and means the same.
+func jsonSafe(data []byte) []byte {
+	if !safetext.Unsafe(string(data)) {
+		return data
+	}
+	var b bytes.Buffer
+	for _, r := range string(data) {
+		if r == '\t' || r == '\r' || r == '\n' || !safetext.Unsafe(string(r)) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&b, `\u%04x`, u)
+		}
+	}
+	return b.Bytes()
+}
+
+// suggest is a command for a person to copy, quoted as the copy formats
+// are for this system's shell, so that a name from a shared file cannot
+// plant a command in it.
+func suggest(args ...string) string { return suggestFor(defaultShell(), args) }
+
+func suggestFor(shell string, args []string) string {
+	if shell != "powershell" {
+		return shellescape.QuoteCommand(args)
+	}
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=", r))
+		}) {
+			q[i] = auth.PowerShellQuote(a)
+		}
+	}
+	return strings.Join(q, " ")
+}
