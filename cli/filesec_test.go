@@ -164,3 +164,36 @@ func TestPostmanOverExistingFileIsPrivate(t *testing.T) {
 		t.Errorf("got mode %v; want 0600", got)
 	}
 }
+
+// --remove-secrets on a Medplum CLI file that is a symbolic link (kept
+// with dotfiles) rewrites the link's target, keeps the link, and leaves
+// the file 0600: it still holds the CLI's saved login.
+func TestMedplumRemoveSecretsThroughSymlink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permission bits")
+	}
+	f := newFixture(t)
+	dots, dir := t.TempDir(), t.TempDir()
+	real := writeMedplum(t, dots, "dev", map[string]string{"name": "dev", "baseUrl": "http://localhost:8103", "authType": "client-credentials",
+		"clientId": "dev-id", "clientSecret": "dev-plain-secret"})
+	if err := os.Chmod(real, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "dev.json")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip(err)
+	}
+	if _, stderr, code := f.run("", "import", "medplum", "--dir", dir, "--remove-secrets"); code != 0 || !strings.Contains(stderr, "Then removed the plain-text secret") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file (%v, %v)", st.Mode(), err)
+	}
+	data, _ := os.ReadFile(real)
+	if strings.Contains(string(data), "dev-plain-secret") || !strings.Contains(string(data), "login-token-never-import") {
+		t.Errorf("the target was not rewritten without the secret:\n%s", data)
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o600 {
+		t.Errorf("got mode %v; want 0600", st.Mode().Perm())
+	}
+}

@@ -109,7 +109,7 @@ func medplumProfile(name string, o medplumOptions) (storage.Profile, error) {
 
 // importMedplumFile imports one ~/.medplum/<name>.json.
 func importFile(store Store, keys Keys, path string, removeSecret bool) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, 1<<20) // not a pipe or a device; a few KiB in practice
 	if err != nil {
 		return "", err
 	}
@@ -197,9 +197,11 @@ func removeMedplumSecret(path string, file map[string]json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	st, err := os.Stat(path)
+	// Through a symbolic link to its target; 0600, as the file may hold the
+	// Medplum CLI's saved login.
+	target, err := atomicfile.Resolve(path)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, append(out, '\n'), st.Mode().Perm())
+	return atomicfile.WriteFile(target, append(out, '\n'), 0o600)
 }
