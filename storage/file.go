@@ -378,7 +378,10 @@ func save(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	atomicfile.Sweep(target)
+	atomicfile.Sweep(path) // left by a writer before the link was made
+	if target != path {
+		atomicfile.Sweep(target)
+	}
 	return atomicfile.WriteFile(target, data, 0o600)
 }
 

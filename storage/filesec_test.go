@@ -91,7 +91,18 @@ func TestSymlinkedProfilesFileIsWrittenThrough(t *testing.T) {
 		t.Skip(err)
 	}
 	put(t, s, "one")
+	debris := []string{filepath.Join(dir, ".profiles.json1234"), filepath.Join(dots, ".profiles.json.tmp-5678")}
+	for _, d := range debris {
+		if err := os.WriteFile(d, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	put(t, s, "two")
+	for _, d := range debris {
+		if _, err := os.Lstat(d); err == nil {
+			t.Errorf("%s was left behind", d)
+		}
+	}
 	st, err := os.Lstat(s.Path())
 	if err != nil || st.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("profiles.json is no longer a symbolic link (%v, %v)", st.Mode(), err)
