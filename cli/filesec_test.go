@@ -197,3 +197,13 @@ func TestMedplumRemoveSecretsThroughSymlink(t *testing.T) {
 		t.Errorf("got mode %v; want 0600", st.Mode().Perm())
 	}
 }
+
+// The error printer escapes what a terminal acts on but keeps the line
+// breaks of errors that list what was tried, a line each.
+func TestErrorPrinterKeepsLineBreaks(t *testing.T) {
+	f := newFixture(t) // its server has no metadata: discover lists the URLs it tried
+	_, stderr, code := f.run("", "discover", f.srv.URL)
+	if code != 1 || !strings.Contains(stderr, "found:\n  ") {
+		t.Errorf("got exit %d, stderr %q; want 1 and the tried URLs a line each", code, stderr)
+	}
+}

@@ -19,12 +19,19 @@ import (
 // control characters escaped: a server cannot clear the screen, set the
 // window title or overwrite a line. Escaping is safetext's decision.
 
-// say writes a message for a person on standard error, as one line.
+// say writes a message for a person on standard error. Its line breaks are
+// kept (some errors list what was tried, a line each); everything else a
+// terminal acts on is escaped.
 func (env *Env) say(format string, args ...any) {
-	fmt.Fprintln(env.Stderr, safetext.Escape(fmt.Sprintf(format, args...)))
+	lines := strings.Split(fmt.Sprintf(format, args...), "\n")
+	for i, l := range lines {
+		lines[i] = safetext.Escape(l)
+	}
+	fmt.Fprintln(env.Stderr, strings.Join(lines, "\n"))
 }
 
-// line writes one line of output on standard output.
+// line writes one line of output on standard output; a line break in s is
+// escaped too, so that s stays one line (one header, one command).
 func (env *Env) line(s string) error {
 	_, err := fmt.Fprintln(env.Stdout, safetext.Escape(s))
 	return err
