@@ -95,4 +95,3 @@ func (c *Client) Introspect(ctx context.Context, p storage.Profile, credential s
 	}
 	return in, nil
 }
-
