@@ -23,8 +23,8 @@ type AuthStyle string
 
 // The auth styles a profile can have. The zero value means AuthAuto.
 const (
-	// AuthAuto tries HTTP Basic first and falls back to the form body,
-	// remembering what worked (x/oauth2's AuthStyleAutoDetect).
+	// AuthAuto tries HTTP Basic first and, when the server refuses the
+	// client (400 or 401), the form body.
 	AuthAuto AuthStyle = "auto"
 	// AuthHeader sends the client ID and secret as HTTP Basic
 	// (client_secret_basic).
