@@ -56,9 +56,10 @@ type Client struct {
 }
 
 // NewClient returns a Client with one http.Client for all requests: proxy
-// from the environment, TLS verification on, responses capped at
-// MaxResponse, and no redirects followed (a token endpoint that redirects
-// must not receive the client secret a second time, at another host).
+// from the environment (never for loopback), TLS verification on, and no
+// redirects followed (a token endpoint that redirects must not receive the
+// client secret a second time, at another host); answers are read up to
+// MaxResponse.
 func NewClient() *Client {
 	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
 }
