@@ -552,3 +552,32 @@ func TestAutoFallbackRule(t *testing.T) {
 		})
 	}
 }
+
+// A hostile token cached by an earlier version is not handed out from the
+// keychain: a new one is fetched.
+func TestHostileCachedTokenNotUsed(t *testing.T) {
+	var requests atomic.Int32
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, `{"access_token":"fresh","token_type":"Bearer","expires_in":3600}`)
+	})
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	if err := keys.SetClientSecret("p1", testSecret); err != nil {
+		t.Fatal(err)
+	}
+	p := profileFor(srv, storage.AuthBody)
+	for _, bad := range []Token{
+		{AccessToken: "abc", TokenType: "Bearer\x1b[31m\r\nX-Injected: 1"},
+		{AccessToken: "abc\r\nX-Injected: 1", TokenType: "Bearer"},
+	} {
+		bad.IssuedAt, bad.Expiry, bad.Fingerprint = time.Now(), time.Now().Add(time.Hour), p.Fingerprint()
+		if _, err := keys.SetToken(p.ID, bad); err != nil {
+			t.Fatal(err)
+		}
+		requests.Store(0)
+		tok, err := NewManager(keys, NewClient()).Session(p).Token(context.Background(), false)
+		if err != nil || tok.AccessToken != "fresh" || requests.Load() != 1 {
+			t.Errorf("cached %q %q: got %v, %v after %d requests; want a fresh token", bad.AccessToken, bad.TokenType, tok, err, requests.Load())
+		}
+	}
+}

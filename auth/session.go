@@ -166,7 +166,8 @@ func (s *Session) Load() {
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
-	if err == nil && t.Fingerprint == fp && s.tok == nil {
+	// A token cached before its syntax was checked is not handed out.
+	if err == nil && t.Fingerprint == fp && s.tok == nil && wellFormed(&t) {
 		s.tok = &t
 	}
 }

@@ -117,6 +117,12 @@ func isRange(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
+// wellFormed says whether t's token and type can go into a header as they
+// are: what parseToken checks, for a token from elsewhere (the cache).
+func wellFormed(t *Token) bool {
+	return b64token(t.AccessToken) && (t.TokenType == "" || typeName(t.TokenType))
+}
+
 // b64token says whether s is an RFC 6750 b64token, as a bearer token must
 // be: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 func b64token(s string) bool {
