@@ -86,7 +86,7 @@ func (c *Client) probe(ctx context.Context, p storage.Profile, t *Token, path, k
 	start := c.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
-		return ProbeResult{URL: u}, red.err(fmt.Errorf("call %s: %v", hostOf(u), rootCause(err)))
+		return ProbeResult{URL: u}, red.err(describe(ctx, p, "API", u, DefaultTimeout, err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

@@ -581,3 +581,16 @@ func TestHostileCachedTokenNotUsed(t *testing.T) {
 		}
 	}
 }
+
+// The test call's failures read as the token request's do: one mapping of
+// timeouts and refused connections.
+func TestProbeFailuresDescribed(t *testing.T) {
+	down := server(t, http.NotFound)
+	downURL := down.URL
+	down.Close()
+	p := storage.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
+	_, err := NewClient().Probe(context.Background(), p, &Token{AccessToken: "tok"}, "x")
+	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
+		t.Errorf("got %v; want the refused connection named", err)
+	}
+}
