@@ -111,21 +111,38 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // publicJWK describes k's public half; kid is its RFC 7638 thumbprint.
 func publicJWK(k crypto.Signer) jwk {
+	var key jwk
 	switch pub := k.Public().(type) {
 	case *rsa.PublicKey:
-		n, e := b64(pub.N.Bytes()), b64(big.NewInt(int64(pub.E)).Bytes())
-		sum := sha256.Sum256([]byte(`{"e":"` + e + `","kty":"RSA","n":"` + n + `"}`))
-		return jwk{Kty: "RSA", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "RS256", N: n, E: e}
+		key = jwk{Kty: "RSA", Use: "sig", Alg: "RS256", N: b64(pub.N.Bytes()), E: b64(big.NewInt(int64(pub.E)).Bytes())}
 	case *ecdsa.PublicKey:
 		point, err := pub.Bytes() // 0x04 || X || Y, 32 bytes each on P-256
 		if err != nil || len(point) != 65 {
 			return jwk{}
 		}
-		x, y := b64(point[1:33]), b64(point[33:])
-		sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`))
-		return jwk{Kty: "EC", Kid: hex.EncodeToString(sum[:16]), Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}
+		key = jwk{Kty: "EC", Use: "sig", Alg: "ES256", Crv: "P-256", X: b64(point[1:33]), Y: b64(point[33:])}
+	default:
+		return jwk{}
 	}
-	return jwk{}
+	key.Kid = key.thumbprint()
+	return key
+}
+
+// thumbprint is the key's RFC 7638 JWK thumbprint: the base64url SHA-256 of
+// its required members, in lexicographic order, without whitespace (the
+// members are base64url or fixed names, so nothing needs escaping).
+func (k jwk) thumbprint() string {
+	var canonical string
+	switch k.Kty {
+	case "RSA":
+		canonical = `{"e":"` + k.E + `","kty":"RSA","n":"` + k.N + `"}`
+	case "EC":
+		canonical = `{"crv":"` + k.Crv + `","kty":"EC","x":"` + k.X + `","y":"` + k.Y + `"}`
+	default:
+		return ""
+	}
+	sum := sha256.Sum256([]byte(canonical))
+	return b64(sum[:])
 }
 
 // JWKS is the JSON Web Key Set to publish at the client's jwksUri. With

@@ -25,9 +25,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/storage"
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Token is an access token with what the server said about it.
@@ -57,16 +56,18 @@ type Client struct {
 }
 
 // NewClient returns a Client with one http.Client for all requests: proxy
-// from the environment, TLS verification on, responses capped at
-// MaxResponse, and no redirects followed (a token endpoint that redirects
-// must not receive the client secret a second time, at another host).
+// from the environment (never for loopback), TLS verification on, and no
+// redirects followed (a token endpoint that redirects must not receive the
+// client secret a second time, at another host); answers are read up to
+// MaxResponse.
 func NewClient() *Client {
 	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
 }
 
 func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
+	tr.Proxy = proxy
+	tr.DialContext = dial(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
 	if roots != nil || cert != nil {
 		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 		if cert != nil {
@@ -74,18 +75,50 @@ func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 		}
 	}
 	return &http.Client{
-		Transport: &captureTransport{base: tr},
+		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			return &redirectError{to: req.URL.Redacted()}
 		},
 	}
 }
 
+// envProxy is the proxy the environment names (HTTPS_PROXY, NO_PROXY…).
+var envProxy = http.ProxyFromEnvironment
+
+// proxy is envProxy for every host but loopback: what storage.Loopback
+// calls loopback, and so lets a secret reach over plain http, is dialled
+// directly, never handed to a proxy (Go's own rule spares only the name
+// localhost and loopback IPs, not api.localhost).
+func proxy(req *http.Request) (*url.URL, error) {
+	if storage.Loopback(req.URL.Hostname()) {
+		return nil, nil
+	}
+	return envProxy(req)
+}
+
+// dial dials a name under localhost on the loopback address itself (RFC
+// 6761 §6.3), rather than trusting a resolver to keep it on this machine.
+func dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || net.ParseIP(host) != nil || !storage.Loopback(host) {
+			return d.DialContext(ctx, network, addr)
+		}
+		conn, err := d.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			if c6, err6 := d.DialContext(ctx, network, net.JoinHostPort("::1", port)); err6 == nil {
+				return c6, nil
+			}
+		}
+		return conn, err
+	}
+}
+
 // clientFor returns the HTTP client for p: the shared one, or one that also
 // trusts p's CA file and, for tls_client_auth, presents p's certificate
-// with key (the PEM private key from the keychain).
+// with key (the PEM private key from the keychain; empty: no certificate).
 func (c *Client) clientFor(p storage.Profile, key string) (*http.Client, error) {
-	mtls := p.Style() == storage.AuthTLS
+	mtls := presentsCert(p.Style()) && key != ""
 	if p.CAFile == "" && !mtls {
 		return c.http, nil
 	}
@@ -127,10 +160,15 @@ func (c *Client) clientFor(p storage.Profile, key string) (*http.Client, error) 
 	return hc, nil
 }
 
-type redirectError struct{ to string }
+// redirectError is a redirect from an endpoint that was sent a credential.
+type redirectError struct{ to, what string }
 
 func (e *redirectError) Error() string {
-	return fmt.Sprintf("the token endpoint redirected to %s; Token Desk does not follow redirects with a client secret: use the final URL as the token URL", e.to)
+	what := e.what
+	if what == "" {
+		what = tokenEndpoint
+	}
+	return fmt.Sprintf("the %s redirected to %s; Token Desk does not follow redirects with a client's credential: use the final URL instead", what, e.to)
 }
 
 // Fetch runs the client-credentials request for p with its credential:
@@ -140,84 +178,43 @@ func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*
 	if !p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
 		return nil, ErrInsecure
 	}
-	timeout := timeoutOf(p)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	hc, err := c.clientFor(p, secret)
+	a, err := c.authOf(p, secret)
 	if err != nil {
 		return nil, err
 	}
-	var body []byte
-	ctx = context.WithValue(ctx, captureKey{}, &body)
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
-	if hs := p.TokenHeaders(); len(hs) > 0 {
-		ctx = context.WithValue(ctx, headersKey{}, hs)
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if len(p.Scopes) > 0 {
+		form.Set("scope", strings.Join(p.Scopes, " "))
 	}
-
-	cfg := clientcredentials.Config{
-		ClientID:       p.ClientID,
-		ClientSecret:   secret,
-		TokenURL:       p.TokenURL,
-		Scopes:         p.Scopes,
-		EndpointParams: p.Params,
-		AuthStyle:      oauthStyle(p.Style()),
+	for k, v := range p.Params {
+		// grant_type may be overridden, for servers that want their own.
+		if _, ok := form[k]; ok && k != "grant_type" {
+			return nil, fmt.Errorf("the extra parameter %q would overwrite the request's own", k)
+		}
+		form[k] = v
 	}
-	// The styles that send no secret: x/oauth2 then puts only client_id in
-	// the form, and the credential goes as an assertion or a certificate.
-	switch p.Style() {
-	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
-		assertion, err := c.assertionParams(p, secret)
-		if err != nil {
-			return nil, err
-		}
-		params := url.Values{}
-		for k, v := range p.Params {
-			params[k] = v
-		}
-		for k, v := range assertion {
-			params[k] = v
-		}
-		cfg.ClientSecret, cfg.EndpointParams = "", params
-	case storage.AuthTLS:
-		cfg.ClientSecret = ""
-	}
+	red := a.redactor(secretValues(p)...)
 	start := c.Now()
-	ot, err := cfg.Token(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		return nil, fmt.Errorf("no answer from %s within %s", hostOf(p.TokenURL), timeout)
-	}
-	var re *oauth2.RetrieveError
-	if p.Style() == storage.AuthAuto && errors.As(err, &re) {
-		// Auto: Basic first (which every server must support), then the
-		// form body. When both fail, Basic's answer is the one to show.
-		cfg.AuthStyle = oauth2.AuthStyleInParams
-		if ot, err = cfg.Token(ctx); err != nil {
-			err = re
-		}
-	}
+	ans, err := c.post(ctx, p, tokenEndpoint, p.TokenURL, a, form)
 	if err != nil {
-		return nil, describe(ctx, p, secret, timeout, err)
+		return nil, red.err(err)
 	}
-	t := &Token{
-		AccessToken: ot.AccessToken,
-		TokenType:   ot.TokenType,
-		IssuedAt:    start,
-		Fingerprint: p.Fingerprint(),
+	if !ans.ok() {
+		return nil, ans.fetchError("", red)
 	}
-	// clientcredentials drops expires_in and keeps only an Expiry against
-	// the wall clock; expires_in is whole seconds, so rounding recovers it.
-	// A lifetime of zero or less (a negative expires_in) says nothing
-	// usable: shown as "expiry unknown", not as a token already expired.
-	if life := time.Until(ot.Expiry).Round(time.Second); !ot.Expiry.IsZero() && life > 0 {
-		t.Expiry = start.Add(life)
+	t, err := parseToken(ans, hostOf(p.TokenURL))
+	if err != nil {
+		return nil, red.err(err)
 	}
-	if s, ok := ot.Extra("scope").(string); ok {
-		t.Scope = s
+	t.IssuedAt, t.Fingerprint = start, p.Fingerprint()
+	if t.life > 0 {
+		t.Expiry = start.Add(t.life)
 	}
-	t.Extra = extraFields(body)
-	return t, nil
+	return &t.Token, nil
 }
+
+// tokenEndpoint names the token endpoint in errors.
+const tokenEndpoint = "token endpoint"
 
 // timeoutOf bounds p's requests to its server: its own timeout, else
 // DefaultTimeout.
@@ -228,43 +225,78 @@ func timeoutOf(p storage.Profile) time.Duration {
 	return DefaultTimeout
 }
 
-// assertionParams are the form fields of a JWT client assertion (RFC 7523
-// §2.2) signed with p's private key or client secret.
-func (c *Client) assertionParams(p storage.Profile, credential string) (url.Values, error) {
-	sign := Assertion
-	if p.Style() == storage.AuthClientSecretJWT {
-		sign = SecretAssertion
-	}
-	assertion, err := sign(credential, p.ClientID, p.TokenURL, c.Now())
+// answer is an endpoint's reply, its body read in full.
+type answer struct {
+	resp *http.Response
+	body []byte
+}
+
+func (a *answer) ok() bool { return a.resp.StatusCode >= 200 && a.resp.StatusCode < 300 }
+
+// post sends form to endpoint (what names it in errors) as a's client: a's
+// ways in turn while the server refuses the client (fallsBack). When every
+// way is refused, the first refusal is the answer.
+func (c *Client) post(ctx context.Context, p storage.Profile, what, endpoint string, a clientAuth, form url.Values) (*answer, error) {
+	timeout := timeoutOf(p)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hc, err := c.clientFor(p, a.key)
 	if err != nil {
 		return nil, err
 	}
-	return url.Values{"client_assertion_type": {AssertionType}, "client_assertion": {assertion}}, nil
+	var first *answer
+	for _, w := range a.ways() {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		h := http.Header{}
+		a.apply(w, h, f)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(f.Encode()))
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, endpoint, err)
+		}
+		for _, th := range p.TokenHeaders() {
+			req.Header.Set(th.Name, th.Value)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		ans, err := read(hc, req)
+		if err != nil {
+			return nil, describe(ctx, p, what, endpoint, timeout, err)
+		}
+		if first == nil {
+			first = ans
+		}
+		if ans.ok() {
+			return ans, nil
+		}
+		if !fallsBack(ans.resp.StatusCode) {
+			break
+		}
+	}
+	return first, nil
 }
 
-func oauthStyle(s storage.AuthStyle) oauth2.AuthStyle {
-	switch s {
-	case storage.AuthAuto, storage.AuthHeader:
-		return oauth2.AuthStyleInHeader // auto: Fetch falls back to the body
+// read sends req and reads the answer, up to MaxResponse: a larger body is
+// an error rather than a silently cut token.
+func read(hc *http.Client, req *http.Request) (*answer, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
 	}
-	return oauth2.AuthStyleInParams
-}
-
-// knownFields are the response fields Token has a place for.
-var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token"}
-
-func extraFields(body []byte) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return nil
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the answer: %w", err)
 	}
-	for _, k := range knownFields {
-		delete(m, k)
+	if len(body) > MaxResponse {
+		return nil, &tooLargeError{host: req.URL.Host}
 	}
-	if len(m) == 0 {
-		return nil
-	}
-	return m
+	return &answer{resp: resp, body: body}, nil
 }
 
 // FetchError is a token request the server refused or answered oddly. Its
@@ -292,12 +324,12 @@ func (e *FetchError) Error() string {
 	if endpoint == "" {
 		endpoint = "token endpoint"
 	}
-	fmt.Fprintf(&b, "the %s answered %s", endpoint, e.Status)
+	fmt.Fprintf(&b, "the %s answered %s", endpoint, safetext.Escape(e.Status))
 	switch {
 	case e.Code != "" && e.Description != "":
-		fmt.Fprintf(&b, ": %s: %s", e.Code, e.Description)
+		fmt.Fprintf(&b, ": %s: %s", safetext.Escape(e.Code), safetext.Escape(e.Description))
 	case e.Code != "":
-		fmt.Fprintf(&b, ": %s", e.Code)
+		fmt.Fprintf(&b, ": %s", safetext.Escape(e.Code))
 	case e.Snippet != "":
 		ct := e.ContentType
 		if ct == "" {
@@ -306,7 +338,7 @@ func (e *FetchError) Error() string {
 		fmt.Fprintf(&b, " (%s): %q", ct, e.Snippet)
 	}
 	if e.RetryAfter != "" {
-		fmt.Fprintf(&b, "; retry after %s", retryAfterText(e.RetryAfter))
+		fmt.Fprintf(&b, "; retry after %s", safetext.Escape(retryAfterText(e.RetryAfter)))
 	}
 	return b.String()
 }
@@ -324,26 +356,37 @@ func retryAfterText(v string) string {
 // snippetLen is how much of an unexpected body an error shows.
 const snippetLen = 200
 
-// describe turns what x/oauth2 and net/http return into an error a person
-// can act on.
-func describe(ctx context.Context, p storage.Profile, secret string, timeout time.Duration, err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		fe := &FetchError{Code: re.ErrorCode, Description: redact(re.ErrorDescription, secret)}
-		if re.Response != nil {
-			fe.Status = re.Response.Status
-			fe.StatusCode = re.Response.StatusCode
-			fe.ContentType, _, _ = mime.ParseMediaType(re.Response.Header.Get("Content-Type"))
-			if fe.StatusCode == http.StatusTooManyRequests || fe.StatusCode == http.StatusServiceUnavailable {
-				fe.RetryAfter = re.Response.Header.Get("Retry-After")
-			}
-		}
-		if fe.Code == "" {
-			fe.Snippet = redact(snippet(re.Body), secret)
-		}
-		fe.Code = redact(fe.Code, secret)
-		return fe
+// fetchError is a non-success answer as a FetchError; endpoint names the
+// endpoint, empty for the token endpoint. What the server sent is shown
+// without the secrets red knows and with control characters escaped.
+func (a *answer) fetchError(endpoint string, red *redactor) *FetchError {
+	resp := a.resp
+	fe := &FetchError{Endpoint: endpoint, Status: resp.Status, StatusCode: resp.StatusCode}
+	fe.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if fe.StatusCode == http.StatusTooManyRequests || fe.StatusCode == http.StatusServiceUnavailable {
+		fe.RetryAfter = resp.Header.Get("Retry-After")
 	}
+	var oe struct {
+		Code        string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(a.body, &oe) != nil && (fe.ContentType == "application/x-www-form-urlencoded" || fe.ContentType == "text/plain") {
+		if v, err := url.ParseQuery(string(a.body)); err == nil {
+			oe.Code, oe.Description = v.Get("error"), v.Get("error_description")
+		}
+	}
+	if oe.Code != "" {
+		fe.Code, fe.Description = red.shown(oe.Code), red.shown(oe.Description)
+	} else {
+		// Redacted before snippet folds the spaces a secret may hold.
+		fe.Snippet = red.shown(snippet([]byte(red.text(string(a.body)))))
+	}
+	return fe
+}
+
+// describe turns what net/http returns into an error a person can act on;
+// what names the endpoint.
+func describe(ctx context.Context, p storage.Profile, what, endpoint string, timeout time.Duration, err error) error {
 	var rd *redirectError
 	var tooBig *tooLargeError
 	var ue *url.Error
@@ -351,14 +394,14 @@ func describe(ctx context.Context, p storage.Profile, secret string, timeout tim
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
-	host := hostOf(p.TokenURL)
+	host := hostOf(endpoint)
 	switch {
 	case errors.As(err, &rd):
-		return rd
+		return &redirectError{to: rd.to, what: what}
 	case errors.As(err, &tooBig):
 		return tooBig
 	case errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled:
-		return errors.New("token request cancelled")
+		return errors.New(strings.TrimSuffix(what, " endpoint") + " request cancelled")
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("no answer from %s within %s", host, timeout)
 	case errors.As(err, &ce) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci):
@@ -370,10 +413,9 @@ func describe(ctx context.Context, p storage.Profile, secret string, timeout tim
 	case connRefused(err):
 		return fmt.Errorf("cannot connect to %s: connection refused (is the server running?)", host)
 	case errors.As(err, &ue):
-		return fmt.Errorf("token request to %s failed: %v", host, redactErr(rootCause(err), secret))
+		return fmt.Errorf("%s request to %s failed: %v", strings.TrimSuffix(what, " endpoint"), host, rootCause(err))
 	}
-	msg := strings.TrimPrefix(err.Error(), "oauth2: ")
-	return fmt.Errorf("token response from %s: %s", host, redact(msg, secret))
+	return fmt.Errorf("answer from %s: %w", host, err)
 }
 
 func isTimeout(err error) bool {
@@ -394,25 +436,12 @@ func rootCause(err error) error {
 	}
 }
 
-func redactErr(err error, secret string) string { return redact(err.Error(), secret) }
-
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "the token endpoint"
 	}
 	return u.Host
-}
-
-// redact removes the secret, and its URL-encoded form, from s.
-func redact(s, secret string) string {
-	if len(secret) < 4 {
-		return s
-	}
-	for _, v := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
-		s = strings.ReplaceAll(s, v, "[redacted]")
-	}
-	return s
 }
 
 // snippet is the start of body as one line of printable text.
@@ -434,53 +463,11 @@ func snippet(body []byte) string {
 	return s
 }
 
-type captureKey struct{}
-
-// headersKey carries a profile's token-request headers to the transport.
-type headersKey struct{}
-
 // tooLargeError is a response over MaxResponse.
 type tooLargeError struct{ host string }
 
 func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("the response from %s is larger than %d KiB; stopped reading it", e.host, MaxResponse>>10)
-}
-
-// captureTransport reads each response body in full, up to MaxResponse, so
-// that a larger body is an error rather than a silently cut token, and keeps
-// a copy for the request's context (x/oauth2 does not expose the response's
-// other fields, which the window shows).
-type captureTransport struct{ base http.RoundTripper }
-
-func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if hs, ok := req.Context().Value(headersKey{}).([]storage.Header); ok {
-		req = req.Clone(req.Context()) // a RoundTripper must not change its request
-		for _, h := range hs {
-			req.Header.Set(h.Name, h.Value)
-		}
-	}
-	resp, err := t.base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
-	if err != nil {
-		return nil, fmt.Errorf("read response: %w", err)
-	}
-	if len(body) > MaxResponse {
-		return nil, &tooLargeError{host: req.URL.Host}
-	}
-	if dst, ok := req.Context().Value(captureKey{}).(*[]byte); ok {
-		*dst = body
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	// x/oauth2 reads text/plain as a form-encoded body; servers (and Go's
-	// own content sniffing) label JSON that way too.
-	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/json" && looksLikeJSON(body) {
-		resp.Header.Set("Content-Type", "application/json")
-	}
-	return resp, nil
 }
 
 func looksLikeJSON(b []byte) bool {

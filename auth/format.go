@@ -11,6 +11,7 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -38,6 +39,9 @@ func RequestURL(p storage.Profile, path string) (string, error) {
 		path = p.RequestPath
 	}
 	if u, err := url.Parse(path); err == nil && u.IsAbs() {
+		if err := clearText(p, path); err != nil {
+			return "", err
+		}
 		return path, nil
 	}
 	if p.BaseURL == "" {
@@ -59,7 +63,20 @@ func RequestURL(p storage.Profile, path string) (string, error) {
 	}
 	u := base.ResolveReference(ref)
 	u.RawQuery = strings.ReplaceAll(u.RawQuery, " ", "%20")
+	if err := clearText(p, u.String()); err != nil {
+		return "", err
+	}
 	return u.String(), nil
+}
+
+// clearText refuses a request URL that would carry the token (and the
+// secret headers) over plain http:// to a host other than loopback, unless
+// the profile allows insecure transport.
+func clearText(p storage.Profile, u string) error {
+	if p.AllowInsecure || storage.SecureTransport(u) {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", u, storage.ErrInsecureBaseURL)
 }
 
 // resolved refuses a profile whose secret headers were not filled in from
@@ -123,20 +140,9 @@ func TokenRequestCurl(p storage.Profile) string {
 		}
 		args = append(args, "-H", q(h.Line()))
 	}
-	switch p.Style() {
-	case storage.AuthTLS:
-		args = append(args, "--cert", `"$CLIENT_CERT"`, "--key", `"$CLIENT_KEY"`,
-			"--data-urlencode", q("client_id="+p.ClientID))
-	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
-		args = append(args, "--data-urlencode", q("client_id="+p.ClientID),
-			"-d", "client_assertion_type="+url.QueryEscape(AssertionType),
-			"--data-urlencode", "client_assertion="+`"$CLIENT_ASSERTION"`)
-	case storage.AuthBody:
-		args = append(args, "--data-urlencode", q("client_id="+p.ClientID),
-			"--data-urlencode", q("client_secret=")+`"$CLIENT_SECRET"`)
-	default:
-		args = append(args, "-u", q(p.ClientID+":")+`"$CLIENT_SECRET"`)
-	}
+	// The first way is the one every try makes; auto's fallback is for a
+	// server that refuses it.
+	args = append(args, waysOf(p.Style())[0].curlArgs(p.ClientID)...)
 	args = append(args, "-d", "grant_type=client_credentials")
 	if len(p.Scopes) > 0 {
 		args = append(args, "--data-urlencode", q("scope="+strings.Join(p.Scopes, " ")))
@@ -201,7 +207,9 @@ func ordered(m map[string]any, first []string) []Claim {
 	return out
 }
 
-func claimText(name string, v any) string {
+func claimText(name string, v any) string { return safetext.Escape(claimValue(name, v)) }
+
+func claimValue(name string, v any) string {
 	switch name {
 	case "exp", "iat", "nbf", "auth_time":
 		if f, ok := v.(float64); ok {
@@ -228,8 +236,11 @@ func claimText(name string, v any) string {
 }
 
 // ExtraText renders a response's extra field for display: strings as they
-// are, objects as compact JSON, Medplum's {"reference": …} as the reference.
-func ExtraText(raw json.RawMessage) string {
+// are, objects as compact JSON, Medplum's {"reference": …} as the reference;
+// control characters escaped.
+func ExtraText(raw json.RawMessage) string { return safetext.Escape(extraValue(raw)) }
+
+func extraValue(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s

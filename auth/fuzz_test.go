@@ -40,7 +40,7 @@ func FuzzTokenResponse(f *testing.F) {
 			return
 		}
 		c := NewClient()
-		c.http.Transport = &captureTransport{base: bodyTransport{status, ctype, body}}
+		c.http.Transport = bodyTransport{status, ctype, body}
 		p := storage.Profile{Name: "f", TokenURL: "https://auth.example/token", ClientID: "c", AuthStyle: storage.AuthBody}
 		tok, err := c.Fetch(context.Background(), p, "fuzz-secret-value")
 		if err == nil && (tok == nil || tok.AccessToken == "") {

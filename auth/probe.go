@@ -2,11 +2,15 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -61,24 +65,39 @@ func (c *Client) probe(ctx context.Context, p storage.Profile, t *Token, path, k
 	req.Header.Set("Authorization", HeaderValue(t))
 	// The API is usually the token endpoint's server: trust the profile's
 	// CA file here too.
-	q := p
-	if q.Style() == storage.AuthTLS && key == "" {
-		q.AuthStyle = storage.AuthAuto
-	}
-	tc, err := c.clientFor(q, key)
+	tc, err := c.clientFor(p, key)
 	if err != nil {
 		return ProbeResult{}, err
 	}
-	// Unlike the token request, a redirect is followed; net/http drops
-	// Authorization on a redirect to another host.
-	hc := &http.Client{Transport: tc.Transport}
+	// A redirect within the origin is followed; one to another origin is
+	// reported, not followed: net/http would forward the secret headers.
+	var away string
+	hc := &http.Client{Transport: tc.Transport, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if origin(next.URL) != origin(via[0].URL) {
+			away = next.URL.Redacted()
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	red := newRedactor(append(secretValues(p), t.AccessToken)...)
 	start := c.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
-		return ProbeResult{URL: u}, fmt.Errorf("call %s: %v", hostOf(u), rootCause(err))
+		return ProbeResult{URL: u}, red.err(describe(ctx, p, "API", u, DefaultTimeout, err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return ProbeResult{URL: u, Status: resp.Status, Code: resp.StatusCode, Took: c.Now().Sub(start),
-		Snippet: redact(snippet(body), t.AccessToken)}, nil
+	r := ProbeResult{URL: u, Status: safetext.Escape(resp.Status), Code: resp.StatusCode, Took: c.Now().Sub(start),
+		Snippet: red.shown(snippet([]byte(red.text(string(body)))))}
+	if away != "" {
+		r.Snippet = fmt.Sprintf("redirected to %s, another origin; not followed, so that the token and headers stay with %s", safetext.Escape(away), origin(req.URL))
+	}
+	return r, nil
 }
+
+// origin is u's scheme and host: a redirect that changes either leaves
+// the origin.
+func origin(u *url.URL) string { return u.Scheme + "://" + strings.ToLower(u.Host) }

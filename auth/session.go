@@ -81,9 +81,41 @@ type Session struct {
 	err     error
 	keyErr  error // why the keychain could not be read, if it could not
 	call    *call
-	// refreshFailedFor is the token an auto-refresh already failed to
-	// replace, so the ticker does not retry it every second.
-	refreshFailedFor *Token
+	auto    autoState
+}
+
+// autoState is what keeps auto-refresh from storming a server: one
+// refresh per token, failures spaced by a growing backoff, and never more
+// than one start per minAutoGap.
+type autoState struct {
+	// forTok is the token an auto-refresh was last started for.
+	forTok *Token
+	// last is when the last auto-refresh started.
+	last time.Time
+	// fails counts the auto-refreshes that failed in a row; retryAt is
+	// when the next may start.
+	fails   int
+	retryAt time.Time
+}
+
+// Limits of auto-refresh, which no person asked for.
+const (
+	// minAutoGap spaces the auto-refreshes of one profile: at most four a
+	// minute, whatever the tokens' lifetimes.
+	minAutoGap = 15 * time.Second
+	// firstBackoff follows the first failed auto-refresh of a token; each
+	// further failure doubles it, up to maxBackoff.
+	firstBackoff = 30 * time.Second
+	maxBackoff   = 10 * time.Minute
+)
+
+// backoff is the wait after the n-th auto-refresh failure in a row.
+func backoff(n int) time.Duration {
+	d := firstBackoff
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
 }
 
 type call struct {
@@ -107,7 +139,7 @@ func (s *Session) setProfile(p storage.Profile) {
 	defer s.mu.Unlock()
 	fp := p.Fingerprint()
 	if s.fp != fp {
-		s.tok, s.err, s.memOnly, s.refreshFailedFor = nil, nil, false, nil
+		s.tok, s.err, s.memOnly, s.auto = nil, nil, false, autoState{}
 	}
 	s.profile, s.fp = p, fp
 }
@@ -134,7 +166,8 @@ func (s *Session) Load() {
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
-	if err == nil && t.Fingerprint == fp && s.tok == nil {
+	// A token cached before its syntax was checked is not handed out.
+	if err == nil && t.Fingerprint == fp && s.tok == nil && wellFormed(&t) {
 		s.tok = &t
 	}
 }
@@ -173,10 +206,10 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 	if t == nil {
 		return false
 	}
-	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.Margin()
+	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.marginFor(t)
 }
 
-// Token returns a token with more than the manager's margin left: the one
+// Token returns a token with more than its margin (Manager.marginFor) left: the one
 // held or cached if there is one and force is false, or a new one. Callers
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
@@ -192,7 +225,7 @@ func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 	c := s.call
 	started := c == nil
 	if started {
-		c = s.start()
+		c = s.start(false)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -213,7 +246,7 @@ func (s *Session) Fetch() {
 	s.mu.Lock()
 	started := s.call == nil
 	if started {
-		s.start()
+		s.start(false)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -238,8 +271,8 @@ func (s *Session) Forget() {
 	s.tok, s.err, s.memOnly, s.loaded = nil, nil, false, true
 }
 
-// start begins a request; s.mu is held.
-func (s *Session) start() *call {
+// start begins a request, an auto-refresh if auto; s.mu is held.
+func (s *Session) start(auto bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
@@ -254,9 +287,14 @@ func (s *Session) start() *call {
 			// Cancelled by a person: the session stays as it was.
 		case err != nil:
 			s.err = err
+			if auto {
+				s.auto.fails++
+				s.auto.retryAt = s.m.Now().Add(backoff(s.auto.fails))
+			}
 		default:
 			// The credential came from the keychain: it can be read again.
-			s.tok, s.err, s.memOnly, s.refreshFailedFor, s.keyErr = tok, nil, memOnly, nil, nil
+			s.tok, s.err, s.memOnly, s.keyErr = tok, nil, memOnly, nil
+			s.auto.fails, s.auto.retryAt = 0, time.Time{}
 		}
 		s.call = nil
 		s.mu.Unlock()
@@ -267,25 +305,33 @@ func (s *Session) start() *call {
 }
 
 // RefreshDue says whether an auto-refresh should start at now: the profile
-// asks for it, a token with a known expiry is held, 80 % of its lifetime (or
-// all but the margin) has passed, and no refresh of this token failed yet.
+// asks for it, a token with a known expiry is held, 80 % of its lifetime
+// (or all but its margin) has passed, and no person's request or earlier
+// auto-refresh stands in the way. An auto-refresh fires once per token; a
+// failed one is retried after a backoff while the token is still valid,
+// and no profile starts more than one every minAutoGap.
 func (s *Session) RefreshDue(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tok
-	if !s.profile.AutoRefresh || s.call != nil || t == nil || t.Expiry.IsZero() || s.refreshFailedFor == t {
+	if !s.profile.AutoRefresh || s.call != nil || t == nil || t.Expiry.IsZero() {
+		return false
+	}
+	if !s.auto.last.IsZero() && now.Sub(s.auto.last) < minAutoGap {
+		return false
+	}
+	if s.auto.forTok == t && (s.auto.fails == 0 || now.Before(s.auto.retryAt) || !now.Before(t.Expiry)) {
 		return false
 	}
 	life := t.Expiry.Sub(t.IssuedAt)
 	due := t.IssuedAt.Add(life * 8 / 10)
-	if m := t.Expiry.Add(-s.m.Margin()); m.Before(due) {
+	if m := t.Expiry.Add(-s.m.marginFor(t)); m.Before(due) {
 		due = m
 	}
 	return !now.Before(due)
 }
 
-// AutoRefresh starts a refresh if RefreshDue; a failure is remembered so
-// that the same token is not retried on every tick.
+// AutoRefresh starts a refresh if RefreshDue and says whether it did.
 func (s *Session) AutoRefresh(now time.Time) bool {
 	if !s.RefreshDue(now) {
 		return false
@@ -293,15 +339,15 @@ func (s *Session) AutoRefresh(now time.Time) bool {
 	s.mu.Lock()
 	started := s.call == nil
 	if started {
-		s.refreshFailedFor = s.tok
-		s.start()
+		s.auto.forTok, s.auto.last = s.tok, now
+		s.start(true)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
 	if started {
 		s.m.changed(id)
 	}
-	return true
+	return started
 }
 
 // Manager holds one Session per profile and what they share: the keychain,
@@ -311,7 +357,7 @@ type Manager struct {
 	client *Client
 	// Now is the clock; tests set it.
 	Now    func() time.Time
-	margin atomic.Int64 // a token with less left is not handed out
+	margin atomic.Int64 // the most a token's margin can be (marginFor)
 	// OnChange, if set, is called (from any goroutine) when a session's
 	// state changes because a request started or ended.
 	OnChange func(profileID string)
@@ -330,6 +376,11 @@ const MaxConcurrent = 32
 // DefaultMargin is the refresh margin when the settings name none.
 const DefaultMargin = 60 * time.Second
 
+// marginShare is the share of a token's lifetime that is its margin when
+// that is less than the manager's: a 45-second token is handed out until
+// 4.5 s before it expires, not refreshed on every call.
+const marginShare = 10 // per cent
+
 // NewManager returns a Manager over the keychain and client.
 func NewManager(keys *storage.Keychain, client *Client) *Manager {
 	m := &Manager{
@@ -343,9 +394,18 @@ func NewManager(keys *storage.Keychain, client *Client) *Manager {
 	return m
 }
 
-// Margin is the refresh margin: a token with less than this left is not
-// handed out.
+// Margin is the most any token's refresh margin can be (the settings'
+// RefreshMarginSeconds); see marginFor.
 func (m *Manager) Margin() time.Duration { return time.Duration(m.margin.Load()) }
+
+// marginFor is t's refresh margin: a token with less than this left is not
+// handed out, and auto-refresh replaces it by then. It is the smaller of
+// Margin and 10 % of t's lifetime, so that a token living no longer than
+// the margin is not due for a refresh the moment it arrives.
+func (m *Manager) marginFor(t *Token) time.Duration {
+	life := t.Expiry.Sub(t.IssuedAt)
+	return max(min(m.Margin(), life*marginShare/100), 0)
+}
 
 // SetMargin changes the refresh margin; zero or less means DefaultMargin.
 func (m *Manager) SetMargin(d time.Duration) {
@@ -416,8 +476,7 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 	if err != nil {
 		return nil, err
 	}
-	in, err := m.clientNow().Introspect(ctx, p, credential, t)
-	return in, redactHeaders(err, p)
+	return m.clientNow().Introspect(ctx, p, credential, t)
 }
 
 // Probe calls p's API with t (Client.Probe), presenting the client
@@ -428,15 +487,13 @@ func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path s
 		return ProbeResult{}, err
 	}
 	key := ""
-	if p.Style() == storage.AuthTLS {
+	if presentsCert(p.Style()) {
 		var err error
 		if key, err = m.credential(p); err != nil {
 			return ProbeResult{}, err
 		}
 	}
-	r, err := m.clientNow().probe(ctx, p, t, path, key)
-	r.Snippet = redactEach(r.Snippet, secretValues(p))
-	return r, redactHeaders(err, p)
+	return m.clientNow().probe(ctx, p, t, path, key)
 }
 
 // fetch asks the server for p's token and caches it.
@@ -457,7 +514,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	}
 	tok, err := m.clientNow().Fetch(ctx, p, secret)
 	if err != nil {
-		return nil, false, redactHeaders(err, p)
+		return nil, false, err
 	}
 	memOnly, err := m.keys.SetToken(p.ID, *tok)
 	if err != nil {
@@ -476,24 +533,6 @@ func secretValues(p storage.Profile) []string {
 		}
 	}
 	return vs
-}
-
-// redactHeaders keeps p's secret header values out of err, as the client
-// keeps the credential out: a server may echo what it was sent.
-func redactHeaders(err error, p storage.Profile) error {
-	vs := secretValues(p)
-	if err == nil || len(vs) == 0 {
-		return err
-	}
-	if fe, ok := err.(*FetchError); ok {
-		c := *fe
-		c.Code, c.Description, c.Snippet = redactEach(c.Code, vs), redactEach(c.Description, vs), redactEach(c.Snippet, vs)
-		return &c
-	}
-	if msg := redactEach(err.Error(), vs); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
 }
 
 // FormatLeft renders a time left as m:ss, or h:mm:ss past an hour.

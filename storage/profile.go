@@ -25,8 +25,8 @@ type AuthStyle string
 
 // The auth styles a profile can have. The zero value means AuthAuto.
 const (
-	// AuthAuto tries HTTP Basic first and falls back to the form body,
-	// remembering what worked (x/oauth2's AuthStyleAutoDetect).
+	// AuthAuto tries HTTP Basic first and, when the server refuses the
+	// client (400 or 401), the form body.
 	AuthAuto AuthStyle = "auto"
 	// AuthHeader sends the client ID and secret as HTTP Basic
 	// (client_secret_basic).
@@ -202,8 +202,9 @@ type Profile struct {
 	ProbePath string `json:"probePath,omitempty"`
 	// AutoRefresh fetches a new token before the current one expires.
 	AutoRefresh bool `json:"autoRefresh,omitempty"`
-	// AllowInsecure permits a plain http:// token URL to a host other than
-	// loopback, which sends the secret in clear text.
+	// AllowInsecure permits plain http:// to a host other than loopback
+	// for the token URL, the introspection URL and the base URL, which
+	// sends the secret (or the token) in clear text.
 	AllowInsecure bool `json:"allowInsecureHttp,omitempty"`
 	// TimeoutSeconds bounds the token request; zero means 30 seconds.
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
@@ -301,6 +302,10 @@ var (
 	ErrNameRequired     = errors.New("a name is required")
 	ErrClientIDRequired = errors.New("a client ID is required")
 	ErrInsecureURL      = errors.New("plain http:// to a host other than loopback would send the client secret in clear text; use https:// or allow insecure transport for this profile")
+	// ErrInsecureBaseURL is ErrInsecureURL for the API the token is sent
+	// to: the test call and the copied commands would carry the token and
+	// the secret headers in clear text.
+	ErrInsecureBaseURL = errors.New("the base URL is plain http:// to a host other than loopback, which would send the token and secret headers in clear text; use https:// or allow insecure transport for this profile")
 )
 
 // Validate checks what every saved profile must satisfy. It does not check
@@ -326,6 +331,9 @@ func (p Profile) Validate() error {
 	if p.BaseURL != "" {
 		if err := CheckURL("base URL", p.BaseURL); err != nil {
 			return err
+		}
+		if !p.AllowInsecure && !SecureTransport(p.BaseURL) {
+			return ErrInsecureBaseURL
 		}
 	}
 	if strings.TrimSpace(p.ClientID) == "" {
@@ -399,6 +407,18 @@ func CheckURL(what, s string) error {
 	return nil
 }
 
+// ClearText says whether the profile sends a secret or its token over plain
+// http:// to a host other than loopback (which AllowInsecure permits): the
+// window marks such a profile with a warning sign.
+func (p Profile) ClearText() bool {
+	for _, u := range []string{p.TokenURL, p.BaseURL, p.IntrospectionURL} {
+		if u != "" && !SecureTransport(u) {
+			return true
+		}
+	}
+	return false
+}
+
 // SecureTransport reports whether a request to rawURL keeps a secret out of
 // clear text on the network: https, or http to a loopback host.
 func SecureTransport(rawURL string) bool {
@@ -406,13 +426,21 @@ func SecureTransport(rawURL string) bool {
 	if err != nil {
 		return false
 	}
-	if u.Scheme == "https" {
+	switch u.Scheme {
+	case "https":
 		return true
+	case "http":
+		return Loopback(u.Hostname())
 	}
-	if u.Scheme != "http" {
-		return false
-	}
-	host := u.Hostname()
+	return false
+}
+
+// Loopback says whether host is this machine: a loopback IP, localhost, or
+// a name under .localhost (RFC 6761). It is the one definition of loopback:
+// the HTTP client dials these names on 127.0.0.1 itself and never through a
+// proxy, so that what is called loopback here stays on this machine.
+func Loopback(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}

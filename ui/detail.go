@@ -150,7 +150,7 @@ func (d *detail) show(p *storage.Profile) {
 	}
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
-	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+	if p.AllowInsecure && p.ClearText() {
 		d.insecure.Show()
 	} else {
 		d.insecure.Hide()

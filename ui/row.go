@@ -116,7 +116,7 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r.profile = p
 	r.badge.set(p.Env, envColor(u.file, p.Env))
 	r.name.SetText(p.Name)
-	if p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+	if p.AllowInsecure && p.ClearText() {
 		r.warn.Show()
 	} else {
 		r.warn.Hide()

@@ -1,0 +1,596 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// loggingProxy is an HTTP proxy on 127.0.0.1 that records what reaches it
+// and forwards nothing.
+func loggingProxy(t *testing.T) (*url.URL, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.String()+" "+r.Header.Get("Authorization")+" "+string(body))
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadGateway)
+	})
+	u, _ := url.Parse(srv.URL)
+	old := envProxy
+	envProxy = http.ProxyURL(u)
+	t.Cleanup(func() { envProxy = old })
+	return u, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+}
+
+// What counts as loopback (and so may get a secret over plain http) is
+// dialled directly, never through the proxy; other hosts still go through
+// it.
+func TestLoopbackNeverProxied(t *testing.T) {
+	_, seen := loggingProxy(t)
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		if _, _, basic := r.BasicAuth(); basic {
+			w.WriteHeader(http.StatusUnauthorized) // auto's fallback sends the secret a second time
+			return
+		}
+		fmt.Fprint(w, `{"access_token":"direct","token_type":"bearer","expires_in":60}`)
+	})
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	for _, host := range []string{"api.localhost", "localhost", "127.0.0.1", "API.Localhost"} {
+		t.Run(host, func(t *testing.T) {
+			p := storage.Profile{Name: "l", TokenURL: "http://" + host + ":" + port + "/oauth2/token", ClientID: "c"}
+			tok, err := fetch(t, p)
+			if err != nil || tok.AccessToken != "direct" {
+				t.Errorf("got %v, %v; want the token, fetched directly", tok, err)
+			}
+			if got := seen(); len(got) != 0 {
+				t.Errorf("the proxy saw %d requests; want none", len(got))
+			}
+		})
+	}
+	// The proxy is in use for everything else: the test would notice it.
+	p := storage.Profile{Name: "r", TokenURL: "http://auth.example.test/oauth2/token", ClientID: "c", AllowInsecure: true}
+	if _, err := fetch(t, p); err == nil || len(seen()) == 0 {
+		t.Errorf("a remote host: %v, proxy saw %d; want it proxied", err, len(seen()))
+	}
+}
+
+// A base URL of plain http:// to a remote host is refused for the test
+// call and the copied commands, unless the profile allows it.
+func TestBaseURLClearTextRefused(t *testing.T) {
+	tok := &Token{AccessToken: "tok", TokenType: "Bearer"}
+	tests := []struct {
+		base, path string
+		allow      bool
+		refused    bool
+	}{
+		{"http://api.example.com/fhir", "Patient", false, true},
+		{"https://api.example.com/fhir", "http://api.example.com/x", false, true},
+		{"http://api.example.com/fhir", "Patient", true, false},
+		{"http://api.localhost:8103/fhir", "Patient", false, false},
+		{"https://api.example.com/fhir", "Patient", false, false},
+	}
+	for _, tt := range tests {
+		p := storage.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
+		_, curlErr := Curl(p, tok, tt.path)
+		_, httpieErr := HTTPie(p, tok, tt.path)
+		_, psErr := CurlPowerShell(p, tok, tt.path)
+		for name, err := range map[string]error{"Curl": curlErr, "HTTPie": httpieErr, "CurlPowerShell": psErr} {
+			if got := errors.Is(err, storage.ErrInsecureBaseURL); got != tt.refused {
+				t.Errorf("%s(%s, %s, allow=%v): %v; want refused=%v", name, tt.base, tt.path, tt.allow, err, tt.refused)
+			}
+		}
+		if !tt.refused {
+			continue
+		}
+		var hits atomic.Int32
+		api := server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		c := NewClient()
+		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
+		if _, err := c.Probe(context.Background(), p, tok, tt.path); !errors.Is(err, storage.ErrInsecureBaseURL) || hits.Load() != 0 {
+			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
+		}
+	}
+}
+
+// redirectTo sends every request to target instead, whatever its URL.
+func redirectTo(target string) http.RoundTripper {
+	u, _ := url.Parse(target)
+	return roundTrip(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host = u.Scheme, u.Host
+		return http.DefaultTransport.RoundTrip(r)
+	})
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The test call follows a redirect within its origin, and reports one to
+// another origin without sending it the token or the secret headers.
+func TestProbeRedirectToAnotherOrigin(t *testing.T) {
+	var stolen atomic.Value
+	stolen.Store("")
+	other := server(t, func(w http.ResponseWriter, r *http.Request) {
+		stolen.Store(r.Header.Get("X-Api-Key") + r.Header.Get("Authorization"))
+	})
+	api := server(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/moved":
+			http.Redirect(w, r, "/here", http.StatusFound)
+		case "/here":
+			fmt.Fprint(w, `{"ok":true}`)
+		case "/away":
+			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+		}
+	})
+	p := storage.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
+		Headers: []storage.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
+	tok := &Token{AccessToken: "tok-probe", TokenType: "Bearer"}
+	r, err := NewClient().Probe(context.Background(), p, tok, "moved")
+	if err != nil || !r.OK() {
+		t.Errorf("same origin: %v, %v; want the redirect followed", r, err)
+	}
+	r, err = NewClient().Probe(context.Background(), p, tok, "away")
+	if err != nil || r.Code != http.StatusFound || !strings.Contains(r.Snippet, "redirected to "+other.URL+"/steal") {
+		t.Errorf("another origin: %v, %v; want the 302 reported", r, err)
+	}
+	if got := stolen.Load().(string); got != "" {
+		t.Errorf("the other origin received %q; want nothing", got)
+	}
+}
+
+// Whatever way a server echoes the request back, the credential does not
+// reach the error text.
+func TestEchoedCredentialRedacted(t *testing.T) {
+	const odd = `s"e\cr€t-9` // a quote, a backslash, non-ASCII
+	type echo func(r *http.Request, form url.Values) string
+	tests := []struct {
+		name   string
+		style  storage.AuthStyle
+		secret string
+		ctype  string
+		echo   echo
+	}{
+		{"Basic header", storage.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+			return "rejected Authorization: " + r.Header.Get("Authorization")
+		}},
+		{"Basic alone", storage.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+			return "rejected " + strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+		}},
+		{"JSON, Go escapes", storage.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
+			return fmt.Sprintf(`{"error":"invalid_client","error_description":%q}`, "bad secret "+f.Get("client_secret"))
+		}},
+		{"JSON, ASCII escapes", storage.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
+			return `{"error":"invalid_client","error_description":"bad secret ` + jsonASCII(f.Get("client_secret"), "%04x") + `"}`
+		}},
+		{"body as sent", storage.AuthBody, odd, "text/plain", func(r *http.Request, f url.Values) string {
+			return "could not parse " + f.Encode()
+		}},
+		{"short secret as a field", storage.AuthBody, "ab", "text/plain", func(_ *http.Request, f url.Values) string {
+			return "bad request: " + f.Encode()
+		}},
+		{"short secret in JSON", storage.AuthBody, "ab", "application/json", func(_ *http.Request, f url.Values) string {
+			return `{"error":"invalid_client","error_description":"got {\"client_secret\":\"ab\"} or 'ab'"}`
+		}},
+		{"client_secret_jwt assertion", storage.AuthClientSecretJWT, testSecret, "application/json", func(_ *http.Request, f url.Values) string {
+			return `{"error":"invalid_client","error_description":"bad assertion ` + f.Get("client_assertion") + `"}`
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var sent []string // what the request carried, as the server saw it
+			var mu sync.Mutex
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				mu.Lock()
+				if a := r.Header.Get("Authorization"); a != "" {
+					sent = append(sent, strings.TrimPrefix(a, "Basic "))
+				}
+				for _, k := range []string{"client_secret", "client_assertion"} {
+					if v := r.PostForm.Get(k); v != "" {
+						sent = append(sent, v)
+					}
+				}
+				mu.Unlock()
+				w.Header().Set("Content-Type", tt.ctype)
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, tt.echo(r, r.PostForm))
+			})
+			_, err := NewClient().Fetch(context.Background(), profileFor(srv, tt.style), tt.secret)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, redacted) {
+				t.Errorf("error %q; want %s in it", msg, redacted)
+			}
+			forbidden := append(encodings(tt.secret), sent...)
+			for _, f := range forbidden {
+				if len(f) < minLen {
+					for _, shown := range []string{"=" + f, `"` + f + `"`, `\"` + f + `\"`, "'" + f + "'"} {
+						if strings.Contains(msg, shown) {
+							t.Errorf("error %q shows %q", msg, shown)
+						}
+					}
+					continue
+				}
+				if strings.Contains(msg, f) {
+					t.Errorf("error %q shows %q", msg, f)
+				}
+			}
+		})
+	}
+}
+
+// A token server's text with control characters is escaped in errors; a
+// token or token type that would break a header is refused, by name.
+func TestHostileTokenText(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"token_type", `{"access_token":"abc","token_type":"Bearer\u001b[31m\r\nX-Injected: 1"}`, 200, "token_type"},
+		{"access_token", `{"access_token":"abc\r\nX-Injected: 1","token_type":"Bearer"}`, 200, "access_token"},
+		{"access_token with a space", `{"access_token":"abc def","token_type":"Bearer"}`, 200, "access_token"},
+		{"error_description", `{"error":"invalid\u001b]0;owned\u0007","error_description":"no\u001b[2J\r\nX-Injected: 1"}`, 400, `no\x1b[2J\r\nX-Injected: 1`},
+		{"snippet", "\x1b[31mred\x1b[0m", 502, "502"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			})
+			tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+			if err == nil {
+				t.Fatalf("got token %v; want it refused", tok)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q; want %q in it", err, tt.want)
+			}
+			if strings.ContainsAny(err.Error(), "\x1b\r\n\a") {
+				t.Errorf("error %q holds a control character", err)
+			}
+		})
+	}
+}
+
+func TestScopeAndExtrasEscaped(t *testing.T) {
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"abc","token_type":"Bearer","scope":"read\u001b[2J","project":"p\u001b]0;x\u0007"}`)
+	})
+	tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Scope != `read\x1b[2J` {
+		t.Errorf("scope %q; want the escape written out", tok.Scope)
+	}
+	if got := ExtraText(tok.Extra["project"]); got != `p\x1b]0;x\a` {
+		t.Errorf("extra %q; want the escapes written out", got)
+	}
+}
+
+// expires_in in its odd forms: a fraction rounds down; what cannot be
+// believed leaves the expiry unknown, with a note saying why.
+func TestOddExpiresIn(t *testing.T) {
+	tests := []struct {
+		field string
+		want  time.Duration // 0: unknown
+		note  string
+	}{
+		{`3600.7`, time.Hour, ""},
+		{`"3600.7"`, time.Hour, ""},
+		{`"soon"`, 0, "not a number"},
+		{`1e30`, 0, "over a year"},
+		{`9223372036854775807`, 0, "over a year"},
+		{`1e400`, 0, "over a year"},
+		{`true`, 0, "not a number"},
+		{`0.5`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"access_token":"abc","token_type":"bearer","expires_in":%s}`, tt.field)
+			})
+			tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got time.Duration
+			if !tok.Expiry.IsZero() {
+				got = tok.Expiry.Sub(tok.IssuedAt)
+			}
+			if got != tt.want {
+				t.Errorf("lifetime %v; want %v", got, tt.want)
+			}
+			if note := ExtraText(tok.Extra["expires_in"]); !strings.Contains(note, tt.note) || (tt.note == "") != (note == "") {
+				t.Errorf("note %q; want %q", note, tt.note)
+			}
+		})
+	}
+}
+
+// clock is a settable clock safe to read from the fetch goroutines.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func (c *clock) add(d time.Duration) { c.set(c.Now().Add(d)) }
+
+// wait waits for the session's request under way, if any.
+func wait(s *Session) {
+	s.mu.Lock()
+	c := s.call
+	s.mu.Unlock()
+	if c != nil {
+		<-c.done
+	}
+}
+
+// stormServer issues tokens of the given lifetime, or fails once failing is
+// set, and keeps the (fake) time of every request.
+type stormServer struct {
+	mu      sync.Mutex
+	at      []time.Time
+	failing bool
+}
+
+func newStormServer(t *testing.T, clk *clock, life int) (*stormServer, *httptest.Server) {
+	st := &stormServer{}
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		st.mu.Lock()
+		st.at = append(st.at, clk.Now())
+		failing := st.failing
+		st.mu.Unlock()
+		if failing {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, `{"access_token":"t%d","token_type":"bearer","expires_in":%d}`, len(st.at), life)
+	})
+	return st, srv
+}
+
+func (st *stormServer) times() []time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]time.Time(nil), st.at...)
+}
+
+// busiestMinute is the most requests in any 60 seconds.
+func busiestMinute(at []time.Time) int {
+	most := 0
+	for i := range at {
+		n := 0
+		for _, b := range at[i:] {
+			if b.Sub(at[i]) < time.Minute {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+func stormManager(t *testing.T) (*Manager, *clock) {
+	t.Helper()
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	if err := keys.SetClientSecret("p1", testSecret); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	m := NewManager(keys, NewClient())
+	m.Now = clk.Now
+	return m, clk
+}
+
+// Short-lived tokens: the window's ticker refreshes each token once, near
+// its end; the CLI reuses a token with time left; a profile never sends
+// more than a handful of requests a minute on its own.
+func TestNoRefreshStorm(t *testing.T) {
+	for _, life := range []int{45, 60, 2} {
+		t.Run(fmt.Sprintf("%ds tokens", life), func(t *testing.T) {
+			m, clk := stormManager(t)
+			st, srv := newStormServer(t, clk, life)
+			p := profileFor(srv, storage.AuthBody)
+			p.AutoRefresh = true
+			s := m.Session(p)
+			if _, err := s.Token(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+			for range 5 { // the CLI, called again and again
+				if _, err := s.Token(context.Background(), false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := len(st.times()); n != 1 {
+				t.Errorf("%d requests for 6 calls in a row; want 1", n)
+			}
+			const ticks = 600 // ten minutes of the window's ticker
+			for range ticks {
+				clk.add(time.Second)
+				s.AutoRefresh(clk.Now())
+				wait(s)
+			}
+			at := st.times()
+			// One refresh per token, at 80 % of its lifetime: 13 for 45 s
+			// tokens over ten minutes, not one per tick.
+			wantMost := 2 + ticks/max(life*8/10, int(minAutoGap/time.Second))
+			if len(at) > wantMost {
+				t.Errorf("%d requests in %d s; want at most %d", len(at), ticks, wantMost)
+			}
+			if n := busiestMinute(at[1:]); n > 4 { // the first a person asked for
+				t.Errorf("%d auto-refreshes in one minute; want at most 4", n)
+			}
+		})
+	}
+}
+
+// A failing auto-refresh is retried after a growing backoff while the
+// token is still valid, and then left to a person.
+func TestAutoRefreshBackoff(t *testing.T) {
+	m, clk := stormManager(t)
+	st, srv := newStormServer(t, clk, 3600)
+	p := profileFor(srv, storage.AuthBody)
+	p.AutoRefresh = true
+	s := m.Session(p)
+	if _, err := s.Token(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	st.failing = true
+	st.mu.Unlock()
+	for range 2 * 3600 {
+		clk.add(time.Second)
+		s.AutoRefresh(clk.Now())
+		wait(s)
+	}
+	at := st.times()[1:]
+	start := st.times()[0]
+	var offsets []time.Duration
+	for _, a := range at {
+		offsets = append(offsets, a.Sub(start))
+	}
+	// Due at 2880 s (80 %), then 30 s, 1, 2 and 4 minutes later; the next
+	// would be after the token expired at 3600 s.
+	want := []time.Duration{2880 * time.Second, 2910 * time.Second, 2970 * time.Second, 3090 * time.Second, 3330 * time.Second}
+	if fmt.Sprint(offsets) != fmt.Sprint(want) {
+		t.Errorf("%d auto-refreshes, at %v…; want them at %v", len(offsets), offsets[:min(len(offsets), 8)], want)
+	}
+}
+
+// The key ID is the RFC 7638 thumbprint: the RFC's own example.
+func TestKidIsRFC7638Thumbprint(t *testing.T) {
+	const n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+	raw, err := base64.RawURLEncoding.DecodeString(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := publicOnly{&rsa.PublicKey{N: new(big.Int).SetBytes(raw), E: 65537}}
+	if got, want := publicJWK(key).Kid, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; got != want {
+		t.Errorf("kid %q; want %q", got, want)
+	}
+}
+
+// publicOnly is a signer that only has its public half, for publicJWK.
+type publicOnly struct{ pub crypto.PublicKey }
+
+func (k publicOnly) Public() crypto.PublicKey { return k.pub }
+func (k publicOnly) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("public key only")
+}
+
+// One rule for auto's fallback, for the token request and introspection:
+// the next way is tried when the server refused the client (400, 401), and
+// not after a 429 or a 5xx.
+func TestAutoFallbackRule(t *testing.T) {
+	tests := []struct {
+		status   int
+		requests int32
+	}{
+		{http.StatusBadRequest, 2},
+		{http.StatusUnauthorized, 2},
+		{http.StatusTooManyRequests, 1},
+		{http.StatusInternalServerError, 1},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			var requests atomic.Int32
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				if _, _, basic := r.BasicAuth(); basic {
+					w.WriteHeader(tt.status)
+					fmt.Fprint(w, `{"error":"invalid_client"}`)
+					return
+				}
+				if r.URL.Path == "/oauth2/introspect" {
+					fmt.Fprint(w, `{"active":true}`)
+					return
+				}
+				fmt.Fprint(w, `{"access_token":"body","token_type":"bearer"}`)
+			})
+			p := profileFor(srv, storage.AuthAuto)
+			p.IntrospectionURL = srv.URL + "/oauth2/introspect"
+			_, err := fetch(t, p)
+			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
+				t.Errorf("token request: %d requests, %v; want %d", n, err, tt.requests)
+			}
+			requests.Store(0)
+			_, err = NewClient().Introspect(context.Background(), p, testSecret, &Token{AccessToken: "x"})
+			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
+				t.Errorf("introspection: %d requests, %v; want %d", n, err, tt.requests)
+			}
+		})
+	}
+}
+
+// A hostile token cached by an earlier version is not handed out from the
+// keychain: a new one is fetched.
+func TestHostileCachedTokenNotUsed(t *testing.T) {
+	var requests atomic.Int32
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, `{"access_token":"fresh","token_type":"Bearer","expires_in":3600}`)
+	})
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	if err := keys.SetClientSecret("p1", testSecret); err != nil {
+		t.Fatal(err)
+	}
+	p := profileFor(srv, storage.AuthBody)
+	for _, bad := range []Token{
+		{AccessToken: "abc", TokenType: "Bearer\x1b[31m\r\nX-Injected: 1"},
+		{AccessToken: "abc\r\nX-Injected: 1", TokenType: "Bearer"},
+	} {
+		bad.IssuedAt, bad.Expiry, bad.Fingerprint = time.Now(), time.Now().Add(time.Hour), p.Fingerprint()
+		if _, err := keys.SetToken(p.ID, bad); err != nil {
+			t.Fatal(err)
+		}
+		requests.Store(0)
+		tok, err := NewManager(keys, NewClient()).Session(p).Token(context.Background(), false)
+		if err != nil || tok.AccessToken != "fresh" || requests.Load() != 1 {
+			t.Errorf("cached %q %q: got %v, %v after %d requests; want a fresh token", bad.AccessToken, bad.TokenType, tok, err, requests.Load())
+		}
+	}
+}
+
+// The test call's failures read as the token request's do: one mapping of
+// timeouts and refused connections.
+func TestProbeFailuresDescribed(t *testing.T) {
+	down := server(t, http.NotFound)
+	downURL := down.URL
+	down.Close()
+	p := storage.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
+	_, err := NewClient().Probe(context.Background(), p, &Token{AccessToken: "tok"}, "x")
+	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
+		t.Errorf("got %v; want the refused connection named", err)
+	}
+}
