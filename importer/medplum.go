@@ -1,7 +1,6 @@
-// Package importer moves profiles between Token Desk and elsewhere: in
-// from the Medplum CLI's ~/.medplum/*.json files (secrets into the
-// keychain) and from teammates' shared files, out as shared files (never
-// secrets) and as Postman environments.
+// Package importer reads and writes the formats profiles travel in: the
+// Medplum CLI's ~/.medplum/*.json files, the files teammates share (never a
+// secret) and Postman environments. Saving what it reads is the core's job.
 package importer
 
 import (
