@@ -41,7 +41,6 @@ type Keys interface {
 type Sessions interface {
 	Session(p storage.Profile) *auth.Session
 	Drop(id string)
-	SetMargin(d time.Duration)
 }
 
 // Desk does every operation that changes Token Desk's state.
@@ -330,16 +329,6 @@ func (d *Desk) Delete(id string) (storage.Profile, error) {
 		return removed, &KeychainError{Name: removed.Name, Err: err}
 	}
 	return removed, nil
-}
-
-// Load reads the profiles file and applies its settings to the sessions.
-func (d *Desk) Load() (*storage.File, error) {
-	f, err := d.store.Load()
-	if err != nil {
-		return nil, err
-	}
-	d.sessions.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
-	return f, nil
 }
 
 // Token returns a usable token for p: the cached one while it has more

@@ -301,3 +301,20 @@ func TestDiffNamesOnlyWhatChanged(t *testing.T) {
 }
 
 func isEmpty(c Change) bool { return reflect.ValueOf(c).IsZero() }
+
+func TestForgetToken(t *testing.T) {
+	f := newFixture(t)
+	p := f.add(t, "a")
+	if _, err := f.keys.SetToken(p.ID, storage.CachedToken{AccessToken: "t", Fingerprint: p.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.desk.ForgetToken(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.keys.Token(p.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("cached token after ForgetToken: %v; want not found", err)
+	}
+	if s, err := f.keys.ClientSecret(p.ID); err != nil || s != "secret-a" {
+		t.Errorf("ForgetToken touched the secret: %v", err)
+	}
+}
