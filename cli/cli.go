@@ -3,12 +3,10 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -18,7 +16,6 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/storage"
-	"golang.org/x/term"
 )
 
 // Env is what the commands work with; main builds the real one, tests a fake.
@@ -195,12 +192,11 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	if err != nil {
 		return nil, p, nil, err
 	}
-	s := env.manager(f).Session(p)
-	t, err := s.Token(ctx, fresh)
+	t, memoryOnly, err := env.deskIn(f).Token(ctx, p, fresh)
 	if err != nil {
 		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
-	if s.Status(env.Now()).MemoryOnly {
+	if memoryOnly {
 		env.say("tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
 	}
 	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
@@ -398,20 +394,16 @@ func newRm(env *Env) *cobra.Command {
 		Example: "  tokendesk rm old-staging",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var removed storage.Profile
-			err := env.Store.Update(func(f *storage.File) error {
-				p, err := f.ByName(args[0])
-				if err != nil {
-					return fmt.Errorf("no profile named %q", args[0])
-				}
-				removed = p
-				return f.Remove(p.ID)
-			})
+			_, p, err := env.profile(args[0])
 			if err != nil {
 				return err
 			}
-			if err := env.Keys.Forget(removed.ID); err != nil {
-				return fmt.Errorf("profile %q removed, but its keychain entries were not: %w", removed.Name, err)
+			removed, err := env.desk().Delete(p.ID)
+			if errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("no profile named %q", args[0])
+			}
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(env.Stderr, "Removed %q with its client secret and cached token.\n", removed.Name)
 			return nil
@@ -419,47 +411,25 @@ func newRm(env *Env) *cobra.Command {
 	}
 }
 
-// readSecret reads the client secret: the first line of standard input, or
-// a prompt without echo on a terminal.
-func (env *Env) readSecret(name string) (string, error) {
-	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(env.Stderr, "Client secret for %s: ", name)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(env.Stderr)
-		if err != nil {
-			return "", fmt.Errorf("read client secret: %w", err)
-		}
-		return checkSecret(string(b))
-	}
-	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read client secret from standard input: %w", err)
-	}
-	return checkSecret(strings.TrimRight(line, "\r\n"))
-}
-
-func checkSecret(s string) (string, error) {
-	if s == "" {
-		return "", usageError{errors.New("no client secret: pipe it on standard input, e.g. printf '%s\\n' \"$SECRET\" | tokendesk add …")}
-	}
-	return s, nil
-}
-
 func newRepair(env *Env) *cobra.Command {
-	var fresh bool
+	var fresh, removeOrphans bool
 	c := &cobra.Command{
-		Use:   "repair [--fresh]",
-		Short: "Recover from a profiles file that cannot be read",
+		Use:   "repair [--fresh] [--remove-orphans]",
+		Short: "Recover from a profiles file that cannot be read; find keychain items no profile owns",
 		Long: `Recover from a profiles file that cannot be read: keep every whole, valid
 profile it holds (or, with --fresh, none), and set the broken file aside
 under a new name rather than deleting it. Secrets in the keychain are not
-touched.`,
-		Example: "  tokendesk repair\n  tokendesk repair --fresh",
+touched.
+
+When the profiles file reads fine, list the keychain items that no profile
+in it owns (such as those of an add that was killed before it saved the
+profile); --remove-orphans removes them. Profiles kept under another
+TOKENDESK_CONFIG_DIR share the keychain: their items are listed too.`,
+		Example: "  tokendesk repair\n  tokendesk repair --fresh\n  tokendesk repair --remove-orphans",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := env.Store.Load(); err == nil {
-				fmt.Fprintln(env.Stderr, "The profiles file reads fine; nothing to repair.")
-				return nil
+				return env.repairKeychain(removeOrphans)
 			}
 			f := &storage.File{Version: storage.FileVersion}
 			var skipped []string
@@ -481,7 +451,36 @@ touched.`,
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "start with no profiles")
+	c.Flags().BoolVar(&removeOrphans, "remove-orphans", false, "remove the keychain items that no profile owns")
 	return c
+}
+
+// repairKeychain lists, or removes, the keychain items no profile owns.
+func (env *Env) repairKeychain(remove bool) error {
+	orphans, err := env.desk().Orphans(remove)
+	if errors.Is(err, storage.ErrCannotList) {
+		fmt.Fprintln(env.Stderr, "The profiles file reads fine. This platform's keychain cannot list Token Desk's items, so items that no profile owns cannot be found here.")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look for keychain items no profile owns: %w", err)
+	}
+	if len(orphans) == 0 {
+		fmt.Fprintln(env.Stderr, "The profiles file reads fine; nothing to repair.")
+		return nil
+	}
+	if remove {
+		fmt.Fprintf(env.Stderr, "Removed %d keychain item(s) that no profile owned:\n", len(orphans))
+	} else {
+		fmt.Fprintf(env.Stderr, "The profiles file reads fine. %d keychain item(s) (service %q) belong to no profile in %s:\n", len(orphans), storage.Service, env.Store.Path())
+	}
+	for _, e := range orphans {
+		fmt.Fprintln(env.Stdout, e.User)
+	}
+	if !remove {
+		fmt.Fprintln(env.Stderr, "Remove them with 'tokendesk repair --remove-orphans' (profiles kept under another TOKENDESK_CONFIG_DIR share the keychain: check first).")
+	}
+	return nil
 }
 
 // printRequest prints the API call NAME [PATH|URL] as a command line that

@@ -1,16 +1,19 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
-	"net/url"
-	"path/filepath"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/storage"
+	"golang.org/x/term"
 )
 
 // profileFlags are the settings add and edit share.
@@ -32,8 +35,8 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
-	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "like --header, with the value kept in the keychain, not the profiles file, e.g. \"X-Api-Key: $API_KEY\" (repeatable; '' clears)")
-	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "like --token-header, with the value kept in the keychain (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "a header NAME like --token-header whose value is kept in the keychain and read from standard input (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
 	fs.StringVar(&pf.requestPath, "request-path", "", "default path for 'tokendesk curl'")
@@ -45,59 +48,44 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
 }
 
-// apply copies the flags that were given (all of them for a new profile)
-// onto p.
-func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
+// change reads the flags that were given (all of them for a new profile)
+// as a change; the values of secret headers are read afterwards (see
+// readHeaderValues).
+func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
+	var c core.Change
 	set := func(name string) bool { return fs.Changed(name) }
-	if set("token-url") {
-		p.TokenURL = pf.tokenURL
-	}
-	if set("client-id") {
-		p.ClientID = pf.clientID
-	}
-	if set("base-url") {
-		p.BaseURL = pf.baseURL
-	}
-	if set("scope") {
-		p.Scopes = nil
-		for _, s := range pf.scopes {
-			p.Scopes = append(p.Scopes, strings.Fields(s)...)
+	str := func(name string, dst **string, v string) {
+		if set(name) {
+			*dst = &v
 		}
+	}
+	str("token-url", &c.TokenURL, pf.tokenURL)
+	str("client-id", &c.ClientID, pf.clientID)
+	str("base-url", &c.BaseURL, pf.baseURL)
+	str("env", &c.Env, pf.env)
+	str("client-cert", &c.CertFile, pf.clientCert)
+	str("introspection-url", &c.IntrospectionURL, pf.introspectionURL)
+	str("request-path", &c.RequestPath, pf.requestPath)
+	str("probe-path", &c.ProbePath, pf.probePath)
+	str("notes", &c.Notes, pf.notes)
+	str("ca-file", &c.CAFile, pf.caFile)
+	if set("scope") {
+		var scopes []string
+		for _, s := range pf.scopes {
+			scopes = append(scopes, strings.Fields(s)...)
+		}
+		c.Scopes = &scopes
 	}
 	if set("auth-style") {
-		p.AuthStyle = storage.ParseAuthStyle(pf.authStyle)
-		if p.Style() != storage.AuthTLS {
-			p.ClientCert = "" // only tls_client_auth presents one
-		}
-	}
-	if set("env") {
-		p.Env = pf.env
+		c.AuthStyle = new(storage.ParseAuthStyle(pf.authStyle))
 	}
 	if set("param") {
-		p.Params = nil
-		for _, kv := range pf.params {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return usageError{fmt.Errorf("--param %q: want key=value", kv)}
-			}
-			if p.Params == nil {
-				p.Params = url.Values{}
-			}
-			p.Params.Add(k, v)
+		params, err := core.ParseParams(pf.params)
+		var pe *core.ParamError
+		if errors.As(err, &pe) {
+			return c, usageError{fmt.Errorf("--param %q: want key=value", pf.params[pe.Line-1])}
 		}
-	}
-	if set("client-cert") {
-		p.ClientCert = ""
-		if pf.clientCert != "" {
-			cert, err := auth.ReadCertFile(pf.clientCert)
-			if err != nil {
-				return err
-			}
-			p.ClientCert = cert
-		}
-	}
-	if set("introspection-url") {
-		p.IntrospectionURL = pf.introspectionURL
+		c.Params = &params
 	}
 	for _, hf := range []struct {
 		flag          string
@@ -110,58 +98,140 @@ func (pf *profileFlags) apply(fs *pflag.FlagSet, p *storage.Profile) error {
 		if !set(hf.flag) {
 			continue
 		}
-		kept := p.Headers[:0:0]
-		for _, h := range p.Headers {
-			if h.TokenRequest != hf.token || h.Secret != hf.secret {
-				kept = append(kept, h)
-			}
-		}
+		hs := core.HeaderSet{Token: hf.token, Secret: hf.secret}
 		for _, line := range hf.lines {
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
-			parse := storage.ParseHeader
+			var h storage.Header
+			var err error
 			if hf.secret {
-				parse = storage.ParseSecretHeader
+				h, err = secretHeaderName(line)
+			} else {
+				h, err = storage.ParseHeader(line)
 			}
-			h, err := parse(line)
 			if err != nil {
-				return usageError{fmt.Errorf("--%s: %w", hf.flag, err)}
+				return c, usageError{fmt.Errorf("--%s: %w", hf.flag, err)}
 			}
-			h.TokenRequest = hf.token
-			kept = append(kept, h)
+			hs.Headers = append(hs.Headers, h)
 		}
-		p.Headers = kept
-	}
-	if set("request-path") {
-		p.RequestPath = pf.requestPath
-	}
-	if set("probe-path") {
-		p.ProbePath = pf.probePath
+		c.HeaderKinds = append(c.HeaderKinds, hs)
 	}
 	if set("auto-refresh") {
-		p.AutoRefresh = pf.autoRefresh
+		c.AutoRefresh = &pf.autoRefresh
 	}
 	if set("allow-insecure-http") {
-		p.AllowInsecure = pf.allowInsecure
+		c.AllowInsecure = &pf.allowInsecure
 	}
 	if set("timeout") {
-		p.TimeoutSeconds = pf.timeout
+		c.TimeoutSeconds = &pf.timeout
 	}
-	if set("notes") {
-		p.Notes = pf.notes
+	return c, nil
+}
+
+// errSecretOnArgv refuses a secret header's value in an argument, which
+// every local user can read in /proc and which stays in shell history.
+var errSecretOnArgv = errors.New("give the header's name only; its value is read from standard input (or asked for without echo), never taken from an argument")
+
+// secretHeaderName reads --secret-header NAME; a value after a colon is
+// refused, and never quoted.
+func secretHeaderName(arg string) (storage.Header, error) {
+	name, value, _ := strings.Cut(arg, ":")
+	if strings.TrimSpace(value) != "" {
+		return storage.Header{}, errSecretOnArgv
 	}
-	if set("ca-file") {
-		p.CAFile = pf.caFile
-		if p.CAFile != "" {
-			abs, err := filepath.Abs(p.CAFile)
+	h, err := storage.ParseHeader(strings.TrimSpace(name) + ":")
+	if err != nil {
+		// The argument may be a value typed by mistake: never quote it.
+		return storage.Header{}, errors.New("a secret header's name: letters, digits and -_.!#$%&'*+^`|~ only, and not one Token Desk sets itself")
+	}
+	h.Secret = true
+	return h, nil
+}
+
+// input reads the secrets a command needs, in order, from standard input
+// (a line each) or, on a terminal, from prompts without echo.
+type input struct {
+	env  *Env
+	r    *bufio.Reader
+	tty  *os.File
+	name string // the profile's name, for the prompts
+}
+
+func (env *Env) input(name string) *input {
+	in := &input{env: env, name: name}
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		in.tty = f
+	} else {
+		in.r = bufio.NewReader(env.Stdin)
+	}
+	return in
+}
+
+// read returns the next secret; what names it in the prompt and errors.
+func (in *input) read(what string) (string, error) {
+	if in.tty != nil {
+		fmt.Fprintf(in.env.Stderr, "%s for %s: ", what, in.name)
+		b, err := term.ReadPassword(int(in.tty.Fd()))
+		fmt.Fprintln(in.env.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", strings.ToLower(what[:1])+what[1:], err)
+		}
+		return string(b), nil
+	}
+	line, err := in.r.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read %s from standard input: %w", strings.ToLower(what[:1])+what[1:], err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// secret reads the client secret.
+func (in *input) secret() (string, error) {
+	s, err := in.read("Client secret")
+	if err == nil && s == "" {
+		err = usageError{errors.New("no client secret: pipe it on standard input, e.g. printf '%s\\n' \"$SECRET\" | tokendesk add …")}
+	}
+	return s, err
+}
+
+// headerValues reads a value for each secret header c names, in the order
+// of the flags.
+func (in *input) headerValues(c *core.Change) error {
+	for i, hs := range c.HeaderKinds {
+		if !hs.Secret {
+			continue
+		}
+		for j, h := range hs.Headers {
+			v, err := in.read("Value of header " + h.Name)
 			if err != nil {
 				return err
 			}
-			p.CAFile = abs
+			v = strings.TrimSpace(v)
+			if v == "" {
+				return usageError{fmt.Errorf("secret header %s: no value on standard input (a line each, after the client secret when one is read)", h.Name)}
+			}
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return usageError{fmt.Errorf("header %s: the value must be one line", h.Name)}
+			}
+			c.HeaderKinds[i].Headers[j].Value = v
 		}
 	}
 	return nil
+}
+
+// saveError makes a mistake in what was typed a usage error, with advice
+// for the CLI.
+func saveError(err error) error {
+	var invalid *core.InvalidError
+	var taken *core.NameTakenError
+	switch {
+	case errors.Is(err, auth.ErrCertMismatch):
+		return usageError{fmt.Errorf("%w: give the matching --private-key (or --client-cert '' for a new self-signed certificate)", err)}
+	case errors.As(err, &invalid), errors.As(err, &taken), errors.Is(err, core.ErrKeyNotUsed):
+		return usageError{err}
+	}
+	return err
 }
 
 func newAdd(env *Env) *cobra.Command {
@@ -172,57 +242,47 @@ func newAdd(env *Env) *cobra.Command {
 		Short: "Add a profile; the client secret is read from standard input",
 		Long: `Add a profile. The client secret is read from the first line of standard
 input, or asked for without echo on a terminal; it goes to the keychain,
-never to a file or a flag.`,
+never to a file or a flag. The values of secret headers follow, a line
+each, in the order of their flags.`,
 		Example: `  printf '%s\n' "$SECRET" | tokendesk add medplum-prod \
       --token-url https://api.medplum.com/oauth2/token --client-id "$ID" \
       --base-url https://api.medplum.com/ --env prod
-  tokendesk add local --token-url http://localhost:8103/oauth2/token --client-id abc --env local`,
+  tokendesk add local --token-url http://localhost:8103/oauth2/token --client-id abc --env local
+  printf '%s\n' "$SECRET" "$API_KEY" | tokendesk add gw --token-url https://… --client-id abc --secret-header X-Api-Key`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := storage.Profile{Name: args[0], ID: storage.NewID()}
-			if err := pf.apply(cmd.Flags(), &p); err != nil {
-				return err
-			}
-			key, made, err := env.keyPair(&p, keyFile, false)
+			ch, err := pf.change(cmd.Flags())
 			if err != nil {
 				return err
 			}
-			if err := p.Validate(); err != nil {
-				return usageError{err}
-			}
-			if f, err := env.Store.Load(); err != nil {
-				return err
-			} else if _, err := f.ByName(p.Name); err == nil {
-				return usageError{fmt.Errorf("a profile named %q already exists (change it with 'tokendesk edit')", p.Name)}
-			}
-			// The credential goes in first: a profile is never saved without it.
-			if p.Style().UsesKey() {
-				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
-					return err
+			ch.Name, ch.KeyFile = &args[0], keyFile
+			desk := env.desk()
+			if err := desk.Check(storage.Profile{}, ch); err != nil {
+				var taken *core.NameTakenError
+				if errors.As(err, &taken) {
+					return usageError{fmt.Errorf("%w (change it with 'tokendesk edit')", err)}
 				}
-				env.sayMade(p, made)
-			} else {
-				secret, err := env.readSecret(p.Name)
-				if err != nil {
-					return err
-				}
-				if err := env.Keys.SetClientSecret(p.ID, secret); err != nil {
+				return saveError(err)
+			}
+			style := storage.AuthAuto
+			if ch.AuthStyle != nil {
+				style = *ch.AuthStyle
+			}
+			in := env.input(args[0])
+			if !style.UsesKey() {
+				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
 			}
-			if _, err := env.Keys.SaveHeaderValues(p); err != nil {
-				_ = env.Keys.Forget(p.ID)
+			if err := in.headerValues(&ch); err != nil {
 				return err
 			}
-			err = env.Store.Update(func(f *storage.File) error {
-				_, err := f.Put(p)
-				return err
-			})
+			saved, err := desk.Add(ch)
 			if err != nil {
-				_ = env.Keys.Forget(p.ID)
-				return err
+				return saveError(err)
 			}
-			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", p.Name, p.Name)
+			env.sayMade(saved.Profile, saved.Made)
+			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
 			return nil
 		},
 	}
@@ -238,66 +298,49 @@ func newEdit(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "edit NAME [flags]",
 		Short: "Change a profile's settings (only the flags given change)",
-		Long: `Change a profile's settings: only the flags given change. A new client
-secret is read from standard input with --secret-stdin.`,
-		Example: "  tokendesk edit prod --scope 'openid profile'\n  printf '%s\\n' \"$NEW_SECRET\" | tokendesk edit prod --secret-stdin\n  tokendesk edit prod --name medplum-prod",
+		Long: `Change a profile's settings: only the flags given change, applied to the
+profile as it is saved when the change is made, so that edits of other
+fields meanwhile (the window, another edit) are kept. A new client secret
+is read from standard input with --secret-stdin; the values of secret
+headers follow, a line each, in the order of their flags.`,
+		Example: "  tokendesk edit prod --scope 'openid profile'\n  printf '%s\\n' \"$NEW_SECRET\" | tokendesk edit prod --secret-stdin\n  tokendesk edit prod --name medplum-prod\n  printf '%s\\n' \"$API_KEY\" | tokendesk edit prod --secret-header X-Api-Key",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, old, err := env.profile(args[0])
 			if err != nil {
 				return err
 			}
-			p := old
-			if err := pf.apply(cmd.Flags(), &p); err != nil {
+			ch, err := pf.change(cmd.Flags())
+			if err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("name") {
-				p.Name = rename
+				ch.Name = &rename
 			}
-			key, made, err := env.keyPair(&p, keyFile, true)
-			if err != nil {
-				return err
+			ch.KeyFile = keyFile
+			desk := env.desk()
+			if err := desk.Check(old, ch); err != nil {
+				return saveError(err)
 			}
-			if err := p.Validate(); err != nil {
-				return usageError{err}
-			}
-			var secret string
+			in := env.input(old.Name)
 			if secretStdin {
-				if secret, err = env.readSecret(p.Name); err != nil {
+				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
 			}
-			if key != "" {
-				if err := env.Keys.SetPrivateKey(p.ID, key); err != nil {
-					return err
-				}
-				env.sayMade(p, made)
-			}
-			err = env.Store.Update(func(f *storage.File) error {
-				if _, err := f.ByID(p.ID); err != nil {
-					return errors.New("the profile was removed meanwhile")
-				}
-				_, err := f.Put(p)
+			if err := in.headerValues(&ch); err != nil {
 				return err
-			})
+			}
+			saved, err := desk.Edit(old, ch)
 			if err != nil {
-				return err
+				return saveError(err)
 			}
-			if secretStdin {
-				if err := env.Keys.SetClientSecret(p.ID, secret); err != nil {
-					return err
-				}
+			env.sayMade(saved.Profile, saved.Made)
+			if saved.RenamedFrom != "" {
+				fmt.Fprintf(env.Stderr, "Saved %q (renamed from %q meanwhile).\n", saved.Profile.Name, saved.RenamedFrom)
+				return nil
 			}
-			tokenHeaderChanged, err := env.Keys.SaveHeaderValues(p)
-			if err != nil {
-				return err
-			}
-			if secretStdin || key != "" || made.Cert || tokenHeaderChanged || p.Fingerprint() != old.Fingerprint() {
-				if err := env.Keys.DeleteToken(p.ID); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintf(env.Stderr, "Saved %q.\n", p.Name)
+			fmt.Fprintf(env.Stderr, "Saved %q.\n", saved.Profile.Name)
 			return nil
 		},
 	}
@@ -308,27 +351,17 @@ secret is read from standard input with --secret-stdin.`,
 	return c
 }
 
-// keyPair settles the key pair of a profile whose style uses one (see
-// auth.SettleKeyPair), reading the key in the keychain when editing.
-func (env *Env) keyPair(p *storage.Profile, keyFile string, editing bool) (string, auth.Made, error) {
-	if !p.Style().UsesKey() && keyFile != "" {
-		return "", auth.Made{}, usageError{fmt.Errorf("--private-key is for private_key_jwt and tls_client_auth; %q uses %s", p.Name, p.Style())}
-	}
-	current := ""
-	if editing && p.Style().UsesKey() {
-		var err error
-		if current, err = env.Keys.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
-			return "", auth.Made{}, err
-		}
-	}
-	key, m, err := auth.SettleKeyPair(p, current, keyFile, env.Now())
-	if errors.Is(err, auth.ErrCertMismatch) {
-		err = usageError{fmt.Errorf("%w: give the matching --private-key (or --client-cert '' for a new self-signed certificate)", err)}
-	}
-	return key, m, err
+// desk is the core over env's profiles, keychain and token sessions.
+func (env *Env) desk() *core.Desk { return env.deskIn(&storage.File{}) }
+
+// deskIn is desk with the settings of f (the refresh margin).
+func (env *Env) deskIn(f *storage.File) *core.Desk {
+	d := core.New(env.Store, env.Keys, env.manager(f))
+	d.Now = env.Now
+	return d
 }
 
-// sayMade tells what keyPair generated and what to do with it.
+// sayMade tells what was generated and what to do with it.
 func (env *Env) sayMade(p storage.Profile, m auth.Made) {
 	if s := m.Advice(p); s != "" {
 		fmt.Fprintln(env.Stderr, s)

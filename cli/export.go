@@ -106,7 +106,7 @@ Imported profiles have no client secret yet: enter it with
 				defer file.Close()
 				r = file
 			}
-			added, skipped, err := importer.ImportProfiles(env.Store, r)
+			added, skipped, err := env.desk().ImportShared(r)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}

@@ -25,9 +25,9 @@ func TestSecretHeaders(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	f := newFixture(t)
-	_, stderr, code := f.run("s3cret\n", "add", "gw", "--token-url", srv.URL+"/token", "--client-id", "cid",
+	_, stderr, code := f.run("s3cret\n"+key+"\n"+gw+"\n", "add", "gw", "--token-url", srv.URL+"/token", "--client-id", "cid",
 		"--base-url", "https://api.example.com/", "--header", "X-Plain: visible",
-		"--secret-header", "X-Api-Key: "+key, "--secret-token-header", "X-Gateway-Key: "+gw)
+		"--secret-header", "X-Api-Key", "--secret-token-header", "X-Gateway-Key")
 	if code != 0 {
 		t.Fatalf("add: exit %d: %s", code, stderr)
 	}
@@ -61,7 +61,7 @@ func TestSecretHeaders(t *testing.T) {
 	}
 
 	// A new value of the token-request header retires the cached token.
-	if _, stderr, code := f.run("", "edit", "gw", "--secret-token-header", "X-Gateway-Key: other-value-3c4d"); code != 0 {
+	if _, stderr, code := f.run("other-value-3c4d\n", "edit", "gw", "--secret-token-header", "X-Gateway-Key"); code != 0 {
 		t.Fatalf("edit: exit %d: %s", code, stderr)
 	}
 	if _, _, code := f.run("", "token", "gw"); code != 0 || len(seen) != 2 || seen[1] != "other-value-3c4d" {
@@ -74,9 +74,15 @@ func TestSecretHeaders(t *testing.T) {
 	if out, _, _ := f.run("", "curl", "gw"); !strings.Contains(out, key) || strings.Contains(out, "X-Plain") {
 		t.Errorf("curl after --header '': %q", out)
 	}
-	// A malformed secret header is refused without echoing it.
-	if _, stderr, code := f.run("", "edit", "gw", "--secret-header", "X-Other="+key); code != 2 || strings.Contains(stderr, key) {
-		t.Errorf("malformed: exit %d: %s", code, stderr)
+	// A value on the command line (where every local user can read it) or
+	// a malformed name is refused without echoing it; so is a missing value.
+	for _, arg := range []string{"X-Other: " + key, "X-Other=" + key} {
+		if _, stderr, code := f.run("", "edit", "gw", "--secret-header", arg); code != 2 || strings.Contains(stderr, key) {
+			t.Errorf("--secret-header %q: exit %d: %s; want 2, the value not shown", arg, code, stderr)
+		}
+	}
+	if _, stderr, code := f.run("", "edit", "gw", "--secret-header", "X-Other"); code != 2 || !strings.Contains(stderr, "X-Other") {
+		t.Errorf("--secret-header without a value on stdin: exit %d: %s; want 2", code, stderr)
 	}
 
 	// Clearing drops the keychain entries with the headers.
@@ -100,7 +106,10 @@ func TestSecretHeaders(t *testing.T) {
 // values: the commands say which one to enter again.
 func TestSecretHeaderMissing(t *testing.T) {
 	f := newFixture(t)
-	f.add("moved", "--secret-header", "X-Api-Key: v-1")
+	if _, stderr, code := f.run("s3cret\nv-1\n", "add", "moved", "--token-url", f.srv.URL+"/oauth2/token", "--client-id", "cid",
+		"--auth-style", "body", "--base-url", "https://api.example.com/", "--secret-header", "X-Api-Key"); code != 0 {
+		t.Fatalf("add: exit %d: %s", code, stderr)
+	}
 	p := f.saved("moved")
 	if err := f.env.Keys.SetHeaderValues(p.ID, nil); err != nil {
 		t.Fatal(err)

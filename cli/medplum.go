@@ -26,7 +26,7 @@ from each file imported, now or before (everything else in the file stays).`,
 					return err
 				}
 			}
-			results, err := importer.Medplum(env.Store, env.Keys, dir, removeSecrets)
+			results, err := env.desk().ImportMedplum(dir, removeSecrets)
 			if err != nil {
 				return err
 			}

@@ -31,29 +31,17 @@ func ExportProfiles(ps []storage.Profile) ([]byte, error) {
 	return append(data, '\n'), err
 }
 
-// ImportProfiles adds the profiles of an exported file to store. Names that
-// exist are skipped, not overwritten; imported profiles have no secret yet.
-func ImportProfiles(store Store, r io.Reader) (added, skipped []string, err error) {
+// ReadShared reads a file written by ExportProfiles: its profiles, without
+// IDs.
+func ReadShared(r io.Reader) ([]storage.Profile, error) {
 	var shared SharedProfiles
 	if err := json.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&shared); err != nil || shared.Format == "" {
-		return nil, nil, fmt.Errorf("not a file written by 'tokendesk export profiles'")
+		return nil, fmt.Errorf("not a file written by 'tokendesk export profiles'")
 	}
-	err = store.Update(func(f *storage.File) error {
-		for _, p := range shared.Profiles {
-			if _, err := f.ByName(p.Name); err == nil {
-				skipped = append(skipped, p.Name+" (a profile of that name exists)")
-				continue
-			}
-			p.ID = ""
-			if _, err := f.Put(p); err != nil {
-				skipped = append(skipped, fmt.Sprintf("%s (%v)", p.Name, err))
-				continue
-			}
-			added = append(added, p.Name)
-		}
-		return nil
-	})
-	return added, skipped, err
+	for i := range shared.Profiles {
+		shared.Profiles[i].ID = ""
+	}
+	return shared.Profiles, nil
 }
 
 // PostmanVar is one variable of a Postman environment.

@@ -1,7 +1,6 @@
-// Package importer moves profiles between Token Desk and elsewhere: in
-// from the Medplum CLI's ~/.medplum/*.json files (secrets into the
-// keychain) and from teammates' shared files, out as shared files (never
-// secrets) and as Postman environments.
+// Package importer reads and writes the formats profiles travel in: the
+// Medplum CLI's ~/.medplum/*.json files, the files teammates share (never a
+// secret) and Postman environments. Saving what it reads is the core's job.
 package importer
 
 import (
@@ -18,22 +17,12 @@ import (
 	"github.com/tokendesk/tokendesk/storage"
 )
 
-// Store is where imported profiles go (storage.Store).
-type Store interface {
-	Load() (*storage.File, error)
-	Update(func(*storage.File) error) error
-}
-
-// Keys is where imported secrets go (storage.Keychain).
-type Keys interface {
-	SetClientSecret(id, secret string) error
-	ClientSecret(id string) (string, error)
-	Forget(id string) error
-}
-
-// Result is what became of one file.
+// Result is what became of one Medplum CLI file.
 type Result struct {
 	File string
+	// Imported says a profile was added from the file; SecretRemoved that
+	// its plain-text secret was taken out of it.
+	Imported, SecretRemoved bool
 	// Message says what was done; Err why the file was skipped.
 	Message string
 	Err     error
@@ -48,10 +37,19 @@ func MedplumDir() (string, error) {
 	return filepath.Join(home, ".medplum"), nil
 }
 
-// Medplum imports the client-credentials profiles of the Medplum CLI files
-// in dir. With removeSecrets, the plain-text clientSecret is deleted from
-// each file imported (now or before) once the keychain holds it.
-func Medplum(store Store, keys Keys, dir string, removeSecrets bool) ([]Result, error) {
+// MedplumFile is one Medplum CLI profile file, read.
+type MedplumFile struct {
+	Path string
+	// Profile is the profile it describes (no ID yet) and Secret its
+	// client secret; Err says why the file cannot be imported.
+	Profile storage.Profile
+	Secret  string
+	Err     error
+	file    map[string]json.RawMessage
+}
+
+// ReadMedplum reads the Medplum CLI files in dir, in name order.
+func ReadMedplum(dir string) ([]MedplumFile, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -60,10 +58,9 @@ func Medplum(store Store, keys Keys, dir string, removeSecrets bool) ([]Result, 
 		return nil, fmt.Errorf("no Medplum CLI profiles in %s", dir)
 	}
 	sort.Strings(files)
-	var out []Result
-	for _, path := range files {
-		msg, err := importFile(store, keys, path, removeSecrets)
-		out = append(out, Result{File: filepath.Base(path), Message: msg, Err: err})
+	out := make([]MedplumFile, len(files))
+	for i, path := range files {
+		out[i] = readFile(path)
 	}
 	return out, nil
 }
@@ -107,72 +104,48 @@ func medplumProfile(name string, o medplumOptions) (storage.Profile, error) {
 	return p, p.Validate()
 }
 
-// importMedplumFile imports one ~/.medplum/<name>.json.
-func importFile(store Store, keys Keys, path string, removeSecret bool) (string, error) {
+// readFile reads one ~/.medplum/<name>.json.
+func readFile(path string) MedplumFile {
+	m := MedplumFile{Path: path}
 	data, err := atomicfile.ReadFile(path, 1<<20) // not a pipe or a device; a few KiB in practice
 	if err != nil {
-		return "", err
+		m.Err = err
+		return m
 	}
-	var file map[string]json.RawMessage
-	if err := json.Unmarshal(data, &file); err != nil {
-		return "", fmt.Errorf("not JSON: %v", err)
+	if err := json.Unmarshal(data, &m.file); err != nil {
+		m.Err = fmt.Errorf("not JSON: %v", err)
+		return m
 	}
 	var optionsText string
-	if err := json.Unmarshal(file["options"], &optionsText); err != nil {
-		return "", errors.New(`no "options" string`)
+	if err := json.Unmarshal(m.file["options"], &optionsText); err != nil {
+		m.Err = errors.New(`no "options" string`)
+		return m
 	}
 	var o medplumOptions
 	if err := json.Unmarshal([]byte(optionsText), &o); err != nil {
-		return "", fmt.Errorf(`"options" is not JSON: %v`, err)
+		m.Err = fmt.Errorf(`"options" is not JSON: %v`, err)
+		return m
 	}
 	if o.AuthType != "client-credentials" {
-		return "", fmt.Errorf("auth type %q, not client-credentials", o.AuthType)
+		m.Err = fmt.Errorf("auth type %q, not client-credentials", o.AuthType)
+		return m
 	}
 	if o.ClientSecret == "" {
-		return "", errors.New("no client secret in the file (removed already?)")
+		m.Err = errors.New("no client secret in the file (removed already?)")
+		return m
 	}
 	name := o.Name
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), ".json")
 	}
-	p, err := medplumProfile(name, o)
-	if err != nil {
-		return "", err
-	}
-	f, err := store.Load()
-	if err != nil {
-		return "", err
-	}
-	if q, err := f.ByName(name); err == nil {
-		// Imported before: with --remove-secrets, take the plain-text copy
-		// out once the keychain is known to hold the same secret.
-		if removeSecret && q.ClientID == p.ClientID {
-			if kept, err := keys.ClientSecret(q.ID); err == nil && kept == o.ClientSecret {
-				if err := removeMedplumSecret(path, file); err != nil {
-					return "", err
-				}
-				return fmt.Sprintf("%q was imported before; removed the plain-text secret from %s.", name, path), nil
-			}
-		}
-		return "", fmt.Errorf("a profile named %q exists", name)
-	}
-	p.ID = storage.NewID()
-	if err := keys.SetClientSecret(p.ID, o.ClientSecret); err != nil {
-		return "", err
-	}
-	if err := store.Update(func(f *storage.File) error { _, err := f.Put(p); return err }); err != nil {
-		_ = keys.Forget(p.ID)
-		return "", err
-	}
-	msg := fmt.Sprintf("Imported %q (%s); its secret is in the keychain.", name, p.TokenURL)
-	if removeSecret {
-		if err := removeMedplumSecret(path, file); err != nil {
-			return msg + " The plain-text secret could not be removed: " + err.Error(), nil
-		}
-		msg += " Then removed the plain-text secret from " + path + "."
-	}
-	return msg, nil
+	m.Profile, m.Err = medplumProfile(name, o)
+	m.Secret = o.ClientSecret
+	return m
 }
+
+// RemoveSecret rewrites the file without its plain-text clientSecret,
+// keeping every other member as it was.
+func (m MedplumFile) RemoveSecret() error { return removeMedplumSecret(m.Path, m.file) }
 
 // removeMedplumSecret rewrites path without options.clientSecret, keeping
 // every other member as it was.

@@ -318,8 +318,10 @@ func TestSecretHeaderThroughKeychain(t *testing.T) {
 	defer api.Close()
 	cfg := t.TempDir()
 	id, secret := hydraClient(t, "client_secret_basic", nil)
-	ok(t, cfg, secret+"\n", "add", "gw", "--token-url", env.tokenURL, "--client-id", id, "--base-url", api.URL+"/",
-		"--secret-header", "X-Api-Key: "+key, "--secret-token-header", "X-Gateway-Key: "+key+"-token")
+	// The values come on standard input, after the client secret: never
+	// on the command line, which every local user can read.
+	ok(t, cfg, secret+"\n"+key+"\n"+key+"-token\n", "add", "gw", "--token-url", env.tokenURL, "--client-id", id, "--base-url", api.URL+"/",
+		"--secret-header", "X-Api-Key", "--secret-token-header", "X-Gateway-Key")
 	line := ok(t, cfg, "", "curl", "gw", "data")
 	out, err := exec.Command("sh", "-c", strings.TrimSpace(line)+" --silent --fail").CombinedOutput()
 	if err != nil || string(out) != "hello with key" {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -193,26 +195,28 @@ func (u *UI) onDelete() {
 }
 
 func (u *UI) deleteProfile(p storage.Profile) {
-	err := u.opts.Store.Update(func(f *storage.File) error { return f.Remove(p.ID) })
-	if err != nil {
-		u.showError("delete "+strconv.Quote(p.Name), err)
-		return
-	}
-	u.opts.Sessions.Drop(p.ID)
 	delete(u.copied, p.ID)
 	go func() {
-		err := u.opts.Secrets.Forget(p.ID)
+		_, err := u.desk.Delete(p.ID)
 		u.opts.Do(func() {
-			if err != nil {
-				u.showError("remove the keychain entries of "+strconv.Quote(p.Name), err)
+			var kc *core.KeychainError
+			switch {
+			case errors.As(err, &kc):
+				u.showError("remove the keychain entries of "+strconv.Quote(p.Name), kc.Err)
+			case err != nil && !errors.Is(err, storage.ErrNotFound):
+				u.showError("delete "+strconv.Quote(p.Name), err)
 				return
 			}
-			u.say("Deleted %s with its client secret and cached token", p.Name)
+			if u.selected == p.ID {
+				u.selected = ""
+			}
+			u.Reload()
+			u.detail.show(u.current())
+			if err == nil {
+				u.say("Deleted %s with its client secret and cached token", p.Name)
+			}
 		})
 	}()
-	u.selected = ""
-	u.Reload()
-	u.detail.show(nil)
 }
 
 // Keyboard shortcuts.

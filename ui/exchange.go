@@ -36,7 +36,7 @@ func (u *UI) onExportProfiles() {
 }
 
 func (u *UI) exportProfilesTo(w io.Writer) error {
-	data, err := importer.ExportProfiles(u.file.Profiles)
+	data, err := u.desk.Export()
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (u *UI) onImportProfiles() {
 }
 
 func (u *UI) importProfilesFrom(r io.Reader) {
-	added, skipped, err := importer.ImportProfiles(u.opts.Store, r)
+	added, skipped, err := u.desk.ImportShared(r)
 	if err != nil {
 		u.showError("import profiles", err)
 		return

@@ -13,18 +13,22 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
 // A preset fills the URLs of a well-known server.
 type preset struct {
 	name, tokenURL, baseURL string
+	// path is the request and probe path the server answers about the
+	// token's own client (Medplum's auth/me); empty fills none.
+	path string
 }
 
 var presets = []preset{
-	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/"},
-	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/"},
-	{"Custom", "", ""},
+	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me"},
+	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/", "auth/me"},
+	{"Custom", "", "", ""},
 }
 
 // profileForm is the add/edit dialog.
@@ -216,11 +220,11 @@ func (f *profileForm) onPreset(name string) {
 		if p.name == name && p.tokenURL != "" {
 			f.tokenURL.SetText(p.tokenURL)
 			f.baseURL.SetText(p.baseURL)
-			if strings.Contains(p.name, "Medplum") && f.requestPath.Text == "" {
-				f.requestPath.SetText("auth/me")
+			if p.path != "" && f.requestPath.Text == "" {
+				f.requestPath.SetText(p.path)
 			}
-			if strings.Contains(p.name, "Medplum") && f.probePath.Text == "" {
-				f.probePath.SetText("auth/me")
+			if p.path != "" && f.probePath.Text == "" {
+				f.probePath.SetText(p.path)
 			}
 		}
 	}
@@ -297,21 +301,12 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.ClientID = strings.TrimSpace(f.clientID.Text)
 	p.Scopes = strings.Fields(f.scopes.Text)
 	p.AuthStyle = storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
-	p.Params = nil
-	for i, line := range strings.Split(f.params.Text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return p, fmt.Errorf("parameter line %d %q: want key=value", i+1, line)
-		}
-		if p.Params == nil {
-			p.Params = url.Values{}
-		}
-		p.Params.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	params, err := core.ParseParams(strings.Split(f.params.Text, "\n"))
+	var pe *core.ParamError
+	if errors.As(err, &pe) {
+		return p, fmt.Errorf("parameter line %d %q: want key=value", pe.Line, pe.Text)
 	}
+	p.Params = params
 	p.RequestPath = strings.TrimSpace(f.requestPath.Text)
 	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
 	p.Notes = f.notes.Text
@@ -325,150 +320,86 @@ func (f *profileForm) profile() (storage.Profile, error) {
 		return p, err
 	}
 	p.Headers = headers
-	if p.Style() != storage.AuthTLS {
-		p.ClientCert = ""
-	} else if path := strings.TrimSpace(f.certFile.Text); path != "" {
-		cert, err := auth.ReadCertFile(path)
-		if err != nil {
-			f.u.win.Canvas().Focus(f.certFile)
-			return p, err
-		}
-		p.ClientCert = cert
-	}
 	if f.orig == nil && f.secret.Text == "" && !p.Style().UsesKey() {
 		f.u.win.Canvas().Focus(f.secret)
-		return p, errors.New("a client secret is required")
+		return p, core.ErrSecretRequired
 	}
-	check := p
-	if check.Style() == storage.AuthTLS && check.ClientCert == "" {
-		// The self-signed certificate is made when saving, with the key.
-		check.AuthStyle = storage.AuthPrivateKeyJWT
-	}
-	return p, check.Validate()
+	return p, nil
 }
 
-// onSave validates, stores the secret and the profile off the UI thread,
-// and closes the form only when both are saved; on failure everything
-// typed stays.
+// onSave validates and saves off the UI thread, and closes the form only
+// when the profile and its secrets are saved; on failure everything typed
+// stays. An edit saves what the person changed, applied to the profile as
+// it is saved now, so that a change made elsewhere meanwhile (the CLI) to
+// another field survives.
 func (f *profileForm) onSave() {
 	p, err := f.profile()
 	if err != nil {
 		f.fail(err)
 		return
 	}
-	if p.ID == "" {
-		p.ID = storage.NewID()
+	var c core.Change
+	if f.orig == nil {
+		c = core.Fields(p)
+	} else {
+		c = core.Diff(*f.orig, p)
 	}
-	secret := f.secret.Text
-	keyFile := strings.TrimSpace(f.keyFile.Text)
-	if !p.Style().UsesKey() {
-		keyFile = ""
+	c.Secret = f.secret.Text
+	if p.Style().UsesKey() {
+		c.Secret = ""
+		c.KeyFile = strings.TrimSpace(f.keyFile.Text)
+		if path := strings.TrimSpace(f.certFile.Text); path != "" && p.Style() == storage.AuthTLS {
+			c.CertFile = &path
+		}
 	}
-	colorHex := ""
-	if i := f.color.SelectedIndex(); i >= 0 {
-		colorHex = palette[i].Hex
+	// Only a colour the person chose is kept; the default follows the label.
+	if i := f.color.SelectedIndex(); i >= 0 && !strings.EqualFold(palette[i].Hex, envHex(f.u.file, p.Env)) {
+		c.EnvColor = palette[i].Hex
+	}
+	known := storage.Profile{}
+	if f.orig != nil {
+		known = *f.orig
+	}
+	if err := core.Validate(known, c); err != nil {
+		f.fail(err)
+		return
 	}
 	f.save.Disable()
 	f.save.SetText("Saving…")
 	u := f.u
 	go func() {
-		advice, err := f.store(p, secret, keyFile, colorHex)
+		var saved core.Saved
+		var err error
+		if f.orig == nil {
+			saved, err = u.desk.Add(c)
+		} else {
+			saved, err = u.desk.Edit(*f.orig, c)
+		}
 		u.opts.Do(func() {
 			f.save.Enable()
 			f.save.SetText("Save")
+			if errors.Is(err, auth.ErrCertMismatch) {
+				err = fmt.Errorf("%w: choose the certificate file that was issued for this key too", err)
+			}
 			if err != nil {
 				f.fail(err)
 				return
 			}
 			f.dlg.Hide()
 			u.form = nil
-			u.selected = p.ID
+			u.selected = saved.Profile.ID
 			u.Reload()
 			u.detail.show(u.current())
-			u.say("Saved %s", p.Name)
-			if advice != "" {
+			if saved.RenamedFrom != "" {
+				u.say("Saved %s (renamed from %s meanwhile)", saved.Profile.Name, saved.RenamedFrom)
+			} else {
+				u.say("Saved %s", saved.Profile.Name)
+			}
+			if advice := saved.Made.Advice(saved.Profile); advice != "" {
 				dialog.ShowInformation("Register the client's key", wrapText(advice), u.win)
 			}
 		})
 	}()
-}
-
-// store saves the credential and the profile; advice is what to do with a
-// generated key or certificate.
-func (f *profileForm) store(p storage.Profile, secret, keyFile, colorHex string) (advice string, err error) {
-	u := f.u
-	adding := f.orig == nil
-	var made auth.Made
-	switch {
-	case p.Style().UsesKey():
-		current := ""
-		if !adding {
-			var err error
-			if current, err = u.opts.Secrets.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
-				return "", err
-			}
-		}
-		key, m, err := auth.SettleKeyPair(&p, current, keyFile, u.opts.Now())
-		if errors.Is(err, auth.ErrCertMismatch) {
-			return "", fmt.Errorf("%w: choose the certificate file that was issued for this key too", err)
-		}
-		if err != nil {
-			return "", err
-		}
-		if err := p.Validate(); err != nil {
-			return "", err
-		}
-		if key != "" {
-			if err := u.opts.Secrets.SetPrivateKey(p.ID, key); err != nil {
-				return "", err
-			}
-		}
-		made = m
-	case adding || secret != "":
-		if err := u.opts.Secrets.SetClientSecret(p.ID, secret); err != nil {
-			return "", err
-		}
-	}
-	tokenHeaderChanged, err := u.opts.Secrets.SaveHeaderValues(p)
-	if err != nil {
-		if adding {
-			_ = u.opts.Secrets.Forget(p.ID)
-		}
-		return "", err
-	}
-	err = u.opts.Store.Update(func(file *storage.File) error {
-		if !adding {
-			if _, err := file.ByID(p.ID); err != nil {
-				return errors.New("the profile was deleted meanwhile")
-			}
-		}
-		if _, err := file.Put(p); err != nil {
-			return err
-		}
-		if colorHex != "" {
-			if file.EnvColors == nil {
-				file.EnvColors = map[string]string{}
-			}
-			file.EnvColors[strings.ToLower(p.Env)] = colorHex
-		}
-		return nil
-	})
-	if err != nil {
-		if adding {
-			_ = u.opts.Secrets.Forget(p.ID)
-		}
-		return "", err
-	}
-	s := u.session(p) // a changed fingerprint drops the token held
-	// A new secret, key or certificate, like new settings, retires the
-	// cached token.
-	if !adding && (secret != "" || keyFile != "" || made.Key || made.Cert || tokenHeaderChanged || p.ClientCert != f.orig.ClientCert || p.Fingerprint() != f.orig.Fingerprint()) {
-		s.Forget()
-		if err := u.opts.Secrets.DeleteToken(p.ID); err != nil {
-			return "", err
-		}
-	}
-	return made.Advice(p), nil
 }
 
 func (f *profileForm) fail(err error) {

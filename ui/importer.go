@@ -21,7 +21,7 @@ func (u *UI) onImportMedplum() {
 	}
 	u.say("Importing from %s…", dir)
 	go func() {
-		results, err := importer.Medplum(u.opts.Store, u.opts.Secrets, dir, false)
+		results, err := u.desk.ImportMedplum(dir, false)
 		u.opts.Do(func() {
 			if err != nil {
 				u.showError("import from the Medplum CLI", err)
@@ -35,7 +35,9 @@ func (u *UI) onImportMedplum() {
 					lines = append(lines, fmt.Sprintf("Skipped %s: %v", r.File, r.Err))
 					continue
 				}
-				imported++
+				if r.Imported {
+					imported++
+				}
 				lines = append(lines, r.Message)
 			}
 			u.say("Imported %d profile(s) from the Medplum CLI", imported)
@@ -60,7 +62,7 @@ func (u *UI) onImportMedplum() {
 
 func (u *UI) removeMedplumSecrets(dir string) {
 	go func() {
-		results, err := importer.Medplum(u.opts.Store, u.opts.Secrets, dir, true)
+		results, err := u.desk.ImportMedplum(dir, true)
 		u.opts.Do(func() {
 			if err != nil {
 				u.showError("remove the plain-text secrets", err)
@@ -68,7 +70,7 @@ func (u *UI) removeMedplumSecrets(dir string) {
 			}
 			removed := 0
 			for _, r := range results {
-				if r.Err == nil && strings.Contains(r.Message, "removed the plain-text secret") {
+				if r.SecretRemoved {
 					removed++
 				}
 			}

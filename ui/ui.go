@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -86,6 +87,7 @@ type UI struct {
 	app  fyne.App
 	win  fyne.Window
 	opts Options
+	desk *core.Desk // every change of profiles and secrets goes through it
 
 	file      *storage.File // the profiles as last loaded
 	loadErr   error         // why the profiles file could not be read
@@ -150,6 +152,8 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	}
 	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}}
+	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
+	u.desk.Now = opts.Now
 	u.build()
 	return u
 }
