@@ -82,8 +82,8 @@ func newDetail(u *UI) *detail {
 	d.cancelBtn.Hide()
 	d.copyBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, d.onCopyAgain)
 	d.copyMenuBtn = btn("", theme.MenuDropDownIcon(), widget.MediumImportance, func() { d.popUp(d.copyMenuBtn, d.copyMenu()) })
-	d.testBtn = btn("Test", theme.MediaPlayIcon(), widget.MediumImportance, u.onTest)
-	d.inspectBtn = btn("Inspect", theme.SearchIcon(), widget.MediumImportance, u.onInspect)
+	d.testBtn = btn("Test", nil, widget.MediumImportance, u.onTest)
+	d.inspectBtn = btn("Inspect", nil, widget.MediumImportance, u.onInspect)
 	d.moreBtn = btn("", theme.MoreHorizontalIcon(), widget.LowImportance, func() { d.popUp(d.moreBtn, d.moreMenu()) })
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord

@@ -162,6 +162,9 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.AfterFunc == nil {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	}
+	// Before any widget is made, so that each is drawn in these colours
+	// from the first frame.
+	useReadableTheme(a)
 	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.build()
 	return u
@@ -169,7 +172,6 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 
 // Attach shows the widgets in the window, with the menu and shortcuts.
 func (u *UI) Attach() {
-	useReadableTheme(u.app)
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()
@@ -179,7 +181,26 @@ func (u *UI) Attach() {
 // Layout lays the widgets out at size before they are attached: text is
 // measured and the list's rows made, off the main goroutine when Build is.
 func (u *UI) Layout(size fyne.Size) {
+	u.fitSplit(size.Width)
 	u.root.Resize(size)
+}
+
+// fitSplit gives the list the width its longest name needs beside the
+// badges and the state, between a third and half of the window: names
+// that differ only at the end (medplum-local, medplum-prod) must show
+// whole.
+func (u *UI) fitSplit(width float32) {
+	if u.file == nil || width <= 0 {
+		return
+	}
+	var name float32
+	for _, p := range u.file.Profiles {
+		name = max(name, fyne.MeasureText(p.Name, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	state := fyne.MeasureText("valid 1 h 00 min", theme.TextSize(), fyne.TextStyle{}).Width
+	pad := theme.Padding()
+	need := u.badgeCol.width + name + state + 4*theme.InnerPadding() + 6*pad
+	u.split.Offset = float64(min(max(need/width, 0.34), 0.5))
 }
 
 // The sort choices, as the sort box names them.
@@ -194,7 +215,7 @@ func (u *UI) build() {
 	u.sortByEnv = prefs.Bool("sortByEnv")
 	u.badgeCol = &badgeColumn{}
 	u.filterEntry = newFilterEntry(u.onFilterKey)
-	u.filterEntry.PlaceHolder = "Filter by name, environment or client ID  (Ctrl+F)"
+	u.filterEntry.PlaceHolder = "Filter: name, env, client ID (Ctrl+F)"
 	u.filterEntry.OnChanged = u.onFilter
 	u.sortSel = widget.NewSelect([]string{sortByName, sortByEnv}, nil)
 	if u.sortByEnv {

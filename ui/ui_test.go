@@ -696,7 +696,11 @@ func TestDetailFollowsSelection(t *testing.T) {
 		}
 	}
 	h.u.Preload()
-	h.until("the cached tokens", func() bool { return strings.HasPrefix(h.rowText("beta"), "valid") })
+	// The first profile is selected from the start; its pane shows the
+	// token once the preload is done.
+	h.until("the cached tokens", func() bool {
+		return strings.HasPrefix(h.rowText("beta"), "valid") && strings.HasPrefix(h.u.detail.state.Text, "valid")
+	})
 	for _, name := range []string{"alpha", "beta", "alpha"} {
 		h.selectName(name)
 		// What is drawn, not the Items slice: the form keeps rendered widgets.

@@ -314,7 +314,7 @@ func TestSortAndLastErrorSurviveRestart(t *testing.T) {
 	h.u.sortSel.SetSelected(sortByEnv)
 	h.selectName("a-prod")
 	test.Tap(h.u.detail.fetchBtn)
-	h.until("the error", func() bool { return h.u.detail.errLabel.Visible() })
+	h.until("the error, remembered", func() bool { return h.u.detail.errLabel.Visible() && h.u.lastError("1") != "" })
 
 	m := auth.NewManager(h.keys, auth.NewClient())
 	u2 := New(h.app, h.app.NewWindow("again"), Options{Store: h.store, Secrets: h.keys, Sessions: m, Now: h.clock, Do: func(f func()) { f() }})
@@ -347,5 +347,32 @@ func TestFirstRunOffersPresetsAndMedplum(t *testing.T) {
 	tapButton(t, h.win.Canvas(), "Add Medplum local (port 8103) profile")
 	if h.u.form == nil || h.u.form.tokenURL.Text != "http://localhost:8103/oauth2/token" {
 		t.Errorf("the preset button opened no form filled for Medplum local")
+	}
+}
+
+// At 800×600 the list is wide enough for whole names: local and prod
+// Medplum must not both read "medplum-…".
+func TestNamesGetTheirRoom(t *testing.T) {
+	h := newHarness(t,
+		prof("1", "medplum-local", "local", "https://a.example/token"),
+		prof("2", "medplum-prod", "prod", "https://a.example/token"),
+		prof("3", "billing-integration-sandbox", "sandbox-eu-west", "https://a.example/token"),
+	)
+	size := fyne.NewSize(800, 600)
+	h.u.Layout(size)
+	h.win.Resize(size)
+	seen := 0
+	for _, r := range h.u.rows {
+		if r.profile.ID == "" {
+			continue
+		}
+		seen++
+		need := fyne.MeasureText(r.profile.Name, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+		if got := r.name.Size().Width; got < need {
+			t.Errorf("%s: name column %.0f wide; want %.0f", r.profile.Name, got, need)
+		}
+	}
+	if seen != 3 {
+		t.Fatalf("%d rows drawn; want 3", seen)
 	}
 }
