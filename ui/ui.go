@@ -107,6 +107,7 @@ type UI struct {
 	mainMenu    *fyne.MainMenu
 	attached    bool             // Attach has put the widgets in the window
 	profileMenu []*fyne.MenuItem // the items that act on the selected profile
+	jwksItem    *fyne.MenuItem   // only for a profile with a key
 	detail      *detail
 	status      *widget.Label
 	split       *container.Split
@@ -493,9 +494,9 @@ func (u *UI) selectProfile(id string) {
 	}
 	p := u.current()
 	u.detail.show(p)
-	off := p == nil
 	changed := false
 	for _, it := range u.profileMenu {
+		off := p == nil || (it == u.jwksItem && !p.Style().UsesKey())
 		if it.Disabled != off {
 			it.Disabled, changed = off, true
 		}
@@ -645,6 +646,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Export profiles (no secrets)…", Action: u.onExportProfiles},
 		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
 	)
+	u.jwksItem = &fyne.MenuItem{Label: "Copy public JWKS", Action: u.onCopyJWKS}
 	u.profileMenu = []*fyne.MenuItem{
 		{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
 	}
@@ -652,7 +654,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		u.profileMenu = append(u.profileMenu, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Action: func() { u.onCopy(k) }, Shortcut: k.shortcut()})
 	}
 	u.profileMenu = append(u.profileMenu,
-		&fyne.MenuItem{Label: "Copy public JWKS", Action: u.onCopyJWKS},
+		u.jwksItem,
 		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
 		&fyne.MenuItem{Label: "Inspect token (introspection)", Action: u.onInspect, Shortcut: shortcutInspect},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},
