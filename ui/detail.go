@@ -40,8 +40,8 @@ type detail struct {
 	// The action bar: Get token first and foremost; one Copy button that
 	// repeats the profile's last copy, with the other copies in its menu;
 	// Test and Inspect; the rest under "more".
-	fetchBtn, cancelBtn, copyBtn, copyMenuBtn *widget.Button
-	testBtn, inspectBtn, moreBtn              *widget.Button
+	fetchBtn, cancelBtn, copyBtn, copyMenuBtn *tipButton
+	testBtn, inspectBtn, moreBtn              *tipButton
 	testResult                                *widget.Label
 	testFor                                   string // the profile the test result is of
 
@@ -72,19 +72,24 @@ func newDetail(u *UI) *detail {
 	d.insecure.Importance = widget.WarningImportance
 	d.insecure.Wrapping = fyne.TextWrapWord
 
-	btn := func(text string, icon fyne.Resource, imp widget.Importance, f func()) *widget.Button {
-		b := &widget.Button{Text: text, Icon: icon, Importance: imp, OnTapped: f}
+	btn := func(text string, icon fyne.Resource, imp widget.Importance, f func(), tip string) *tipButton {
+		b := &tipButton{Button: widget.Button{Text: text, Icon: icon, Importance: imp, OnTapped: f}, tip: tip, show: u.hint}
 		b.ExtendBaseWidget(b)
 		return b
 	}
-	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch)
-	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel)
+	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch,
+		"Get token: a new one from the server (Enter in the list, F5, "+keyName(shortcutFetch)+")")
+	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel, "Cancel the token request")
 	d.cancelBtn.Hide()
-	d.copyBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, d.onCopyAgain)
-	d.copyMenuBtn = btn("", theme.MenuDropDownIcon(), widget.MediumImportance, func() { d.popUp(d.copyMenuBtn, d.copyMenu()) })
-	d.testBtn = btn("Test", nil, widget.MediumImportance, u.onTest)
-	d.inspectBtn = btn("Inspect", nil, widget.MediumImportance, u.onInspect)
-	d.moreBtn = btn("", theme.MoreHorizontalIcon(), widget.LowImportance, func() { d.popUp(d.moreBtn, d.moreMenu()) })
+	d.copyBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, d.onCopyAgain,
+		"Copy again what was copied last for this profile; the arrow has the other copies")
+	d.copyMenuBtn = btn("", theme.MenuDropDownIcon(), widget.MediumImportance, func() { d.popUp(d.copyMenuBtn, d.copyMenu()) },
+		"Copy token ("+keyName(shortcutCopyToken)+"), header ("+keyName(shortcutCopyHeader)+"), curl ("+keyName(shortcutCopyCurl)+"), HTTPie, the token request…")
+	d.testBtn = btn("Test", nil, widget.MediumImportance, u.onTest, "Test: call the API's probe path with the token and show the answer")
+	d.inspectBtn = btn("Inspect", nil, widget.MediumImportance, u.onInspect,
+		"Inspect: ask the server about the token, RFC 7662 ("+keyName(shortcutInspect)+")")
+	d.moreBtn = btn("", theme.MoreHorizontalIcon(), widget.LowImportance, func() { d.popUp(d.moreBtn, d.moreMenu()) },
+		"More: Edit ("+keyName(shortcutEdit)+"), Export for Postman, Delete")
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
@@ -119,7 +124,7 @@ func (d *detail) noneText() string {
 
 // setEnabled turns every action of the pane on or off.
 func (d *detail) setEnabled(on bool) {
-	for _, b := range []*widget.Button{d.fetchBtn, d.cancelBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
+	for _, b := range []*tipButton{d.fetchBtn, d.cancelBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
 		if on == b.Disabled() {
 			if on {
 				b.Enable()
@@ -141,7 +146,7 @@ func (d *detail) lastCopyOf(id string) copyKind {
 
 // showCopy names the Copy button after the copy it repeats.
 func (d *detail) showCopy(id string) {
-	setButtonText(d.copyBtn, "Copy "+d.lastCopyOf(id).menuLabel())
+	setButtonText(&d.copyBtn.Button, "Copy "+d.lastCopyOf(id).menuLabel())
 }
 
 func (d *detail) onCopyAgain() {
@@ -182,7 +187,7 @@ func (d *detail) moreMenu() *fyne.Menu {
 }
 
 // popUp shows m under b.
-func (d *detail) popUp(b *widget.Button, m *fyne.Menu) {
+func (d *detail) popUp(b *tipButton, m *fyne.Menu) {
 	c := d.u.win.Canvas()
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).AddXY(0, b.Size().Height)
 	widget.ShowPopUpMenuAtPosition(m, c, pos)
@@ -299,7 +304,7 @@ func (d *detail) showStatus(st auth.Status) {
 		d.spinner.Show()
 		d.spinner.Start()
 		d.fetchBtn.Disable()
-		setButtonText(d.fetchBtn, "Fetching…")
+		setButtonText(&d.fetchBtn.Button, "Fetching…")
 		d.cancelBtn.Show()
 	} else {
 		d.spinner.Stop()
@@ -313,7 +318,7 @@ func (d *detail) showStatus(st auth.Status) {
 			d.progress.Hide()
 		}
 		d.fetchBtn.Enable()
-		setButtonText(d.fetchBtn, "Get token")
+		setButtonText(&d.fetchBtn.Button, "Get token")
 		d.cancelBtn.Hide()
 	}
 }

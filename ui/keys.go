@@ -135,3 +135,39 @@ func (u *UI) keepLastError(id string) {
 func (u *UI) lastError(id string) string {
 	return u.app.Preferences().String("lastError." + id)
 }
+
+// tipButton is a button that says what it does, and its keys, in the
+// status bar while the pointer is over it: Fyne 2.7 has no tooltips.
+type tipButton struct {
+	widget.Button
+	tip  string
+	show func(string)
+}
+
+// MouseIn shows the tip.
+func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
+	b.Button.MouseIn(e)
+	b.show(b.tip)
+}
+
+// MouseOut takes the tip away.
+func (b *tipButton) MouseOut() {
+	b.Button.MouseOut()
+	b.show("")
+}
+
+// hint shows a button's tip in the status bar's place; "" gives the place
+// back to the status.
+func (u *UI) hint(text string) {
+	if u.tip.Text == text {
+		return
+	}
+	u.tip.SetText(text)
+	if text == "" {
+		u.tip.Hide()
+		u.status.Show()
+	} else {
+		u.status.Hide()
+		u.tip.Show()
+	}
+}

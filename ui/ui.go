@@ -110,6 +110,7 @@ type UI struct {
 	jwksItem    *fyne.MenuItem   // only for a profile with a key
 	detail      *detail
 	status      *widget.Label
+	tip         *widget.Label // the tip of the button under the pointer
 	split       *container.Split
 	body        *fyne.Container // the split, the empty state or the problem
 	root        fyne.CanvasObject
@@ -250,10 +251,15 @@ func (u *UI) build() {
 	u.detail = newDetail(u)
 	u.status = widget.NewLabel("")
 	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.tip = widget.NewLabel("")
+	u.tip.Truncation = fyne.TextTruncateEllipsis
+	u.tip.Hide()
 	u.split = container.NewHSplit(left, u.detail.content)
 	u.split.Offset = 0.36
 	u.body = container.NewStack(u.split)
-	u.root = container.NewBorder(nil, u.status, nil, nil, u.body)
+	// A button's tip takes the status bar's place while the pointer is on
+	// it, and gives it back after.
+	u.root = container.NewBorder(nil, container.NewStack(u.status, u.tip), nil, nil, u.body)
 	u.mainMenu = u.menu()
 }
 

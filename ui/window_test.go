@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -33,7 +34,7 @@ func (h *harness) press(key fyne.KeyName) {
 func (h *harness) actionsOn() []string {
 	var on []string
 	d := h.u.detail
-	for _, b := range []*widget.Button{d.fetchBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
+	for _, b := range []*tipButton{d.fetchBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
 		if !b.Disabled() {
 			on = append(on, "button "+b.Text)
 		}
@@ -374,5 +375,20 @@ func TestNamesGetTheirRoom(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Fatalf("%d rows drawn; want 3", seen)
+	}
+}
+
+// A button says what it does, and its keys, in the status bar while the
+// pointer is on it, and gives the status back after.
+func TestButtonTips(t *testing.T) {
+	h := newHarness(t, prof("1", "alpha", "", "https://a.example/token"))
+	h.u.say("before")
+	h.u.detail.fetchBtn.MouseIn(&desktop.MouseEvent{})
+	if !h.u.tip.Visible() || h.u.status.Visible() || !strings.Contains(h.u.tip.Text, "Ctrl+R") {
+		t.Errorf("hovering Get token: tip %q (visible %v), status visible %v", h.u.tip.Text, h.u.tip.Visible(), h.u.status.Visible())
+	}
+	h.u.detail.fetchBtn.MouseOut()
+	if h.u.tip.Visible() || !h.u.status.Visible() || h.u.status.Text != "before" {
+		t.Errorf("after: tip visible %v, status %q (visible %v)", h.u.tip.Visible(), h.u.status.Text, h.u.status.Visible())
 	}
 }
