@@ -33,6 +33,36 @@ func (k copyKind) String() string {
 	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command", "curl command for PowerShell"}[k]
 }
 
+// copyKinds are the copies in the order the menus offer them.
+var copyKinds = []copyKind{copyToken, copyHeader, copyCurl, copyHTTPie, copyCurlPowerShell, copyRequest}
+
+// menuLabel is the copy's name after "Copy " in a menu or on the button.
+func (k copyKind) menuLabel() string {
+	return [...]string{"token", "header", "curl", "token request (curl)", "HTTPie", "curl for PowerShell"}[k]
+}
+
+// shortcut is the copy's keyboard shortcut, if it has one.
+func (k copyKind) shortcut() fyne.Shortcut {
+	switch k {
+	case copyToken:
+		return shortcutCopyToken
+	case copyHeader:
+		return shortcutCopyHeader
+	case copyCurl:
+		return shortcutCopyCurl
+	}
+	return nil
+}
+
+// named is a profile as the status line names it: with its environment,
+// so that a copy says which one it came from.
+func named(p storage.Profile) string {
+	if p.Env == "" {
+		return p.Name
+	}
+	return p.Name + " (" + p.Env + ")"
+}
+
 // DefaultClearAfter is how long copied tokens stay on the clipboard.
 const DefaultClearAfter = 45 * time.Second
 
@@ -56,6 +86,12 @@ func (u *UI) onFetch() {
 
 // fetch gets a token off the UI thread and then runs then on it.
 func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
+	u.fetchThen(p, force, then, "")
+}
+
+// fetchThen is fetch whose failure message ends with failNote (what did
+// not happen because of it).
+func (u *UI) fetchThen(p storage.Profile, force bool, then func(*auth.Token), failNote string) {
 	s := u.session(p)
 	go func() {
 		tok, err := s.Token(context.Background(), force)
@@ -66,13 +102,13 @@ func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
 			}
 			if err != nil {
 				fyne.LogError("fetch token for "+strconv.Quote(p.Name), err)
-				u.say("%s: %s", p.Name, errorText(err))
+				u.say("%s: %s%s", named(p), errorText(err), failNote)
 				return
 			}
 			if then != nil {
 				then(tok)
 			} else {
-				u.say("%s: new token, %s", p.Name, s.Status(u.opts.Now()).Describe())
+				u.say("%s: new token, %s", named(p), s.Status(u.opts.Now()).Describe())
 			}
 		})
 	}()
@@ -87,13 +123,30 @@ func (u *UI) onCancel() {
 }
 
 // onCopy copies the selected profile's token in one of the copy formats,
-// fetching a token first when none is usable.
+// fetching a token first when none is usable. The pane's Copy button then
+// repeats this copy for this profile.
 func (u *UI) onCopy(kind copyKind) {
 	p := u.current()
 	if p == nil {
 		return
 	}
+	u.lastCopy[p.ID] = kind
+	u.detail.showCopy(p.ID)
 	u.copyFor(*p, kind)
+}
+
+// nothingCopied ends the message of a copy that failed: the clipboard
+// still holds what it held, which may be another profile's token.
+const nothingCopied = " — nothing copied"
+
+// commandPath is the path a copied command calls: the request path, or
+// the probe path when the profile has no request path (the server's root
+// answers 404).
+func commandPath(p storage.Profile) string {
+	if p.RequestPath == "" {
+		return p.ProbePath
+	}
+	return ""
 }
 
 func (u *UI) copyFor(p storage.Profile, kind copyKind) {
@@ -101,15 +154,16 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
+	path := commandPath(p)
 	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell
 	if commandKind {
-		if _, err := auth.RequestURL(p, ""); err != nil {
-			u.say("Copy %s: %v — set a base URL and request path with Edit", kind, err)
+		if _, err := auth.RequestURL(p, path); err != nil {
+			u.say("Copy %s of %s: %v — set a base URL and request path with Edit%s", kind, named(p), err, nothingCopied)
 			return
 		}
 	}
 	copyWith := func(p storage.Profile) {
-		u.fetch(p, false, func(t *auth.Token) {
+		u.fetchThen(p, false, func(t *auth.Token) {
 			var text string
 			switch kind {
 			case copyToken:
@@ -125,13 +179,13 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 					render = auth.CurlPowerShell
 				}
 				var err error
-				if text, err = render(p, t, ""); err != nil {
-					u.say("Copy %s: %v", kind, err)
+				if text, err = render(p, t, path); err != nil {
+					u.say("Copy %s of %s: %v%s", kind, named(p), err, nothingCopied)
 					return
 				}
 			}
 			u.toClipboard(p, kind, text, t)
-		})
+		}, nothingCopied)
 	}
 	if !commandKind || !p.HasSecretHeaders() {
 		copyWith(p)
@@ -143,12 +197,23 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 		rp, err := u.opts.Secrets.Resolve(p)
 		u.opts.Do(func() {
 			if err != nil {
-				u.say("Copy %s: %v", kind, err)
+				u.say("Copy %s of %s: %v%s", kind, named(p), err, nothingCopied)
 				return
 			}
 			copyWith(rp)
 		})
 	}()
+}
+
+// clipState is what the window last put on the clipboard: the row of its
+// profile carries a mark, and the status line counts down to its clearing.
+type clipState struct {
+	id    string // the profile
+	what  string // "curl command of medplum-prod (prod)"
+	until time.Time
+	// counting: the status line still shows this copy's countdown.
+	counting bool
+	left     int // the seconds the status line shows
 }
 
 // toClipboard copies text and schedules clearing it, if it still holds
@@ -159,20 +224,76 @@ func (u *UI) toClipboard(p storage.Profile, kind copyKind, text string, t *auth.
 	if t != nil {
 		u.copied[p.ID] = t
 	}
+	what := fmt.Sprintf("%s of %s", kind, named(p))
 	after := u.clearAfter()
 	if after < 0 || t == nil {
-		u.say("Copied %s of %s", kind, p.Name)
+		// Nothing secret (the token request), or never cleared: no countdown.
+		u.setClip(nil)
+		if t != nil {
+			u.setClip(&clipState{id: p.ID, what: what})
+		}
+		u.say("Copied %s", what)
 		return
 	}
-	u.say("Copied %s of %s — clears in %d s", kind, p.Name, int(after/time.Second))
+	c := &clipState{id: p.ID, what: what, until: u.opts.Now().Add(after), counting: true, left: int(after / time.Second)}
+	u.setClip(c)
+	u.say("%s", c.message())
 	u.opts.AfterFunc(after, func() {
 		u.opts.Do(func() {
+			if u.clip == c {
+				u.setClip(nil)
+			}
 			if cb.Content() == text {
 				cb.SetContent("")
 				u.say("Clipboard cleared")
 			}
 		})
 	})
+}
+
+func (c *clipState) message() string {
+	return fmt.Sprintf("Copied %s — clears in %d s", c.what, c.left)
+}
+
+// setClip records what is on the clipboard and moves the rows' mark.
+func (u *UI) setClip(c *clipState) {
+	u.clip = c
+	for _, r := range u.rows {
+		u.markRow(r)
+	}
+}
+
+// markRow shows the clipboard mark on r if its profile's copy is there.
+func (u *UI) markRow(r *rowView) {
+	on := u.clip != nil && r.profile.ID != "" && r.profile.ID == u.clip.id
+	if on != r.clip.Visible() {
+		if on {
+			r.clip.Show()
+		} else {
+			r.clip.Hide()
+		}
+	}
+}
+
+// tickClipboard counts the clearing down in the status line, while the
+// status line still speaks of that copy: idle, it redraws nothing.
+func (u *UI) tickClipboard(now time.Time) {
+	c := u.clip
+	if c == nil || !c.counting {
+		return
+	}
+	if u.status.Text != c.message() {
+		c.counting = false // something else was said since
+		return
+	}
+	left := int((c.until.Sub(now) + time.Second - 1) / time.Second)
+	if left < 1 {
+		left = 1 // the clear itself says when it is done
+	}
+	if left != c.left {
+		c.left = left
+		u.status.SetText(c.message())
+	}
 }
 
 // onDelete removes the selected profile, its secret and its cached token,
@@ -183,7 +304,7 @@ func (u *UI) onDelete() {
 		return
 	}
 	d := dialog.NewConfirm("Delete profile",
-		fmt.Sprintf("Delete %q? Its client secret and cached token are removed from the keychain too.", p.Name),
+		fmt.Sprintf("Delete %q? Its client secret and cached token are removed from the keychain too.", named(*p)),
 		func(ok bool) {
 			if ok {
 				u.deleteProfile(*p)
@@ -191,7 +312,7 @@ func (u *UI) onDelete() {
 		}, u.win)
 	d.SetConfirmText("Delete")
 	d.SetConfirmImportance(widget.DangerImportance)
-	d.Show()
+	u.showDialog(d)
 }
 
 func (u *UI) deleteProfile(p storage.Profile) {
@@ -233,30 +354,34 @@ var (
 
 func (u *UI) addShortcuts() {
 	c := u.win.Canvas()
-	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { u.onAdd() })
+	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { u.openAdd() })
 	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { c.Focus(u.filterEntry) })
 	c.AddShortcut(shortcutFetch, func(fyne.Shortcut) { u.onFetch() })
 	c.AddShortcut(shortcutCopyToken, func(fyne.Shortcut) { u.onCopy(copyToken) })
 	c.AddShortcut(shortcutCopyHeader, func(fyne.Shortcut) { u.onCopy(copyHeader) })
 	c.AddShortcut(shortcutCopyCurl, func(fyne.Shortcut) { u.onCopy(copyCurl) })
-	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.onEdit() })
+	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.openEdit() })
 	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
 	c.SetOnTypedKey(u.onKey)
 }
 
-// onKey handles keys typed while no entry has the focus.
+// onKey handles keys typed while the list, or nothing, has the focus.
 func (u *UI) onKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyF5:
+	case fyne.KeyF5, fyne.KeyReturn, fyne.KeyEnter:
 		u.onFetch()
 	case fyne.KeyDelete:
 		u.onDelete()
 	case fyne.KeyEscape:
 		// Escape closes what is on top (the form, a dialog), as people
-		// expect; a focused entry takes the key itself.
+		// expect; a focused entry takes the key itself. With nothing on
+		// top it clears the filter.
 		if top := u.win.Canvas().Overlays().Top(); top != nil {
 			top.Hide()
+		} else if u.filter != "" {
+			u.filterEntry.SetText("")
 		}
+		u.focusList()
 	case fyne.KeyDown, fyne.KeyUp:
 		if len(u.shown) == 0 {
 			return
@@ -323,8 +448,8 @@ func (u *UI) onSettings() {
 		return
 	}
 	s := u.file.Settings
-	clear := widget.NewEntry()
-	clear.SetText(strconv.Itoa(int(u.clearAfter() / time.Second)))
+	clearSecs := widget.NewEntry()
+	clearSecs.SetText(strconv.Itoa(int(u.clearAfter() / time.Second)))
 	margin := widget.NewEntry()
 	m := s.RefreshMarginSeconds
 	if m == 0 {
@@ -333,27 +458,27 @@ func (u *UI) onSettings() {
 	margin.SetText(strconv.Itoa(m))
 	notify := widget.NewCheck("Desktop notifications", nil)
 	notify.SetChecked(!s.NoNotifications)
-	number := func(min int) fyne.StringValidator {
+	number := func(least int) fyne.StringValidator {
 		return func(v string) error {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < min {
-				return fmt.Errorf("a whole number of seconds, at least %d", min)
+			if err != nil || n < least {
+				return fmt.Errorf("a whole number of seconds, at least %d", least)
 			}
 			return nil
 		}
 	}
-	clear.Validator = number(-1)
+	clearSecs.Validator = number(-1)
 	margin.Validator = number(0)
 	items := []*widget.FormItem{
-		{Text: "Clear clipboard after (s)", Widget: clear, HintText: "-1 never clears"},
+		{Text: "Clear clipboard after (s)", Widget: clearSecs, HintText: "-1 never clears"},
 		{Text: "Refresh margin (s)", Widget: margin, HintText: "a token with less left is replaced"},
 		{Text: "", Widget: notify},
 	}
-	dialog.ShowForm("Settings", "Save", "Cancel", items, func(ok bool) {
+	u.showDialog(dialog.NewForm("Settings", "Save", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
-		c, _ := strconv.Atoi(clear.Text)
+		c, _ := strconv.Atoi(clearSecs.Text)
 		mg, _ := strconv.Atoi(margin.Text)
 		if c == 0 {
 			c = -1
@@ -369,7 +494,7 @@ func (u *UI) onSettings() {
 			return
 		}
 		u.Reload()
-	}, u.win)
+	}, u.win))
 }
 
 // onTest calls the selected profile's probe path with its token (fetching
@@ -428,6 +553,7 @@ func (u *UI) onCopyJWKS() {
 				return
 			}
 			u.app.Clipboard().SetContent(set)
+			u.setClip(nil)
 			u.say("Copied the public JWKS of %s — publish it at the client's jwksUri", name)
 		})
 	}()
@@ -449,8 +575,8 @@ func (u *UI) onInspect() {
 			u.opts.Do(func() {
 				u.detail.inspectBtn.Enable()
 				if err != nil {
-					u.say("Inspect %s: %s", prof.Name, errorText(err))
-					dialog.ShowError(fmt.Errorf("inspect the token of %s: %w", prof.Name, err), u.win)
+					u.say("Inspect %s: %s", named(prof), errorText(err))
+					u.showDialog(dialog.NewError(fmt.Errorf("inspect the token of %s: %w", prof.Name, err), u.win))
 					return
 				}
 				state := "active"
@@ -488,6 +614,6 @@ func (u *UI) showIntrospection(name string, in *auth.Introspection) {
 	setForm(form, rows)
 	d := dialog.NewCustom("Inspect "+name, "Close", container.NewBorder(verdict, nil, nil, nil, container.NewVScroll(form)), u.win)
 	d.Resize(fyne.NewSize(560, 420))
-	d.Show()
+	u.showDialog(d)
 	u.inspected = form
 }

@@ -37,12 +37,13 @@ type detail struct {
 	errLabel *widget.Label
 	insecure *widget.Label
 
-	fetchBtn, cancelBtn, copyHTTPieBtn, testBtn          *widget.Button
-	testResult                                           *widget.Label
-	jwksBtn, inspectBtn, copyPSBtn                       *widget.Button
-	testFor                                              string // the profile the test result is of
-	copyTokenBtn, copyHeaderBtn, copyCurlBtn, copyReqBtn *widget.Button
-	editBtn, deleteBtn                                   *widget.Button
+	// The action bar: Get token first and foremost; one Copy button that
+	// repeats the profile's last copy, with the other copies in its menu;
+	// Test and Inspect; the rest under "more".
+	fetchBtn, cancelBtn, copyBtn, copyMenuBtn *tipButton
+	testBtn, inspectBtn, moreBtn              *tipButton
+	testResult                                *widget.Label
+	testFor                                   string // the profile the test result is of
 
 	settings *widget.Form
 	token    *widget.Form
@@ -56,7 +57,6 @@ func newDetail(u *UI) *detail {
 	// Only the regular and bold faces are used: each further style (italic,
 	// monospace) costs a font parse at start-up and memory (bench/RESULTS.md).
 	d.none = widget.NewLabelWithStyle("Select a profile", fyne.TextAlignCenter, fyne.TextStyle{})
-	d.none.Importance = widget.LowImportance
 	d.badge = newBadge()
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.SizeName = theme.SizeNameSubHeadingText
@@ -72,33 +72,27 @@ func newDetail(u *UI) *detail {
 	d.insecure.Importance = widget.WarningImportance
 	d.insecure.Wrapping = fyne.TextWrapWord
 
-	btn := func(text string, icon fyne.Resource, imp widget.Importance, f func()) *widget.Button {
-		b := &widget.Button{Text: text, Icon: icon, Importance: imp, OnTapped: f}
+	btn := func(text string, icon fyne.Resource, imp widget.Importance, f func(), tip string) *tipButton {
+		b := &tipButton{Button: widget.Button{Text: text, Icon: icon, Importance: imp, OnTapped: f}, tip: tip, show: u.hint}
 		b.ExtendBaseWidget(b)
 		return b
 	}
-	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch)
-	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel)
+	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch,
+		"Get token: a new one from the server (Enter in the list, F5, "+keyName(shortcutFetch)+")")
+	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel, "Cancel the token request")
 	d.cancelBtn.Hide()
-	d.copyTokenBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyToken) })
-	d.copyHeaderBtn = btn("Copy header", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyHeader) })
-	d.copyCurlBtn = btn("Copy curl", theme.ContentCopyIcon(), widget.MediumImportance, func() { u.onCopy(copyCurl) })
-	d.copyReqBtn = btn("Copy token request", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyRequest) })
-	d.jwksBtn = btn("Copy JWKS", theme.ContentCopyIcon(), widget.LowImportance, u.onCopyJWKS)
-	d.testBtn = btn("Test", theme.MediaPlayIcon(), widget.LowImportance, u.onTest)
-	d.inspectBtn = btn("Inspect", theme.SearchIcon(), widget.LowImportance, u.onInspect)
+	d.copyBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, d.onCopyAgain,
+		"Copy again what was copied last for this profile; the arrow has the other copies")
+	d.copyMenuBtn = btn("", theme.MenuDropDownIcon(), widget.MediumImportance, func() { d.popUp(d.copyMenuBtn, d.copyMenu()) },
+		"Copy token ("+keyName(shortcutCopyToken)+"), header ("+keyName(shortcutCopyHeader)+"), curl ("+keyName(shortcutCopyCurl)+"), HTTPie, the token request…")
+	d.testBtn = btn("Test", nil, widget.MediumImportance, u.onTest, "Test: call the API's probe path with the token and show the answer")
+	d.inspectBtn = btn("Inspect", nil, widget.MediumImportance, u.onInspect,
+		"Inspect: ask the server about the token, RFC 7662 ("+keyName(shortcutInspect)+")")
+	d.moreBtn = btn("", theme.MoreHorizontalIcon(), widget.LowImportance, func() { d.popUp(d.moreBtn, d.moreMenu()) },
+		"More: Edit ("+keyName(shortcutEdit)+"), Export for Postman, Delete")
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
-	d.copyHTTPieBtn = btn("Copy HTTPie", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyHTTPie) })
-	// On Windows the PowerShell form of the curl command gets a button; it
-	// is in the Profile menu everywhere.
-	d.copyPSBtn = btn("Copy curl (PowerShell)", theme.ContentCopyIcon(), widget.LowImportance, func() { u.onCopy(copyCurlPowerShell) })
-	if runtime.GOOS != "windows" {
-		d.copyPSBtn.Hide()
-	}
-	d.editBtn = btn("Edit", theme.DocumentCreateIcon(), widget.MediumImportance, u.onEdit)
-	d.deleteBtn = btn("Delete", theme.DeleteIcon(), widget.DangerImportance, u.onDelete)
 
 	d.settings = widget.NewForm()
 	d.token = widget.NewForm()
@@ -108,16 +102,95 @@ func newDetail(u *UI) *detail {
 
 	head := container.NewBorder(nil, nil, container.NewCenter(d.badge.box), nil, d.title)
 	countdown := container.NewBorder(nil, nil, d.state, nil, container.NewStack(d.progress, d.spinner))
-	// The buttons flow into as many rows as the pane's width needs, so
-	// more actions do not make the window wider.
+	// The buttons flow into a second row only when the pane is narrow, so
+	// that more actions do not make the window wider.
+	split := container.New(layout.NewCustomPaddedHBoxLayout(0), d.copyBtn, d.copyMenuBtn)
 	actions := container.New(layout.NewRowWrapLayout(),
-		d.fetchBtn, d.cancelBtn, d.copyTokenBtn, d.copyHeaderBtn, d.copyCurlBtn,
-		d.copyPSBtn, d.copyHTTPieBtn, d.copyReqBtn, d.jwksBtn, d.testBtn, d.inspectBtn, d.editBtn, d.deleteBtn)
+		d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.moreBtn)
 	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
 	return d
+}
+
+// noneText is what the pane says with no profile to show.
+func (d *detail) noneText() string {
+	if d.u.filter != "" && len(d.u.shown) == 0 {
+		return "No profile matches “" + d.u.filter + "”.\nEscape clears the filter."
+	}
+	return "Select a profile"
+}
+
+// setEnabled turns every action of the pane on or off.
+func (d *detail) setEnabled(on bool) {
+	for _, b := range []*tipButton{d.fetchBtn, d.cancelBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
+		if on == b.Disabled() {
+			if on {
+				b.Enable()
+			} else {
+				b.Disable()
+			}
+		}
+	}
+}
+
+// lastCopyOf is the copy the Copy button makes for profile id: the one
+// made last for it, a token at first.
+func (d *detail) lastCopyOf(id string) copyKind {
+	if k, ok := d.u.lastCopy[id]; ok {
+		return k
+	}
+	return copyToken
+}
+
+// showCopy names the Copy button after the copy it repeats.
+func (d *detail) showCopy(id string) {
+	setButtonText(&d.copyBtn.Button, "Copy "+d.lastCopyOf(id).menuLabel())
+}
+
+func (d *detail) onCopyAgain() {
+	if p := d.u.current(); p != nil {
+		d.u.onCopy(d.lastCopyOf(p.ID))
+	}
+}
+
+// copyMenu is every copy the selected profile offers.
+func (d *detail) copyMenu() *fyne.Menu {
+	p := d.u.current()
+	if p == nil {
+		return fyne.NewMenu("")
+	}
+	var items []*fyne.MenuItem
+	for _, k := range copyKinds {
+		switch {
+		case k == copyCurlPowerShell && runtime.GOOS != "windows" && d.lastCopyOf(p.ID) != k:
+			continue // offered in the Profile menu; here only on Windows
+		case k == copyRequest && (p.Style() == storage.AuthPrivateKeyJWT || p.Style() == storage.AuthClientSecretJWT):
+			continue // the request carries a signed assertion, not $CLIENT_SECRET
+		}
+		items = append(items, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Shortcut: k.shortcut(), Action: func() { d.u.onCopy(k) }})
+	}
+	if p.Style().UsesKey() {
+		items = append(items, fyne.NewMenuItemSeparator(), &fyne.MenuItem{Label: "Copy public JWKS", Action: d.u.onCopyJWKS})
+	}
+	return fyne.NewMenu("Copy", items...)
+}
+
+// moreMenu holds the selected profile's rarer actions.
+func (d *detail) moreMenu() *fyne.Menu {
+	return fyne.NewMenu("More",
+		&fyne.MenuItem{Label: "Edit…", Shortcut: shortcutEdit, Action: d.u.openEdit},
+		&fyne.MenuItem{Label: "Export for Postman…", Action: d.u.onExportPostman},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Delete…", Action: d.u.onDelete})
+}
+
+// popUp shows m under b.
+func (d *detail) popUp(b *tipButton, m *fyne.Menu) {
+	c := d.u.win.Canvas()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).AddXY(0, b.Size().Height)
+	widget.ShowPopUpMenuAtPosition(m, c, pos)
 }
 
 func heading(s string) *widget.Label {
@@ -128,7 +201,9 @@ func heading(s string) *widget.Label {
 // show redraws the panel for p (nil: nothing selected).
 func (d *detail) show(p *storage.Profile) {
 	scroll := d.content.(*fyne.Container).Objects[1]
+	d.setEnabled(p != nil)
 	if p == nil {
+		d.none.SetText(d.noneText())
 		d.none.Show()
 		scroll.Hide()
 		return
@@ -138,16 +213,7 @@ func (d *detail) show(p *storage.Profile) {
 	if d.testFor != p.ID {
 		d.testResult.Hide()
 	}
-	if p.Style().UsesKey() {
-		d.jwksBtn.Show()
-	} else {
-		d.jwksBtn.Hide()
-	}
-	if p.Style() == storage.AuthPrivateKeyJWT || p.Style() == storage.AuthClientSecretJWT {
-		d.copyReqBtn.Hide() // the request carries a signed assertion, not $CLIENT_SECRET
-	} else {
-		d.copyReqBtn.Show()
-	}
+	d.showCopy(p.ID)
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
 	if p.AllowInsecure && p.ClearText() {
@@ -170,10 +236,14 @@ func (d *detail) show(p *storage.Profile) {
 	setForm(d.settings, rows)
 
 	d.showStatus(st)
-	if st.Err != nil {
+	switch last := d.u.lastError(p.ID); {
+	case st.Err != nil:
 		d.errLabel.SetText(errorText(st.Err))
 		d.errLabel.Show()
-	} else {
+	case st.Token == nil && last != "":
+		d.errLabel.SetText("Last error, before Token Desk restarted: " + last)
+		d.errLabel.Show()
+	default:
 		d.errLabel.Hide()
 	}
 	if t := st.Token; t != nil {
@@ -234,7 +304,7 @@ func (d *detail) showStatus(st auth.Status) {
 		d.spinner.Show()
 		d.spinner.Start()
 		d.fetchBtn.Disable()
-		setButtonText(d.fetchBtn, "Fetching…")
+		setButtonText(&d.fetchBtn.Button, "Fetching…")
 		d.cancelBtn.Show()
 	} else {
 		d.spinner.Stop()
@@ -248,7 +318,7 @@ func (d *detail) showStatus(st auth.Status) {
 			d.progress.Hide()
 		}
 		d.fetchBtn.Enable()
-		setButtonText(d.fetchBtn, "Get token")
+		setButtonText(&d.fetchBtn.Button, "Get token")
 		d.cancelBtn.Hide()
 	}
 }

@@ -67,8 +67,22 @@ func newBadge() *badge {
 	b.rect.CornerRadius = 4
 	b.text.TextSize = theme.CaptionTextSize()
 	b.text.TextStyle.Bold = true
-	b.box = container.NewStack(b.rect, container.New(layout.NewCustomPaddedLayout(2, 2, 6, 6), b.text))
+	b.box = container.NewStack(b.rect, container.New(layout.NewCustomPaddedLayout(2, 2, badgePad, badgePad), b.text))
 	return b
+}
+
+// badgePad is the room left and right of a badge's label.
+const badgePad = 4
+
+// maxBadgeRunes is the longest environment label a badge shows whole; a
+// longer one is cut, so that it does not take the names' room.
+const maxBadgeRunes = 10
+
+func badgeLabel(env string) string {
+	if r := []rune(env); len(r) > maxBadgeRunes {
+		return string(r[:maxBadgeRunes-1]) + "…"
+	}
+	return env
 }
 
 func (b *badge) set(label string, c color.Color) {
@@ -76,35 +90,56 @@ func (b *badge) set(label string, c color.Color) {
 		b.box.Hide()
 		return
 	}
+	label = badgeLabel(label)
+	fg := badgeText(c)
+	if b.box.Visible() && b.text.Text == label && b.rect.FillColor == c && b.text.Color == fg {
+		return
+	}
 	b.box.Show()
 	b.text.Text = label
+	b.text.Color = fg
 	b.rect.FillColor = c
 	b.box.Refresh()
 }
 
-// rowView is one line of the profile list: badge, name, state.
+// badgeWidth is how wide the badge of env is drawn.
+func badgeWidth(env string) float32 {
+	if env == "" {
+		return 0
+	}
+	s := fyne.MeasureText(badgeLabel(env), theme.CaptionTextSize(), fyne.TextStyle{Bold: true})
+	return s.Width + 2*badgePad
+}
+
+// rowView is one line of the profile list: badge, name, state, and a mark
+// while the profile's token is on the clipboard.
 type rowView struct {
 	widget.BaseWidget
 	profile storage.Profile // the profile shown, for the ticker
 	badge   *badge
+	column  *badgeColumn
 	name    *widget.Label
 	state   *widget.Label
 	warn    *widget.Icon
+	clip    *widget.Icon
 }
 
 // newRow makes a row and registers it with the ticker.
 func (u *UI) newRow() fyne.CanvasObject {
-	r := &rowView{badge: newBadge(), name: widget.NewLabel("profile"), state: widget.NewLabel("valid 00:00"), warn: widget.NewIcon(theme.WarningIcon())}
+	r := &rowView{badge: newBadge(), column: u.badgeCol, name: widget.NewLabel("profile"), state: widget.NewLabel("valid 00:00"),
+		warn: widget.NewIcon(theme.WarningIcon()), clip: widget.NewIcon(theme.ContentPasteIcon())}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.warn.Hide()
+	r.clip.Hide()
 	r.ExtendBaseWidget(r)
 	u.rows = append(u.rows, r)
 	return r
 }
 
 func (r *rowView) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(container.New(badgeColumn{}, r.badge.box), r.warn)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.state, r.name))
+	left := container.NewHBox(container.New(r.column, r.badge.box), r.warn)
+	right := container.NewHBox(r.clip, r.state)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.name))
 }
 
 func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -116,6 +151,7 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r.profile = p
 	r.badge.set(p.Env, envColor(u.file, p.Env))
 	r.name.SetText(p.Name)
+	u.markRow(r)
 	if p.AllowInsecure && p.ClearText() {
 		r.warn.Show()
 	} else {
@@ -166,7 +202,7 @@ func minutesText(d time.Duration) string {
 func stateText(st auth.Status) (string, widget.Importance) {
 	switch {
 	case st.Loading && st.State == auth.StateNone:
-		return "…", widget.LowImportance
+		return "…", widget.MediumImportance
 	case st.State == auth.StateFailed:
 		return "error", widget.DangerImportance
 	case st.State == auth.StateExpiring:
@@ -176,26 +212,25 @@ func stateText(st auth.Status) (string, widget.Importance) {
 	case st.State == auth.StateValid:
 		return st.Describe(), widget.SuccessImportance
 	case st.State == auth.StateNone:
-		return "no token", widget.LowImportance
+		return "no token", widget.MediumImportance
 	}
 	return st.Describe(), widget.MediumImportance
 }
 
-// badgeColumn lays the badge out left-aligned in a fixed-width column, so
-// that the names of the list line up whatever the environment's length.
-type badgeColumn struct{}
+// badgeColumn lays the badge out left-aligned in a column as wide as the
+// widest badge shown, so that the names of the list line up and start
+// right after the badges, whatever the environments' lengths.
+type badgeColumn struct{ width float32 }
 
-const badgeColumnWidth = 76
-
-func (badgeColumn) MinSize(objs []fyne.CanvasObject) fyne.Size {
+func (c *badgeColumn) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	h := float32(0)
 	for _, o := range objs {
 		h = max(h, o.MinSize().Height)
 	}
-	return fyne.NewSize(badgeColumnWidth, h)
+	return fyne.NewSize(c.width, h)
 }
 
-func (badgeColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (c *badgeColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		m := o.MinSize()
 		w := min(m.Width, size.Width)
@@ -205,7 +240,7 @@ func (badgeColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 // profileList is the list of profiles; arrow keys select (rather than only
-// move the focus, as widget.List does), and F5 and Delete act on the
+// move the focus, as widget.List does), and Enter, F5 and Delete act on the
 // selection while the list has the focus.
 type profileList struct {
 	widget.List
@@ -222,7 +257,7 @@ func newProfileList(length func() int, create func() fyne.CanvasObject, update f
 // TypedKey handles keys while the list has the focus.
 func (l *profileList) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyUp, fyne.KeyDown, fyne.KeyF5, fyne.KeyDelete:
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyF5, fyne.KeyDelete, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape:
 		l.onKey(ev)
 	default:
 		l.List.TypedKey(ev)

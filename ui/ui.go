@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,9 +18,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -92,14 +96,23 @@ type UI struct {
 	file      *storage.File // the profiles as last loaded
 	loadErr   error         // why the profiles file could not be read
 	shown     []storage.Profile
-	selected  string // ID of the selected profile
+	selected  string // ID of the selected profile, always one of shown
+	chosen    string // ID of the profile the person last selected
+	autoSel   bool   // the window, not the person, is selecting
 	filter    string
 	sortByEnv bool
 
-	filterEntry *widget.Entry
+	filterEntry *filterEntry
+	sortSel     *widget.Select
 	list        *profileList
+	badgeCol    *badgeColumn // the list's badge column, as wide as its widest badge
+	mainMenu    *fyne.MainMenu
+	attached    bool             // Attach has put the widgets in the window
+	profileMenu []*fyne.MenuItem // the items that act on the selected profile
+	jwksItem    *fyne.MenuItem   // only for a profile with a key
 	detail      *detail
 	status      *widget.Label
+	tip         *widget.Label // the tip of the button under the pointer
 	split       *container.Split
 	body        *fyne.Container // the split, the empty state or the problem
 	root        fyne.CanvasObject
@@ -115,6 +128,8 @@ type UI struct {
 	afterFirstTick func()
 	copied         map[string]*auth.Token // tokens a person copied, for the expiry notice
 	warned         map[*auth.Token]bool
+	clip           *clipState          // what the window last put on the clipboard
+	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -151,7 +166,10 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.AfterFunc == nil {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	}
-	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}}
+	// Before any widget is made, so that each is drawn in these colours
+	// from the first frame.
+	useReadableTheme(a)
+	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
 	u.desk.Now = opts.Now
 	u.build()
@@ -161,41 +179,92 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 // Attach shows the widgets in the window, with the menu and shortcuts.
 func (u *UI) Attach() {
 	u.win.SetContent(u.root)
-	u.win.SetMainMenu(u.menu())
+	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()
+	u.attached = true
 }
 
 // Layout lays the widgets out at size before they are attached: text is
 // measured and the list's rows made, off the main goroutine when Build is.
 func (u *UI) Layout(size fyne.Size) {
+	u.fitSplit(size.Width)
 	u.root.Resize(size)
 }
 
+// fitSplit gives the list the width its longest name needs beside the
+// badges and the state, between a third and half of the window: names
+// that differ only at the end (medplum-local, medplum-prod) must show
+// whole.
+func (u *UI) fitSplit(width float32) {
+	if u.file == nil || width <= 0 {
+		return
+	}
+	var name float32
+	for _, p := range u.file.Profiles {
+		name = max(name, fyne.MeasureText(p.Name, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	state := fyne.MeasureText("valid 1 h 00 min", theme.TextSize(), fyne.TextStyle{}).Width
+	pad := theme.Padding()
+	need := u.badgeCol.width + name + state + 4*theme.InnerPadding() + 6*pad
+	u.split.Offset = float64(min(max(need/width, 0.34), 0.5))
+}
+
+// The sort choices, as the sort box names them.
+const (
+	sortByName = "Sort by name"
+	sortByEnv  = "Group by environment"
+)
+
 func (u *UI) build() {
-	u.filterEntry = &widget.Entry{PlaceHolder: "Filter by name, environment or client ID  (Ctrl+F)", OnChanged: u.onFilter}
-	u.filterEntry.ExtendBaseWidget(u.filterEntry)
-	sortSel := widget.NewSelect([]string{"Sort by name", "Group by environment"}, func(s string) {
-		u.sortByEnv = s == "Group by environment"
+	prefs := u.app.Preferences()
+	u.chosen = prefs.String("lastSelected")
+	u.sortByEnv = prefs.Bool("sortByEnv")
+	u.badgeCol = &badgeColumn{}
+	u.filterEntry = newFilterEntry(u.onFilterKey)
+	u.filterEntry.PlaceHolder = "Filter: name, env, client ID (Ctrl+F)"
+	u.filterEntry.OnChanged = u.onFilter
+	u.sortSel = widget.NewSelect([]string{sortByName, sortByEnv}, nil)
+	if u.sortByEnv {
+		u.sortSel.SetSelected(sortByEnv)
+	} else {
+		u.sortSel.SetSelected(sortByName)
+	}
+	u.sortSel.OnChanged = func(s string) {
+		u.sortByEnv = s == sortByEnv
+		u.app.Preferences().SetBool("sortByEnv", u.sortByEnv)
 		u.applyFilter()
-	})
-	sortSel.SetSelectedIndex(0)
+	}
 	u.list = newProfileList(func() int { return len(u.shown) }, u.newRow, u.updateRow, u.onKey)
 	u.list.OnSelected = func(id widget.ListItemID) {
-		if id >= 0 && id < len(u.shown) {
-			u.selectProfile(u.shown[id].ID)
+		if id < 0 || id >= len(u.shown) {
+			return
+		}
+		pid := u.shown[id].ID
+		if !u.autoSel {
+			u.chosen = pid
+		}
+		if pid != u.selected {
+			u.selectProfile(pid)
 		}
 	}
-	addBtn := &widget.Button{Text: "Add profile", OnTapped: u.onAdd}
+	addBtn := &widget.Button{Text: "Add profile", Icon: theme.ContentAddIcon(), OnTapped: u.openAdd}
 	addBtn.ExtendBaseWidget(addBtn)
-	left := container.NewBorder(
-		container.NewVBox(u.filterEntry, sortSel), addBtn, nil, nil, u.list)
+	// The objects in Tab order: filter, sort, list, Add profile.
+	top := container.NewVBox(u.filterEntry, u.sortSel)
+	left := container.New(layout.NewBorderLayout(top, addBtn, nil, nil), top, u.list, addBtn)
 	u.detail = newDetail(u)
 	u.status = widget.NewLabel("")
 	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.tip = widget.NewLabel("")
+	u.tip.Truncation = fyne.TextTruncateEllipsis
+	u.tip.Hide()
 	u.split = container.NewHSplit(left, u.detail.content)
-	u.split.Offset = 0.34
+	u.split.Offset = 0.36
 	u.body = container.NewStack(u.split)
-	u.root = container.NewBorder(nil, u.status, nil, nil, u.body)
+	// A button's tip takes the status bar's place while the pointer is on
+	// it, and gives it back after.
+	u.root = container.NewBorder(nil, container.NewStack(u.status, u.tip), nil, nil, u.body)
+	u.mainMenu = u.menu()
 }
 
 // Reload reads the profiles file again and redraws.
@@ -239,14 +308,46 @@ func (u *UI) showBody() {
 	u.body.Refresh()
 }
 
-// emptyState is the first-run screen.
+// emptyState is the first-run screen: the presets, and the Medplum CLI's
+// profiles when it has some.
 func (u *UI) emptyState() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("Token Desk", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	text := widget.NewLabelWithStyle("Keep your OAuth2 client profiles here — secrets stay in the keychain.\nOne click fetches a client-credentials token; another copies it, as a header or as curl.",
 		fyne.TextAlignCenter, fyne.TextStyle{})
-	add := &widget.Button{Text: "Add profile", Importance: widget.HighImportance, OnTapped: u.onAdd}
-	add.ExtendBaseWidget(add)
-	return container.NewCenter(container.NewVBox(title, text, container.NewCenter(add)))
+	var buttons []fyne.CanvasObject
+	if n := u.medplumProfiles(); n > 0 {
+		imp := &widget.Button{Text: fmt.Sprintf("Import %d profile(s) from the Medplum CLI", n), Importance: widget.HighImportance, OnTapped: u.onImportMedplum}
+		imp.ExtendBaseWidget(imp)
+		buttons = append(buttons, imp)
+	}
+	for _, p := range presets {
+		label := "Add " + p.name + " profile"
+		if p.tokenURL == "" {
+			label = "Add another OAuth2 server…"
+		}
+		b := &widget.Button{Text: label, OnTapped: func() { u.openAddPreset(p.name) }}
+		b.ExtendBaseWidget(b)
+		buttons = append(buttons, b)
+	}
+	if len(buttons) > 0 {
+		if b := buttons[0].(*widget.Button); b.Importance == widget.MediumImportance {
+			b.Importance = widget.HighImportance
+		}
+	}
+	return container.NewCenter(container.NewVBox(title, text, container.NewCenter(container.NewVBox(buttons...))))
+}
+
+// medplumProfiles counts the Medplum CLI's profile files.
+func (u *UI) medplumProfiles() int {
+	dir := u.opts.MedplumDir
+	if dir == "" {
+		var err error
+		if dir, err = importer.MedplumDir(); err != nil {
+			return 0
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	return len(files)
 }
 
 // problemState says why the profiles file cannot be used, and keeps it.
@@ -287,7 +388,7 @@ func (u *UI) recover(fresh bool) {
 	if len(skipped) > 0 {
 		msg += "\n\nLeft out:\n" + strings.Join(skipped, "\n")
 	}
-	dialog.ShowConfirm("Recover profiles", msg+"\n\nThe broken file is kept under a new name.", func(ok bool) {
+	u.showDialog(dialog.NewConfirm("Recover profiles", msg+"\n\nThe broken file is kept under a new name.", func(ok bool) {
 		if !ok {
 			return
 		}
@@ -298,7 +399,7 @@ func (u *UI) recover(fresh bool) {
 		}
 		u.Reload()
 		u.say("Kept %d profile(s); the broken file is now %s", len(f.Profiles), aside)
-	}, u.win)
+	}, u.win))
 }
 
 func (u *UI) onFilter(s string) {
@@ -306,7 +407,33 @@ func (u *UI) onFilter(s string) {
 	u.applyFilter()
 }
 
-// applyFilter recomputes the shown profiles and keeps the selection.
+// onFilterKey moves from the filter to the list: Down and Enter keep the
+// filter, Escape clears it.
+func (u *UI) onFilterKey(ev *fyne.KeyEvent) bool {
+	switch ev.Name {
+	case fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter:
+	case fyne.KeyEscape:
+		u.filterEntry.SetText("")
+	default:
+		return false
+	}
+	u.focusList()
+	return true
+}
+
+// focusList gives the list the keyboard, unless a dialog is open.
+func (u *UI) focusList() {
+	c := u.win.Canvas()
+	if c.Overlays().Top() != nil || u.body == nil || len(u.body.Objects) == 0 || u.body.Objects[0] != u.split {
+		return
+	}
+	c.Focus(u.list)
+}
+
+// applyFilter recomputes the shown profiles. The selection stays if the
+// filter shows it; otherwise the person's last choice or the first match
+// is selected, and with no match nothing is: every action then is off, so
+// none can reach a profile the list does not show.
 func (u *UI) applyFilter() {
 	if u.file == nil {
 		return
@@ -324,18 +451,37 @@ func (u *UI) applyFilter() {
 		}
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
-	u.list.Refresh()
-	idx := slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == u.selected })
-	if idx >= 0 {
-		u.list.Select(idx)
-	} else {
-		u.list.UnselectAll()
-		if u.selected != "" && u.file != nil {
-			if _, err := u.file.ByID(u.selected); err != nil {
-				u.selectProfile("")
-			}
-		}
+	u.badgeCol.width = 0
+	for _, p := range u.shown {
+		u.badgeCol.width = max(u.badgeCol.width, badgeWidth(p.Env))
 	}
+	u.list.Refresh()
+	idx := u.shownIndex(u.selected)
+	if idx < 0 {
+		idx = u.shownIndex(u.chosen)
+	}
+	if idx < 0 && len(u.shown) > 0 {
+		idx = 0
+	}
+	if idx < 0 {
+		u.list.UnselectAll()
+		u.selectProfile("")
+		return
+	}
+	if id := u.shown[idx].ID; id != u.selected {
+		u.selectProfile(id)
+	}
+	u.autoSel = true
+	u.list.Select(idx)
+	u.autoSel = false
+}
+
+// shownIndex is the list row of profile id, or -1.
+func (u *UI) shownIndex(id string) int {
+	if id == "" {
+		return -1
+	}
+	return slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == id })
 }
 
 func envRank(env string) int {
@@ -350,25 +496,37 @@ func envRank(env string) int {
 	return 3
 }
 
-// selectProfile shows a profile's details.
+// selectProfile shows a profile's details, and turns the actions on or off.
 func (u *UI) selectProfile(id string) {
 	u.selected = id
-	if id != "" {
+	if id != "" && u.app.Preferences().String("lastSelected") != id {
 		u.app.Preferences().SetString("lastSelected", id)
 	}
-	u.detail.show(u.current())
+	p := u.current()
+	u.detail.show(p)
+	changed := false
+	for _, it := range u.profileMenu {
+		off := p == nil || (it == u.jwksItem && !p.Style().UsesKey())
+		if it.Disabled != off {
+			it.Disabled, changed = off, true
+		}
+	}
+	if changed && u.attached {
+		u.mainMenu.Refresh()
+	}
 }
 
-// current returns the selected profile, if any.
+// current returns the selected profile if the list shows it: every action
+// works on this one, so none reaches a profile filtered away.
 func (u *UI) current() *storage.Profile {
 	if u.selected == "" || u.file == nil {
 		return nil
 	}
-	p, err := u.file.ByID(u.selected)
-	if err != nil {
-		return nil
+	if i := u.shownIndex(u.selected); i >= 0 {
+		p := u.shown[i]
+		return &p
 	}
-	return &p
+	return nil
 }
 
 // session returns the token session of p.
@@ -391,6 +549,7 @@ func (u *UI) Tick() {
 		u.tickRow(r, now)
 	}
 	u.detail.tick(now)
+	u.tickClipboard(now)
 	u.warnCopiedExpiring(now)
 	if f := u.afterFirstTick; f != nil {
 		u.afterFirstTick = nil
@@ -407,6 +566,7 @@ func (u *UI) AfterFirstTick(f func()) { u.afterFirstTick = f }
 func (u *UI) OnSessionChange(id string) {
 	u.opts.Do(func() {
 		u.list.Refresh()
+		u.keepLastError(id)
 		if id == u.selected {
 			u.detail.show(u.current())
 		}
@@ -479,33 +639,47 @@ func (u *UI) say(format string, args ...any) {
 // secret (the core redacts).
 func (u *UI) showError(what string, err error) {
 	fyne.LogError(what, err)
-	dialog.ShowError(fmt.Errorf("%s: %w", what, err), u.win)
+	u.showDialog(dialog.NewError(fmt.Errorf("%s: %w", what, err), u.win))
+}
+
+// showDialog shows d and gives the keyboard back to the list when it closes.
+func (u *UI) showDialog(d dialog.Dialog) {
+	d.SetOnClosed(u.focusList)
+	d.Show()
 }
 
 func (u *UI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
-		&fyne.MenuItem{Label: "Add profile…", Action: u.onAdd, Shortcut: shortcutNew},
+		&fyne.MenuItem{Label: "Add profile…", Action: u.openAdd, Shortcut: shortcutNew},
 		&fyne.MenuItem{Label: "Import from Medplum CLI…", Action: u.onImportMedplum},
 		&fyne.MenuItem{Label: "Import profiles…", Action: u.onImportProfiles},
 		&fyne.MenuItem{Label: "Export profiles (no secrets)…", Action: u.onExportProfiles},
 		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
 	)
-	profile := fyne.NewMenu("Profile",
-		&fyne.MenuItem{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
-		&fyne.MenuItem{Label: "Copy token", Action: func() { u.onCopy(copyToken) }, Shortcut: shortcutCopyToken},
-		&fyne.MenuItem{Label: "Copy header", Action: func() { u.onCopy(copyHeader) }, Shortcut: shortcutCopyHeader},
-		&fyne.MenuItem{Label: "Copy curl", Action: func() { u.onCopy(copyCurl) }, Shortcut: shortcutCopyCurl},
-		&fyne.MenuItem{Label: "Copy HTTPie", Action: func() { u.onCopy(copyHTTPie) }},
-		&fyne.MenuItem{Label: "Copy curl for PowerShell", Action: func() { u.onCopy(copyCurlPowerShell) }},
+	u.jwksItem = &fyne.MenuItem{Label: "Copy public JWKS", Action: u.onCopyJWKS}
+	u.profileMenu = []*fyne.MenuItem{
+		{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
+	}
+	for _, k := range copyKinds {
+		u.profileMenu = append(u.profileMenu, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Action: func() { u.onCopy(k) }, Shortcut: k.shortcut()})
+	}
+	u.profileMenu = append(u.profileMenu,
+		u.jwksItem,
 		&fyne.MenuItem{Label: "Test call", Action: u.onTest},
 		&fyne.MenuItem{Label: "Inspect token (introspection)", Action: u.onInspect, Shortcut: shortcutInspect},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},
-		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
-		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit, Shortcut: shortcutEdit},
+		&fyne.MenuItem{Label: "Edit…", Action: u.openEdit, Shortcut: shortcutEdit},
 		&fyne.MenuItem{Label: "Delete…", Action: u.onDelete},
 	)
-	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Token Desk", Action: u.onAbout})
+	items := slices.Clone(u.profileMenu)
+	items = slices.Insert(items, len(items)-2, fyne.NewMenuItemSeparator())
+	for _, it := range u.profileMenu {
+		it.Disabled = u.current() == nil
+	}
+	profile := fyne.NewMenu("Profile", items...)
+	help := fyne.NewMenu("Help",
+		&fyne.MenuItem{Label: "Keyboard shortcuts", Action: u.onShortcutSheet},
+		&fyne.MenuItem{Label: "About Token Desk", Action: u.onAbout})
 	return fyne.NewMainMenu(file, profile, help)
 }
 
@@ -514,6 +688,6 @@ func (u *UI) onAbout() {
 	if v == "" {
 		v = "dev"
 	}
-	dialog.ShowInformation("About Token Desk",
-		"Token Desk "+v+"\nOAuth2 client-credentials tokens, with secrets in the keychain.\nProfiles: "+u.opts.Store.Path(), u.win)
+	u.showDialog(dialog.NewInformation("About Token Desk",
+		"Token Desk "+v+"\nOAuth2 client-credentials tokens, with secrets in the keychain.\nProfiles: "+u.opts.Store.Path(), u.win))
 }

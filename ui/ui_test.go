@@ -67,9 +67,10 @@ func newHarness(t testing.TB, profiles ...storage.Profile) *harness {
 	m.Now = h.clock
 	h.u = New(h.app, h.win, Options{
 		Store: h.store, Secrets: h.keys, Sessions: m,
-		Now:       h.clock,
-		Do:        func(f func()) { h.queue <- f },
-		AfterFunc: func(_ time.Duration, f func()) { h.timers = append(h.timers, f) },
+		Now:        h.clock,
+		Do:         func(f func()) { h.queue <- f },
+		AfterFunc:  func(_ time.Duration, f func()) { h.timers = append(h.timers, f) },
+		MedplumDir: t.TempDir(), // not the tester's own
 	})
 	m.OnChange = h.u.OnSessionChange
 	h.u.Reload()
@@ -404,7 +405,7 @@ func TestCopyAndClearClipboard(t *testing.T) {
 	cb := h.app.Clipboard()
 
 	// No token yet: copying fetches one first.
-	test.Tap(h.u.detail.copyTokenBtn)
+	test.Tap(h.u.detail.copyBtn) // a token, the first copy
 	h.until("the copy", func() bool { return cb.Content() != "" })
 	if cb.Content() != "tok-1" || !strings.Contains(h.u.status.Text, "clears in 45 s") {
 		t.Errorf("clipboard %q, status %q", cb.Content(), h.u.status.Text)
@@ -415,7 +416,7 @@ func TestCopyAndClearClipboard(t *testing.T) {
 		t.Errorf("clipboard not cleared: %q", cb.Content())
 	}
 
-	test.Tap(h.u.detail.copyHeaderBtn)
+	h.copyFromMenu("Copy header")
 	h.until("the header", func() bool { return cb.Content() != "" })
 	if cb.Content() != "Authorization: Bearer tok-1" {
 		t.Errorf("header copy %q", cb.Content())
@@ -427,17 +428,17 @@ func TestCopyAndClearClipboard(t *testing.T) {
 		t.Error("the clear wiped what the person copied later")
 	}
 
-	test.Tap(h.u.detail.copyCurlBtn)
+	h.copyFromMenu("Copy curl")
 	h.until("the curl", func() bool { return strings.HasPrefix(cb.Content(), "curl") })
 	if want := "curl -H 'Authorization: Bearer tok-1' https://api.example.com/fhir/R4/Patient"; cb.Content() != want {
 		t.Errorf("curl copy %q; want %q", cb.Content(), want)
 	}
-	test.Tap(h.u.detail.copyHTTPieBtn)
+	h.copyFromMenu("Copy HTTPie")
 	h.until("the HTTPie command", func() bool { return strings.HasPrefix(cb.Content(), "http ") })
 	if want := "http GET https://api.example.com/fhir/R4/Patient 'Authorization:Bearer tok-1'"; cb.Content() != want {
 		t.Errorf("HTTPie copy %q; want %q", cb.Content(), want)
 	}
-	test.Tap(h.u.detail.copyReqBtn)
+	h.copyFromMenu("Copy token request (curl)")
 	if !strings.Contains(cb.Content(), `"$CLIENT_SECRET"`) || strings.Contains(cb.Content(), "secret-prod") {
 		t.Errorf("token request copy %q", cb.Content())
 	}
@@ -651,7 +652,7 @@ func TestNoSecretInWindowOrLogs(t *testing.T) {
 	markups := []string{}
 	for _, name := range []string{"good", "bad"} {
 		h.selectName(name)
-		test.Tap(h.u.detail.copyHeaderBtn)
+		h.copyFromMenu("Copy header")
 		h.until("the outcome", func() bool {
 			return strings.HasPrefix(h.u.status.Text, name+":") || strings.HasPrefix(h.u.status.Text, "Copied")
 		})
@@ -695,7 +696,11 @@ func TestDetailFollowsSelection(t *testing.T) {
 		}
 	}
 	h.u.Preload()
-	h.until("the cached tokens", func() bool { return strings.HasPrefix(h.rowText("beta"), "valid") })
+	// The first profile is selected from the start; its pane shows the
+	// token once the preload is done.
+	h.until("the cached tokens", func() bool {
+		return strings.HasPrefix(h.rowText("beta"), "valid") && strings.HasPrefix(h.u.detail.state.Text, "valid")
+	})
 	for _, name := range []string{"alpha", "beta", "alpha"} {
 		h.selectName(name)
 		// What is drawn, not the Items slice: the form keeps rendered widgets.
@@ -837,10 +842,10 @@ func TestPrivateKeyJWTProfile(t *testing.T) {
 	if key, err := h.keys.PrivateKey(p.ID); err != nil || !strings.Contains(key, "PRIVATE KEY") {
 		t.Fatalf("no generated key in the keychain: %v", err)
 	}
-	if !h.u.detail.jwksBtn.Visible() || h.u.detail.copyReqBtn.Visible() {
-		t.Error("Copy JWKS should show, Copy token request should not")
+	if m := h.copyMenuLabels(); !strings.Contains(m, "Copy public JWKS") || strings.Contains(m, "token request") {
+		t.Errorf("copy menu %s; want Copy public JWKS, and no Copy token request", m)
 	}
-	test.Tap(h.u.detail.jwksBtn)
+	h.copyFromMenu("Copy public JWKS")
 	h.until("the JWKS", func() bool { return strings.Contains(h.app.Clipboard().Content(), `"keys"`) })
 	if strings.Contains(h.app.Clipboard().Content(), "PRIVATE") || strings.Contains(h.app.Clipboard().Content(), `"d"`) {
 		t.Error("the JWKS holds private parts")
@@ -989,4 +994,32 @@ func TestIdleTickRedrawsNothing(t *testing.T) {
 	if n.Load() == 0 || h.u.detail.state.Text != "valid 58 min" {
 		t.Errorf("a minute later: %d redraws, %q", n.Load(), h.u.detail.state.Text)
 	}
+}
+
+// copyFromMenu opens the pane's copy menu and picks the item labelled label.
+func (h *harness) copyFromMenu(label string) {
+	h.t.Helper()
+	test.Tap(h.u.detail.copyMenuBtn)
+	top := h.win.Canvas().Overlays().Top()
+	if top == nil {
+		h.t.Fatal("the copy menu did not open")
+	}
+	m := h.u.detail.copyMenu()
+	for _, it := range m.Items {
+		if it.Label == label {
+			top.Hide()
+			it.Action()
+			return
+		}
+	}
+	h.t.Fatalf("no %q in the copy menu: %s", label, h.copyMenuLabels())
+}
+
+// copyMenuLabels lists the copy menu's items.
+func (h *harness) copyMenuLabels() string {
+	var labels []string
+	for _, it := range h.u.detail.copyMenu().Items {
+		labels = append(labels, it.Label)
+	}
+	return fmt.Sprintf("%q", labels)
 }

@@ -60,8 +60,8 @@ func TestMutualTLSProfileFromForm(t *testing.T) {
 			t.Errorf("settings lack %q:\n%s", s, settings)
 		}
 	}
-	if !h.u.detail.jwksBtn.Visible() || !h.u.detail.copyReqBtn.Visible() {
-		t.Error("Copy JWKS and Copy token request should both show")
+	if m := h.copyMenuLabels(); !strings.Contains(m, "Copy public JWKS") || !strings.Contains(m, "Copy token request") {
+		t.Errorf("copy menu %s; want both Copy public JWKS and Copy token request", m)
 	}
 
 	// Editing keeps the certificate and the headers; a bad header is said.

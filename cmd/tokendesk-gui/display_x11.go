@@ -3,8 +3,11 @@
 package main
 
 import (
+	"math"
 	"os"
+	"strconv"
 
+	"fyne.io/fyne/v2"
 	"github.com/go-gl/glfw/v3.3/glfw"
 )
 
@@ -35,4 +38,37 @@ func warmGL() {
 	w.MakeContextCurrent()
 	glfw.DetachCurrentContext()
 	w.Destroy()
+}
+
+// screenSize is the primary screen in Fyne's units at the scale Fyne will
+// pick for a window on it (FYNE_SCALE or the app's setting, times the
+// scale its DPI asks for), or zero when GLFW cannot say.
+func screenSize(a fyne.App) fyne.Size {
+	m := glfw.GetPrimaryMonitor()
+	if m == nil {
+		return fyne.Size{}
+	}
+	mode := m.GetVideoMode()
+	if mode == nil {
+		return fyne.Size{}
+	}
+	user := float32(1)
+	if env := os.Getenv("FYNE_SCALE"); env != "" && env != "auto" {
+		if s, err := strconv.ParseFloat(env, 32); err == nil && s > 0 {
+			user = float32(s)
+		}
+	} else if env == "" {
+		if s := a.Settings().Scale(); s > 0 {
+			user = s
+		}
+	}
+	// Fyne's DPI rule: 120 dpi is 1, never below 1.
+	detected := float32(1)
+	if mm, _ := m.GetPhysicalSize(); mm > 0 {
+		if dpi := float32(mode.Width) / (float32(mm) / 25.4); dpi >= 10 && dpi <= 1000 {
+			detected = max(1, dpi/120)
+		}
+	}
+	scale := float32(math.Round(float64(user*detected*10))) / 10
+	return fyne.NewSize(float32(mode.Width)/scale, float32(mode.Height)/scale)
 }

@@ -54,6 +54,7 @@ func main() {
 	size := fyne.NewSize(
 		float32(prefs.FloatWithFallback("window.width", 1080)),
 		float32(prefs.FloatWithFallback("window.height", 700)))
+	size = ui.FitSize(size, screenSize(a))
 	w.Resize(size)
 	saveSize := func() {
 		s := w.Canvas().Size()
