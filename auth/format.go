@@ -38,6 +38,9 @@ func RequestURL(p storage.Profile, path string) (string, error) {
 	if path == "" {
 		path = p.RequestPath
 	}
+	if path == "" {
+		path = p.ProbePath // a call that answers beats the server's root, which rarely does
+	}
 	if u, err := url.Parse(path); err == nil && u.IsAbs() {
 		if err := clearText(p, path); err != nil {
 			return "", err

@@ -139,25 +139,14 @@ func (u *UI) onCopy(kind copyKind) {
 // still holds what it held, which may be another profile's token.
 const nothingCopied = " — nothing copied"
 
-// commandPath is the path a copied command calls: the request path, or
-// the probe path when the profile has no request path (the server's root
-// answers 404).
-func commandPath(p storage.Profile) string {
-	if p.RequestPath == "" {
-		return p.ProbePath
-	}
-	return ""
-}
-
 func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 	if kind == copyRequest {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
-	path := commandPath(p)
 	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell
 	if commandKind {
-		if _, err := auth.RequestURL(p, path); err != nil {
+		if _, err := auth.RequestURL(p, ""); err != nil {
 			u.say("Copy %s of %s: %v — set a base URL and request path with Edit%s", kind, named(p), err, nothingCopied)
 			return
 		}
@@ -179,7 +168,7 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 					render = auth.CurlPowerShell
 				}
 				var err error
-				if text, err = render(p, t, path); err != nil {
+				if text, err = render(p, t, ""); err != nil {
 					u.say("Copy %s of %s: %v%s", kind, named(p), err, nothingCopied)
 					return
 				}
