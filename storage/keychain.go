@@ -17,7 +17,7 @@ const Service = "tokendesk"
 
 // Keychain errors callers branch on. Their text says what a person can do.
 var (
-	ErrKeychainUnavailable = errors.New("no keychain is running: on Linux, install and start a Secret Service such as gnome-keyring or KeePassXC (with its Secret Service integration on), then try again")
+	ErrKeychainUnavailable = errors.New("no keychain is available: none is running; on Linux, install and start a Secret Service such as gnome-keyring or KeePassXC (with its Secret Service integration on) and try again")
 	ErrKeychainLocked      = errors.New("the keychain is locked: unlock it (on Linux, the \"login\" keyring) and try again")
 	ErrKeychainRefused     = errors.New("the keychain refused access: allow Token Desk in the keychain's prompt or settings and try again")
 	ErrTooLarge            = errors.New("the keychain refused the item as too large")

@@ -29,7 +29,7 @@ func TestSetTokenMemoryOnly(t *testing.T) {
 		{"too large", &keychainError{kind: ErrTooLarge}, ErrTooLarge, "too large"},
 		{"locked", &keychainError{kind: ErrKeychainLocked}, ErrKeychainLocked, "locked"},
 		{"timed out", errTimeout(nil), ErrKeychainLocked, "did not answer in time"},
-		{"not running", &keychainError{kind: ErrKeychainUnavailable}, ErrKeychainUnavailable, "no keychain is running"},
+		{"not running", &keychainError{kind: ErrKeychainUnavailable}, ErrKeychainUnavailable, "no keychain is available"},
 		{"refused", &keychainError{kind: ErrKeychainRefused}, ErrKeychainRefused, "refused access"},
 	}
 	for _, tt := range tests {

@@ -23,10 +23,10 @@ func TestSSErrorNames(t *testing.T) {
 		text string
 	}{
 		{errIsLocked, ErrKeychainLocked, "locked"},
-		{errServiceUnknown, ErrKeychainUnavailable, "no keychain is running"},
-		{errNoOwner, ErrKeychainUnavailable, "no keychain is running"},
-		{errNoReply, ErrKeychainUnavailable, "no keychain is running"},
-		{"org.freedesktop.DBus.Error.Spawn.ChildExited", ErrKeychainUnavailable, "no keychain is running"},
+		{errServiceUnknown, ErrKeychainUnavailable, "no keychain is available"},
+		{errNoOwner, ErrKeychainUnavailable, "no keychain is available"},
+		{errNoReply, ErrKeychainUnavailable, "no keychain is available"},
+		{"org.freedesktop.DBus.Error.Spawn.ChildExited", ErrKeychainUnavailable, "no keychain is available"},
 		{errAccessDenied, ErrKeychainRefused, "refused access"},
 		{errLimitsExceeded, ErrTooLarge, "too large"},
 		{errNoSuchObject, ErrNotFound, "not found"},
@@ -214,7 +214,7 @@ func TestSecretServiceStartsLater(t *testing.T) {
 	conn := busConn(t)
 	s := &SecretService{}
 	_, err := s.Get("later/client-secret")
-	if !errors.Is(err, ErrKeychainUnavailable) || !strings.Contains(err.Error(), "no keychain is running") || strings.Contains(err.Error(), "org.freedesktop") {
+	if !errors.Is(err, ErrKeychainUnavailable) || !strings.Contains(err.Error(), "no keychain is available") || strings.Contains(err.Error(), "org.freedesktop") {
 		t.Errorf("before: got %v; want ErrKeychainUnavailable in words", err)
 	}
 	startKeyring(t, conn)
