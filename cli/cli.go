@@ -201,8 +201,8 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	if err != nil {
 		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
-	if s.Status(env.Now()).MemoryOnly {
-		fmt.Fprintln(env.Stderr, "tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
+	if st := s.Status(env.Now()); st.MemoryOnly {
+		fmt.Fprintf(env.Stderr, "tokendesk: note: this token is not cached, the next call fetches a new one: %v\n", st.CacheErr)
 	}
 	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
 		fmt.Fprintf(env.Stderr, "tokendesk: note: the server granted scope %q, not the %q asked for%s\n",
