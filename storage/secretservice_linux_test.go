@@ -7,11 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/tokendesk/tokendesk/internal/keyringtest"
 )
 
 // TestSSErrorNames: D-Bus errors map by name to the cause a person can act
@@ -52,7 +52,7 @@ func required() bool { return os.Getenv("CI") == "true" || os.Getenv("TOKENDESK_
 // scripts/with-keyring: a private session bus with gnome-keyring on it.
 func needKeyring(t *testing.T) {
 	t.Helper()
-	if os.Getenv("TOKENDESK_IN_KEYRING") != "" {
+	if keyringtest.Under() {
 		return
 	}
 	if os.Getenv(childEnv) != "" {
@@ -124,66 +124,11 @@ func privateBus(t *testing.T) string {
 	return strings.TrimSpace(string(buf[:n]))
 }
 
-// busConn is a connection of the test's own to the session bus, apart
-// from the store's.
-func busConn(t *testing.T) *dbus.Conn {
-	t.Helper()
-	conn, err := dbus.ConnectSessionBus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
-// waitOwner waits until the Secret Service name has an owner (want) or
-// has none, polling the bus a bounded number of times.
-func waitOwner(t *testing.T, conn *dbus.Conn, want bool) {
-	t.Helper()
-	for range 500 {
-		var has bool
-		if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, ssName).Store(&has); err != nil {
-			t.Fatal(err)
-		}
-		if has == want {
-			return
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition, bounded above
-	}
-	t.Fatalf("the Secret Service name never had owner=%v", want)
-}
-
-// killKeyring kills the process that owns the Secret Service name and
-// waits until the name is free.
-func killKeyring(t *testing.T, conn *dbus.Conn) {
-	t.Helper()
-	var pid uint32
-	if err := conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, ssName).Store(&pid); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(int(pid), syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	waitOwner(t, conn, false)
-}
-
-// startKeyring starts gnome-keyring-daemon, its login keyring unlocked,
-// and waits until it owns the Secret Service name.
-func startKeyring(t *testing.T, conn *dbus.Conn) {
-	t.Helper()
-	cmd := exec.Command("gnome-keyring-daemon", "--replace", "--unlock", "--components=secrets")
-	cmd.Stdin = strings.NewReader("throwaway-password")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gnome-keyring-daemon: %v\n%s", err, out)
-	}
-	waitOwner(t, conn, true)
-}
-
 // TestSecretServiceSurvivesRestart: one long-lived store (the window's)
 // keeps working after gnome-keyring is killed and started again.
 func TestSecretServiceSurvivesRestart(t *testing.T) {
 	needKeyring(t)
-	conn := busConn(t)
+	conn := keyringtest.Conn(t)
 	k := NewKeychain(&SecretService{})
 	id := "restart-" + t.Name()
 	t.Cleanup(func() { _ = k.Forget(id) })
@@ -191,8 +136,8 @@ func TestSecretServiceSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := range 2 {
-		killKeyring(t, conn)
-		startKeyring(t, conn)
+		keyringtest.Kill(t, conn)
+		keyringtest.Start(t, conn)
 		if got, err := k.ClientSecret(id); err != nil || got != "before" {
 			t.Errorf("round %d, read after restart: got %q, %v; want %q", round, got, err, "before")
 		}
@@ -211,14 +156,14 @@ func TestSecretServiceStartsLater(t *testing.T) {
 	if !inChild(t) {
 		return
 	}
-	conn := busConn(t)
+	conn := keyringtest.Conn(t)
 	s := &SecretService{}
 	_, err := s.Get("later/client-secret")
 	if !errors.Is(err, ErrKeychainUnavailable) || !strings.Contains(err.Error(), "no keychain is available") || strings.Contains(err.Error(), "org.freedesktop") {
 		t.Errorf("before: got %v; want ErrKeychainUnavailable in words", err)
 	}
-	startKeyring(t, conn)
-	t.Cleanup(func() { killKeyring(t, conn) })
+	keyringtest.Start(t, conn)
+	t.Cleanup(func() { keyringtest.Kill(t, conn) })
 	if err := s.Set("later/client-secret", "v"); err != nil {
 		t.Fatalf("after start, Set: %v", err)
 	}
@@ -231,15 +176,15 @@ func TestSecretServiceStartsLater(t *testing.T) {
 // cannot be cached says "locked" and is used from memory.
 func TestSecretServiceLockedCache(t *testing.T) {
 	needKeyring(t)
-	conn := busConn(t)
+	conn := keyringtest.Conn(t)
 	k := NewKeychain(&SecretService{})
 	id := "locked-" + t.Name()
 	if err := k.SetClientSecret(id, "s"); err != nil {
 		t.Fatal(err)
 	}
-	lock(t, conn)
+	keyringtest.Lock(t, conn)
 	t.Cleanup(func() {
-		startKeyring(t, conn) // unlocks the login keyring again
+		keyringtest.Start(t, conn) // unlocks the login keyring again
 		_ = k.Forget(id)
 	})
 	tok := CachedToken{AccessToken: "from-memory", Fingerprint: "fp"}
@@ -253,17 +198,6 @@ func TestSecretServiceLockedCache(t *testing.T) {
 	}
 	if got, err := k.Token(id); err != nil || got.AccessToken != tok.AccessToken {
 		t.Errorf("Token: got %q, %v; want the token from memory", got.AccessToken, err)
-	}
-}
-
-// lock locks the default collection, which needs no prompt.
-func lock(t *testing.T, conn *dbus.Conn) {
-	t.Helper()
-	var locked []dbus.ObjectPath
-	var prompt dbus.ObjectPath
-	err := conn.Object(ssName, ssPath).Call(ssService+".Lock", 0, []dbus.ObjectPath{ssDefault}).Store(&locked, &prompt)
-	if err != nil || len(locked) != 1 {
-		t.Fatalf("lock: %v, %v", locked, err)
 	}
 }
 
@@ -314,7 +248,7 @@ type fakeSecret struct {
 
 func serveFake(t *testing.T, f *fakeSecrets) {
 	t.Helper()
-	conn := busConn(t)
+	conn := keyringtest.Conn(t)
 	for _, e := range []struct {
 		v     any
 		path  dbus.ObjectPath
