@@ -13,14 +13,15 @@ import (
 )
 
 // SecretService is a SecretStore over the freedesktop Secret Service
-// (gnome-keyring, KeePassXC) through go-keyring's secret_service package.
-// It files items where and as go-keyring does, so each reads what the
-// other wrote. go-keyring's Get opens a connection and a session per call
-// (seven round trips); this keeps one session per process, so a read is
-// two round trips (bench/RESULTS.md: the keychain was most of a cached
-// `tokendesk token`). When the provider goes away or appears (gnome-keyring
-// restarted, KeePassXC closed and opened), the next call opens a new
-// session. The zero value is ready to use; it is safe for concurrent use.
+// (gnome-keyring, KeePassXC), on go-keyring's secret_service connection
+// and types. It files items where and as go-keyring does, so each reads
+// what the other wrote. go-keyring's Get opens a session per call (seven
+// round trips); this keeps one session per process, so a read is two
+// round trips (bench/RESULTS.md: the keychain was most of a cached
+// `tokendesk token`). When the provider goes away or appears
+// (gnome-keyring restarted, KeePassXC closed and opened), the next call
+// opens a new session. The zero value is ready to use; it is safe for
+// concurrent use.
 type SecretService struct {
 	// Timeout bounds every call, so a provider waiting on its own unlock
 	// dialog cannot hang the app. Zero means 10 seconds.
@@ -29,7 +30,7 @@ type SecretService struct {
 	mu      sync.Mutex
 	svc     *ss.SecretService
 	session dbus.ObjectPath // "" until opened, and after the provider left
-	coll    dbus.ObjectPath // the collection items are filed in
+	coll    dbus.ObjectPath // where Set files items; "" until the first Set
 }
 
 const (
@@ -67,37 +68,24 @@ func (s *SecretService) timeout() time.Duration {
 	return s.Timeout
 }
 
-// op is one call's view of the connection: the session and collection
-// it was opened with, and the deadline every D-Bus call of it keeps.
+// op is one call's view of the connection: the session it was opened
+// with, and the deadline every D-Bus call of it keeps.
 type op struct {
 	ctx     context.Context
+	s       *SecretService
 	svc     *ss.SecretService
 	session dbus.ObjectPath
-	coll    dbus.ObjectPath
 }
 
-// bounded is a dbus.BusObject whose Call gives up at ctx's deadline and
-// drops the pending call, for go-keyring's methods that take an object.
-type bounded struct {
-	dbus.BusObject
-	ctx context.Context
-}
-
-// Call is CallWithContext with the object's context.
-func (b bounded) Call(method string, flags dbus.Flags, args ...any) *dbus.Call {
-	return b.CallWithContext(b.ctx, method, flags, args...)
-}
-
-func (o *op) object(path dbus.ObjectPath) dbus.BusObject {
-	return bounded{o.svc.Object(ssName, path), o.ctx}
-}
-
-// call is a bounded method call. go-keyring's OpenSession, GetSecret,
-// CreateItem, Unlock and Delete call without a context (a provider that
-// never answers hangs the caller and leaves the call pending) and wait on
-// prompts without end, so those go through here on its connection.
+// call is a method call bounded by o's deadline; one that times out is
+// dropped from the connection, not left pending. go-keyring's methods call
+// without a context and wait on prompts without end, and its SearchItems
+// searches one collection, which a reading process would first have to
+// choose (a fourth round trip where this takes three, see
+// BenchmarkSystemStoreFirstGet); so the calls go through here, on its
+// connection.
 func (o *op) call(path dbus.ObjectPath, method string, args ...any) *dbus.Call {
-	return o.object(path).Call(method, 0, args...)
+	return o.svc.Object(ssName, path).CallWithContext(o.ctx, method, 0, args...)
 }
 
 // open returns the connection and session, connecting and opening them
@@ -116,7 +104,7 @@ func (s *SecretService) open(ctx context.Context) (*op, error) {
 		}
 		s.svc = svc
 	}
-	o := &op{ctx: ctx, svc: s.svc, session: s.session, coll: s.coll}
+	o := &op{ctx: ctx, s: s, svc: s.svc, session: s.session}
 	if o.session != "" {
 		return o, nil
 	}
@@ -124,18 +112,33 @@ func (s *SecretService) open(ctx context.Context) (*op, error) {
 	if err := o.call(ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&out, &o.session); err != nil {
 		return nil, err
 	}
-	// go-keyring's choice (GetLoginCollection): "login" when there is one,
-	// else the default collection.
+	s.session, s.coll = o.session, ""
+	return o, nil
+}
+
+// collection is where Set files items, as go-keyring's GetLoginCollection
+// chooses: "login" when there is one, else the default collection.
+func (o *op) collection() (dbus.ObjectPath, error) {
+	o.s.mu.Lock()
+	coll := o.s.coll
+	o.s.mu.Unlock()
+	if coll != "" {
+		return coll, nil
+	}
 	var colls dbus.Variant
 	if err := o.call(ssPath, "org.freedesktop.DBus.Properties.Get", ssService, "Collections").Store(&colls); err != nil {
-		return nil, err
+		return "", err
 	}
-	o.coll = ssDefault
+	coll = ssDefault
 	if paths, ok := colls.Value().([]dbus.ObjectPath); ok && contains(paths, ssLogin) {
-		o.coll = ssLogin
+		coll = ssLogin
 	}
-	s.session, s.coll = o.session, o.coll
-	return o, nil
+	o.s.mu.Lock()
+	defer o.s.mu.Unlock()
+	if o.s.session == o.session {
+		o.s.coll = coll
+	}
+	return coll, nil
 }
 
 func contains(paths []dbus.ObjectPath, p dbus.ObjectPath) bool {
@@ -180,16 +183,22 @@ func attrs(user string) map[string]string {
 	return map[string]string{"service": Service, "username": user}
 }
 
-// find returns the item filed under user.
+// find returns the item filed under user, in any collection, unlocked.
 func (o *op) find(user string) (dbus.ObjectPath, error) {
-	items, err := o.svc.SearchItems(o.object(o.coll), attrs(user))
-	if err != nil {
+	var unlocked, locked []dbus.ObjectPath
+	if err := o.call(ssPath, ssService+".SearchItems", attrs(user)).Store(&unlocked, &locked); err != nil {
 		return "", err
 	}
-	if len(items) == 0 {
+	if len(unlocked) > 0 {
+		return unlocked[0], nil
+	}
+	if len(locked) == 0 {
 		return "", ErrNotFound
 	}
-	return items[0], nil
+	if err := o.unlock(locked[0]); err != nil {
+		return "", err
+	}
+	return locked[0], nil
 }
 
 // unlock asks the service to unlock obj; one that needs a prompt counts as
@@ -241,9 +250,13 @@ func (s *SecretService) Set(user, value string) error {
 			ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
 		}
 		sec := ss.NewSecret(o.session, value)
-		return o.retryUnlocked(o.coll, func() error {
+		coll, err := o.collection()
+		if err != nil {
+			return err
+		}
+		return o.retryUnlocked(coll, func() error {
 			var item, prompt dbus.ObjectPath
-			if err := o.call(o.coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
+			if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
 				return err
 			}
 			if prompt != ssNoPrompt {

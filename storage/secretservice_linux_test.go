@@ -220,48 +220,15 @@ func (f *fakeSecrets) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.Ob
 	return nil, "/org/freedesktop/secrets/prompt/1", nil // unlocking needs a person at a prompt
 }
 
-type fakeProps struct{}
-
-func (fakeProps) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
-	return dbus.MakeVariant([]dbus.ObjectPath{ssLogin}), nil
-}
-
-type fakeCollection struct{}
-
-func (fakeCollection) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, *dbus.Error) {
-	return []dbus.ObjectPath{fakeItem}, nil
-}
-
-type fakeItemObj struct{}
-
-func (fakeItemObj) GetSecret(session dbus.ObjectPath) (fakeSecret, *dbus.Error) {
-	return fakeSecret{}, dbus.NewError(errIsLocked, []any{"locked"})
-}
-
-// fakeSecret is the Secret Service's secret struct.
-type fakeSecret struct {
-	Session     dbus.ObjectPath
-	Parameters  []byte
-	Value       []byte
-	ContentType string
+func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return nil, []dbus.ObjectPath{fakeItem}, nil
 }
 
 func serveFake(t *testing.T, f *fakeSecrets) {
 	t.Helper()
 	conn := keyringtest.Conn(t)
-	for _, e := range []struct {
-		v     any
-		path  dbus.ObjectPath
-		iface string
-	}{
-		{f, ssPath, ssService},
-		{fakeProps{}, ssPath, "org.freedesktop.DBus.Properties"},
-		{fakeCollection{}, ssLogin, ssCollection},
-		{fakeItemObj{}, fakeItem, ssItem},
-	} {
-		if err := conn.Export(e.v, e.path, e.iface); err != nil {
-			t.Fatal(err)
-		}
+	if err := conn.Export(f, ssPath, ssService); err != nil {
+		t.Fatal(err)
 	}
 	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own the secrets name: %v %v", reply, err)

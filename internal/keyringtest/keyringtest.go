@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,7 +58,11 @@ func Kill(t testing.TB, conn *dbus.Conn) {
 	if err := conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, name).Store(&pid); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Kill(int(pid), syscall.SIGKILL); err != nil {
+	proc, err := os.FindProcess(int(pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	WaitOwner(t, conn, false)
