@@ -17,30 +17,29 @@ import (
 // TestSSErrorNames: D-Bus errors map by name to the cause a person can act
 // on, and the words never show D-Bus internals.
 func TestSSErrorNames(t *testing.T) {
+	words := []any{"the provider's words"}
 	tests := []struct {
-		name string
+		err  error
 		want error
 		text string
 	}{
-		{errIsLocked, ErrKeychainLocked, "locked"},
-		{errServiceUnknown, ErrKeychainUnavailable, "no keychain is available"},
-		{errNoOwner, ErrKeychainUnavailable, "no keychain is available"},
-		{errNoReply, ErrKeychainUnavailable, "no keychain is available"},
-		{"org.freedesktop.DBus.Error.Spawn.ChildExited", ErrKeychainUnavailable, "no keychain is available"},
-		{errAccessDenied, ErrKeychainRefused, "refused access"},
-		{errLimitsExceeded, ErrTooLarge, "too large"},
-		{errNoSuchObject, ErrNotFound, "not found"},
-		{"org.example.Odd", errKeychain, "keychain: the provider's words"},
+		{dbus.Error{Name: errIsLocked, Body: words}, ErrKeychainLocked, "locked"},
+		{dbus.Error{Name: errServiceUnknown, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errNoOwner, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errNoReply, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: "org.freedesktop.DBus.Error.Spawn.ChildExited", Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errAccessDenied, Body: words}, ErrKeychainRefused, "refused access"},
+		{dbus.Error{Name: errLimitsExceeded, Body: words}, ErrTooLarge, "too large"},
+		{dbus.Error{Name: errNoSuchObject, Body: words}, ErrNotFound, "not found"},
+		{dbus.Error{Name: "org.example.Odd", Body: words}, errKeychain, "keychain: the provider's words"},
+		{context.DeadlineExceeded, ErrKeychainLocked, "did not answer in time"},
+		{dbus.ErrClosed, ErrKeychainUnavailable, "none is running"},
 	}
 	for _, tt := range tests {
-		got := ssError(dbus.Error{Name: tt.name, Body: []any{"the provider's words"}})
-		if !errors.Is(got, tt.want) || !strings.Contains(got.Error(), tt.text) || strings.Contains(got.Error(), "org.") {
-			t.Errorf("ssError(%s): got %v; want %v saying %q, no D-Bus name", tt.name, got, tt.want, tt.text)
-		}
-	}
-	for _, err := range []error{context.DeadlineExceeded, dbus.ErrClosed} {
-		if got := ssError(err); !errors.Is(got, ErrKeychainLocked) && !errors.Is(got, ErrKeychainUnavailable) || strings.Contains(got.Error(), "dbus") {
-			t.Errorf("ssError(%v): got %v; want locked or unavailable, in words", err, got)
+		got := ssError(tt.err)
+		if !errors.Is(got, tt.want) || !strings.Contains(got.Error(), tt.text) ||
+			strings.Contains(got.Error(), "org.") || strings.Contains(got.Error(), "dbus") {
+			t.Errorf("ssError(%v): got %v; want %v saying %q, no D-Bus detail", tt.err, got, tt.want, tt.text)
 		}
 	}
 }
