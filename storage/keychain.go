@@ -23,9 +23,9 @@ var (
 	ErrTooLarge            = errors.New("the keychain refused the item as too large")
 )
 
-// keychainError is a keychain failure in words a person can act on. Its
-// text is Kind's (or Text, when set), never the D-Bus or OS detail, which
-// stays reachable through errors.As for whoever needs it.
+// keychainError is a keychain failure in words a person can act on: its
+// text is its kind's (or its own text), never the D-Bus or OS detail,
+// which stays reachable through errors.As for whoever needs it.
 type keychainError struct {
 	kind  error  // one of the sentinels above
 	text  string // more specific words than kind's; empty means kind's
@@ -275,8 +275,10 @@ func (k *Keychain) Token(id string) (CachedToken, error) {
 func (k *Keychain) SetToken(id string, t CachedToken) (memoryOnly bool, err error) {
 	data, err := json.Marshal(t)
 	if err != nil {
-		k.setWhy(id, fmt.Errorf("encode token: %w", err))
-		return true, fmt.Errorf("encode token: %w", err)
+		// Not even memory can hold it; the caller's copy is all there is.
+		err = fmt.Errorf("encode token: %w", err)
+		k.setWhy(id, err)
+		return true, err
 	}
 	err = k.store.Set(tokenKey(id), string(data))
 	if err == nil {
