@@ -40,9 +40,11 @@ type Status struct {
 	Lifetime time.Duration
 	// Err is the last request's failure, cleared by a success.
 	Err error
-	// MemoryOnly says the keychain refused to cache the token (too large),
-	// so it lives in this process only.
+	// MemoryOnly says the keychain could not cache the token, so it
+	// lives in this process only; CacheErr says why (errors.Is
+	// storage.ErrTooLarge, storage.ErrKeychainLocked, …).
 	MemoryOnly bool
+	CacheErr   error
 	// Loading says the keychain cache has not been read yet.
 	Loading bool
 	// KeychainErr is why the keychain could not be read (none, or locked),
@@ -178,6 +180,9 @@ func (s *Session) Status(now time.Time) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded, KeychainErr: s.keyErr}
+	if s.memOnly {
+		st.CacheErr = s.m.keys.TokenCacheErr(s.profile.ID)
+	}
 	if t := s.tok; t != nil && !t.Expiry.IsZero() {
 		st.Left = t.Expiry.Sub(now)
 		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
@@ -516,12 +521,10 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	if err != nil {
 		return nil, false, err
 	}
+	// The token is good even when the cache failed: hand it out, and the
+	// keychain says why it is memory-only (TokenCacheErr).
 	memOnly, err := m.keys.SetToken(p.ID, *tok)
-	if err != nil {
-		// The token is good; only the cache failed. Hand it out and say so.
-		return tok, true, nil
-	}
-	return tok, memOnly, nil
+	return tok, memOnly || err != nil, nil
 }
 
 // secretValues are p's secret header values, as resolved.

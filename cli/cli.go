@@ -192,12 +192,12 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	if err != nil {
 		return nil, p, nil, err
 	}
-	t, memoryOnly, err := env.deskIn(f).Token(ctx, p, fresh)
+	t, notCached, err := env.deskIn(f).Token(ctx, p, fresh)
 	if err != nil {
 		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
-	if memoryOnly {
-		env.say("tokendesk: note: the keychain refused to cache this token (too large); the next call fetches a new one")
+	if notCached != nil {
+		env.say("tokendesk: note: this token is not cached, the next call fetches a new one: %v", notCached)
 	}
 	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
 		env.say("tokendesk: note: the server granted scope %q, not the %q asked for%s",

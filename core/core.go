@@ -332,15 +332,22 @@ func (d *Desk) Delete(id string) (storage.Profile, error) {
 }
 
 // Token returns a usable token for p: the cached one while it has more
-// than the margin left, unless fresh. memoryOnly says the keychain refused
-// to cache it.
-func (d *Desk) Token(ctx context.Context, p storage.Profile, fresh bool) (t *auth.Token, memoryOnly bool, err error) {
+// than the margin left, unless fresh. notCached, when not nil, says why
+// the keychain did not keep it (too large, locked, not running): the token
+// still works from memory.
+func (d *Desk) Token(ctx context.Context, p storage.Profile, fresh bool) (t *auth.Token, notCached error, err error) {
 	s := d.sessions.Session(p)
 	t, err = s.Token(ctx, fresh)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
-	return t, s.Status(d.now()).MemoryOnly, nil
+	if st := s.Status(d.now()); st.MemoryOnly {
+		if st.CacheErr == nil {
+			return t, errors.New("the keychain did not keep it"), nil
+		}
+		return t, st.CacheErr, nil
+	}
+	return t, nil, nil
 }
 
 // Cancel stops p's token request under way, if any.

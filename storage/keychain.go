@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +17,37 @@ const Service = "tokendesk"
 
 // Keychain errors callers branch on. Their text says what a person can do.
 var (
-	ErrKeychainUnavailable = errors.New("no keychain is available: on Linux, install and start a Secret Service such as gnome-keyring or KeePassXC (with its Secret Service integration on)")
-	ErrKeychainLocked      = errors.New("the keychain is locked or did not answer in time: unlock it (on Linux, the \"login\" keyring) and try again")
+	ErrKeychainUnavailable = errors.New("no keychain is available: none is running; on Linux, install and start a Secret Service such as gnome-keyring or KeePassXC (with its Secret Service integration on) and try again")
+	ErrKeychainLocked      = errors.New("the keychain is locked: unlock it (on Linux, the \"login\" keyring) and try again")
+	ErrKeychainRefused     = errors.New("the keychain refused access: allow Token Desk in the keychain's prompt or settings and try again")
 	ErrTooLarge            = errors.New("the keychain refused the item as too large")
 )
+
+// keychainError is a keychain failure in words a person can act on: its
+// text is its kind's (or its own text), never the D-Bus or OS detail,
+// which stays reachable through errors.As for whoever needs it.
+type keychainError struct {
+	kind  error  // one of the sentinels above
+	text  string // more specific words than kind's; empty means kind's
+	cause error  // what the keychain said
+}
+
+func (e *keychainError) Error() string {
+	if e.text != "" {
+		return e.text
+	}
+	return e.kind.Error()
+}
+
+func (e *keychainError) Unwrap() []error { return []error{e.kind, e.cause} }
+
+// errTimeout says the keychain did not answer within the time allowed; a
+// Secret Service waiting on its own unlock dialog does that, so it counts
+// as locked.
+func errTimeout(cause error) error {
+	return &keychainError{kind: ErrKeychainLocked, cause: cause,
+		text: "the keychain did not answer in time (it may be waiting to be unlocked): unlock it and try again"}
+}
 
 // SecretStore is a keychain: strings filed under a user name within
 // Token Desk's service. Implementations return ErrNotFound for a missing
@@ -32,8 +58,8 @@ type SecretStore interface {
 	Delete(user string) error
 }
 
-// Keyring is the operating system's keychain through go-keyring: Secret
-// Service on Linux, Keychain on macOS, Credential Manager on Windows.
+// Keyring is the operating system's keychain through go-keyring: Keychain
+// on macOS, Credential Manager on Windows.
 type Keyring struct {
 	// Timeout bounds every call, so a keychain that waits for an unlock
 	// prompt nobody answers cannot hang the app. Zero means 10 seconds.
@@ -57,6 +83,8 @@ func (k Keyring) Delete(user string) error {
 	return k.call(func() error { return keyring.Delete(Service, user) })
 }
 
+// call bounds fn. go-keyring takes no context, so a call that times out
+// is left to finish on its own; macOS and Windows answer or fail promptly.
 func (k Keyring) call(fn func() error) error {
 	timeout := k.Timeout
 	if timeout == 0 {
@@ -68,34 +96,23 @@ func (k Keyring) call(fn func() error) error {
 	case err := <-done:
 		return keyringError(err)
 	case <-time.After(timeout):
-		return ErrKeychainLocked
+		return errTimeout(nil)
 	}
 }
 
-// keyringError maps go-keyring's and D-Bus's errors to ours. The errors
-// never carry a secret: go-keyring's come from D-Bus or the OS, about the
+// keyringError maps go-keyring's errors to ours by their identity. The
+// errors never carry a secret: go-keyring's come from the OS, about the
 // service, not the value.
 func keyringError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, keyring.ErrNotFound) {
-		return ErrNotFound
-	}
-	if errors.Is(err, keyring.ErrSetDataTooBig) {
-		return ErrTooLarge
-	}
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "org.freedesktop.secrets"),
-		strings.Contains(msg, "ServiceUnknown"),
-		strings.Contains(msg, "DBUS_SESSION_BUS_ADDRESS"),
-		strings.Contains(msg, "dbus"), strings.Contains(msg, "D-Bus"):
-		return fmt.Errorf("%w (%v)", ErrKeychainUnavailable, err)
-	case strings.Contains(strings.ToLower(msg), "locked"), strings.Contains(msg, "prompt"):
-		return fmt.Errorf("%w (%v)", ErrKeychainLocked, err)
+	case err == nil:
+		return nil
+	case errors.Is(err, keyring.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, keyring.ErrSetDataTooBig):
+		return &keychainError{kind: ErrTooLarge, cause: err}
 	}
-	return fmt.Errorf("keychain: %w", err)
+	return platformError(err)
 }
 
 // MemoryStore is a SecretStore in memory, for tests and for tokens too large
@@ -179,8 +196,11 @@ func (t CachedToken) LogValue() slog.Value { return slog.StringValue(t.String())
 // of profile X" and never build keychain keys themselves.
 type Keychain struct {
 	store SecretStore
-	// mem keeps tokens the keychain refused as too large, for this process.
+	// mem keeps tokens the keychain could not take, for this process;
+	// why says for each profile what the keychain said.
 	mem MemoryStore
+	mu  sync.Mutex
+	why map[string]error
 }
 
 // NewKeychain wraps a SecretStore.
@@ -248,28 +268,59 @@ func (k *Keychain) Token(id string) (CachedToken, error) {
 	return t, nil
 }
 
-// SetToken caches profile id's token. A token the keychain refuses as too
-// large is kept in this process's memory instead; memoryOnly says so.
+// SetToken caches profile id's token in the keychain. When the keychain
+// cannot take it (too large, locked, not running, refused), the token is
+// kept in this process's memory instead: memoryOnly says so, and err says
+// why (errors.Is ErrTooLarge, ErrKeychainLocked, ErrKeychainUnavailable…).
 func (k *Keychain) SetToken(id string, t CachedToken) (memoryOnly bool, err error) {
 	data, err := json.Marshal(t)
 	if err != nil {
-		return false, fmt.Errorf("encode token: %w", err)
+		// Not even memory can hold it; the caller's copy is all there is.
+		err = fmt.Errorf("encode token: %w", err)
+		k.setWhy(id, err)
+		return true, err
 	}
 	err = k.store.Set(tokenKey(id), string(data))
+	if err == nil {
+		k.dropMem(id)
+		return false, nil
+	}
 	if errors.Is(err, ErrTooLarge) {
 		_ = k.store.Delete(tokenKey(id)) // an older, smaller token must not shadow this one
-		return true, k.mem.Set(tokenKey(id), string(data))
 	}
+	_ = k.mem.Set(tokenKey(id), string(data))
+	k.setWhy(id, err)
+	return true, fmt.Errorf("cache token: %w", err)
+}
+
+func (k *Keychain) setWhy(id string, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.why == nil {
+		k.why = map[string]error{}
+	}
+	k.why[id] = err
+}
+
+// TokenCacheErr says why profile id's token is held in this process's
+// memory rather than the keychain, in words a person can act on (errors.Is
+// ErrTooLarge, ErrKeychainLocked…); nil when it is not.
+func (k *Keychain) TokenCacheErr(id string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.why[id]
+}
+
+func (k *Keychain) dropMem(id string) {
 	_ = k.mem.Delete(tokenKey(id))
-	if err != nil {
-		return false, fmt.Errorf("cache token: %w", err)
-	}
-	return false, nil
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.why, id)
 }
 
 // DeleteToken forgets profile id's cached token.
 func (k *Keychain) DeleteToken(id string) error {
-	_ = k.mem.Delete(tokenKey(id))
+	k.dropMem(id)
 	if err := k.store.Delete(tokenKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("forget token: %w", err)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,47 +9,57 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	ss "github.com/zalando/go-keyring/secret_service"
 )
 
-// SecretService is a SecretStore that speaks the freedesktop Secret Service
-// API (gnome-keyring, KeePassXC) directly over D-Bus. It files items exactly
-// as go-keyring does (attributes "service" and "username", in the default
-// collection), so either can read what the other wrote, but needs three
-// round trips for a read where go-keyring takes seven, and reuses one
-// session per process: measured, a keychain read and write were most of a
-// `tokendesk token` (bench/RESULTS.md).
+// SecretService is a SecretStore over the freedesktop Secret Service
+// (gnome-keyring, KeePassXC), on go-keyring's secret_service connection
+// and types. It files items where and as go-keyring does, so each reads
+// what the other wrote. go-keyring's Get opens a session per call (seven
+// round trips); this keeps one session per process, so a read is two
+// round trips (bench/RESULTS.md: the keychain was most of a cached
+// `tokendesk token`). When the provider goes away or appears
+// (gnome-keyring restarted, KeePassXC closed and opened), the next call
+// opens a new session. The zero value is ready to use; it is safe for
+// concurrent use.
 type SecretService struct {
-	// Timeout bounds every call; zero means 10 seconds.
+	// Timeout bounds every call, so a provider waiting on its own unlock
+	// dialog cannot hang the app. Zero means 10 seconds.
 	Timeout time.Duration
-	// Address is the D-Bus to use; empty means the session bus.
-	Address string
 
-	once    sync.Once
-	conn    *dbus.Conn
-	session dbus.ObjectPath
-	err     error
+	mu      sync.Mutex
+	svc     *ss.SecretService
+	session dbus.ObjectPath // "" until opened, and after the provider left
+	coll    dbus.ObjectPath // where Set files items; "" until the first Set
 }
 
 const (
-	ssName        = "org.freedesktop.secrets"
-	ssPath        = dbus.ObjectPath("/org/freedesktop/secrets")
-	ssService     = "org.freedesktop.Secret.Service"
-	ssCollection  = "org.freedesktop.Secret.Collection"
-	ssItem        = "org.freedesktop.Secret.Item"
-	ssDefault     = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
-	ssLogin       = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
-	ssNoPrompt    = dbus.ObjectPath("/")
-	errIsLocked   = "org.freedesktop.Secret.Error.IsLocked"
-	errNoSuchItem = "org.freedesktop.Secret.Error.NoSuchObject"
+	ssName       = "org.freedesktop.secrets"
+	ssPath       = dbus.ObjectPath("/org/freedesktop/secrets")
+	ssService    = "org.freedesktop.Secret.Service"
+	ssCollection = "org.freedesktop.Secret.Collection"
+	ssItem       = "org.freedesktop.Secret.Item"
+	ssDefault    = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
+	ssLogin      = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	ssNoPrompt   = dbus.ObjectPath("/")
 )
 
-// secret is the Secret Service's (oayays) struct.
-type secret struct {
-	Session     dbus.ObjectPath
-	Parameters  []byte
-	Value       []byte
-	ContentType string
-}
+// D-Bus error names the Secret Service and the bus answer with.
+const (
+	errIsLocked       = "org.freedesktop.Secret.Error.IsLocked"
+	errNoSession      = "org.freedesktop.Secret.Error.NoSession"
+	errNoSuchObject   = "org.freedesktop.Secret.Error.NoSuchObject"
+	errServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
+	errNoOwner        = "org.freedesktop.DBus.Error.NameHasNoOwner"
+	errNoReply        = "org.freedesktop.DBus.Error.NoReply"
+	errDisconnected   = "org.freedesktop.DBus.Error.Disconnected"
+	errUnknownObject  = "org.freedesktop.DBus.Error.UnknownObject"
+	errUnknownMethod  = "org.freedesktop.DBus.Error.UnknownMethod"
+	errAccessDenied   = "org.freedesktop.DBus.Error.AccessDenied"
+	errAuthFailed     = "org.freedesktop.DBus.Error.AuthFailed"
+	errLimitsExceeded = "org.freedesktop.DBus.Error.LimitsExceeded"
+	errSpawnPrefix    = "org.freedesktop.DBus.Error.Spawn."
+)
 
 func (s *SecretService) timeout() time.Duration {
 	if s.Timeout == 0 {
@@ -57,48 +68,126 @@ func (s *SecretService) timeout() time.Duration {
 	return s.Timeout
 }
 
-// open connects to the session bus and opens a plain session, once.
-func (s *SecretService) open() error {
-	s.once.Do(func() {
-		if s.Address != "" {
-			s.conn, s.err = dbus.Connect(s.Address)
-		} else {
-			s.conn, s.err = dbus.SessionBus()
-		}
-		if s.err != nil {
-			s.err = fmt.Errorf("%w (%v)", ErrKeychainUnavailable, s.err)
-			return
-		}
-		var out dbus.Variant
-		s.err = s.call(s.conn.Object(ssName, ssPath), ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&out, &s.session)
-		if s.err != nil {
-			s.err = ssError(s.err)
-		}
-	})
-	return s.err
+// op is one call's view of the connection: the session it was opened
+// with, and the deadline every D-Bus call of it keeps.
+type op struct {
+	ctx     context.Context
+	s       *SecretService
+	svc     *ss.SecretService
+	session dbus.ObjectPath
 }
 
-func (s *SecretService) call(obj dbus.BusObject, method string, args ...any) *dbus.Call {
-	c := obj.Go(method, 0, make(chan *dbus.Call, 1), args...)
-	select {
-	case <-c.Done:
-		return c
-	case <-time.After(s.timeout()):
-		return &dbus.Call{Err: ErrKeychainLocked}
+// call is a method call bounded by o's deadline; one that times out is
+// dropped from the connection, not left pending. go-keyring's methods call
+// without a context and wait on prompts without end, and its SearchItems
+// searches one collection, which a reading process would first have to
+// choose (a fourth round trip where this takes three, see
+// BenchmarkSystemStoreFirstGet); so the calls go through here, on its
+// connection.
+func (o *op) call(path dbus.ObjectPath, method string, args ...any) *dbus.Call {
+	return o.svc.Object(ssName, path).CallWithContext(o.ctx, method, 0, args...)
+}
+
+// open returns the connection and session, connecting and opening them
+// if there are none yet; a failure is not kept, so the next call tries
+// again.
+func (s *SecretService) open(ctx context.Context) (*op, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.svc != nil && !s.svc.Connected() {
+		s.svc, s.session = nil, ""
+	}
+	if s.svc == nil {
+		svc, err := ss.NewSecretService()
+		if err != nil {
+			return nil, &keychainError{kind: ErrKeychainUnavailable, cause: err}
+		}
+		s.svc = svc
+	}
+	o := &op{ctx: ctx, s: s, svc: s.svc, session: s.session}
+	if o.session != "" {
+		return o, nil
+	}
+	var out dbus.Variant
+	if err := o.call(ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&out, &o.session); err != nil {
+		return nil, err
+	}
+	s.session, s.coll = o.session, ""
+	return o, nil
+}
+
+// collection is where Set files items, as go-keyring's GetLoginCollection
+// chooses: "login" when there is one, else the default collection.
+func (o *op) collection() (dbus.ObjectPath, error) {
+	o.s.mu.Lock()
+	coll := o.s.coll
+	o.s.mu.Unlock()
+	if coll != "" {
+		return coll, nil
+	}
+	var colls dbus.Variant
+	if err := o.call(ssPath, "org.freedesktop.DBus.Properties.Get", ssService, "Collections").Store(&colls); err != nil {
+		return "", err
+	}
+	coll = ssDefault
+	if paths, ok := colls.Value().([]dbus.ObjectPath); ok && contains(paths, ssLogin) {
+		coll = ssLogin
+	}
+	o.s.mu.Lock()
+	defer o.s.mu.Unlock()
+	if o.s.session == o.session {
+		o.s.coll = coll
+	}
+	return coll, nil
+}
+
+func contains(paths []dbus.ObjectPath, p dbus.ObjectPath) bool {
+	for _, q := range paths {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// forget drops the session o used, so the next call opens a new one.
+func (s *SecretService) forget(o *op) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == o.session {
+		s.session = ""
 	}
 }
 
-func (s *SecretService) service() dbus.BusObject { return s.conn.Object(ssName, ssPath) }
+// do runs fn within the timeout. When the provider left or was replaced
+// since the session was opened, it opens a new session and runs fn once
+// more.
+func (s *SecretService) do(fn func(*op) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
+	defer cancel()
+	for retried := false; ; retried = true {
+		o, err := s.open(ctx)
+		if err != nil {
+			return ssError(err)
+		}
+		err = fn(o)
+		if err != nil && !retried && gone(err) {
+			s.forget(o)
+			continue
+		}
+		return ssError(err)
+	}
+}
 
 func attrs(user string) map[string]string {
 	return map[string]string{"service": Service, "username": user}
 }
 
-// find returns the item filed under user, unlocked.
-func (s *SecretService) find(user string) (dbus.ObjectPath, error) {
+// find returns the item filed under user, in any collection, unlocked.
+func (o *op) find(user string) (dbus.ObjectPath, error) {
 	var unlocked, locked []dbus.ObjectPath
-	if err := s.call(s.service(), ssService+".SearchItems", attrs(user)).Store(&unlocked, &locked); err != nil {
-		return "", ssError(err)
+	if err := o.call(ssPath, ssService+".SearchItems", attrs(user)).Store(&unlocked, &locked); err != nil {
+		return "", err
 	}
 	if len(unlocked) > 0 {
 		return unlocked[0], nil
@@ -106,7 +195,7 @@ func (s *SecretService) find(user string) (dbus.ObjectPath, error) {
 	if len(locked) == 0 {
 		return "", ErrNotFound
 	}
-	if err := s.unlock(locked[0]); err != nil {
+	if err := o.unlock(locked[0]); err != nil {
 		return "", err
 	}
 	return locked[0], nil
@@ -114,11 +203,11 @@ func (s *SecretService) find(user string) (dbus.ObjectPath, error) {
 
 // unlock asks the service to unlock obj; one that needs a prompt counts as
 // locked, since a command line cannot answer it.
-func (s *SecretService) unlock(obj dbus.ObjectPath) error {
+func (o *op) unlock(obj dbus.ObjectPath) error {
 	var done []dbus.ObjectPath
 	var prompt dbus.ObjectPath
-	if err := s.call(s.service(), ssService+".Unlock", []dbus.ObjectPath{obj}).Store(&done, &prompt); err != nil {
-		return ssError(err)
+	if err := o.call(ssPath, ssService+".Unlock", []dbus.ObjectPath{obj}).Store(&done, &prompt); err != nil {
+		return err
 	}
 	if len(done) == 0 && prompt != ssNoPrompt {
 		return ErrKeychainLocked
@@ -126,77 +215,148 @@ func (s *SecretService) unlock(obj dbus.ObjectPath) error {
 	return nil
 }
 
+// retryUnlocked runs fn again after unlocking obj when fn found it locked.
+func (o *op) retryUnlocked(obj dbus.ObjectPath, fn func() error) error {
+	err := fn()
+	if dbusName(err) != errIsLocked {
+		return err
+	}
+	if err := o.unlock(obj); err != nil {
+		return err
+	}
+	return fn()
+}
+
 // Get returns the value filed under user.
 func (s *SecretService) Get(user string) (string, error) {
-	if err := s.open(); err != nil {
-		return "", err
-	}
-	item, err := s.find(user)
-	if err != nil {
-		return "", err
-	}
-	var sec secret
-	if err := s.call(s.conn.Object(ssName, item), ssItem+".GetSecret", s.session).Store(&sec); err != nil {
-		return "", ssError(err)
-	}
-	return string(sec.Value), nil
+	var sec ss.Secret
+	err := s.do(func(o *op) error {
+		item, err := o.find(user)
+		if err != nil {
+			return err
+		}
+		return o.retryUnlocked(item, func() error {
+			return o.call(item, ssItem+".GetSecret", o.session).Store(&sec)
+		})
+	})
+	return string(sec.Value), err
 }
 
 // Set files value under user, replacing what was there.
 func (s *SecretService) Set(user, value string) error {
-	if err := s.open(); err != nil {
-		return err
-	}
-	props := map[string]dbus.Variant{
-		ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
-		ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
-	}
-	sec := secret{Session: s.session, Value: []byte(value), ContentType: "text/plain"}
-	create := func(coll dbus.ObjectPath) error {
-		var item, prompt dbus.ObjectPath
-		return s.call(s.conn.Object(ssName, coll), ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt)
-	}
-	coll := ssDefault
-	err := create(coll)
-	var de dbus.Error
-	if errors.As(err, &de) && de.Name == errNoSuchItem {
-		coll = ssLogin // no default alias: the login collection, as go-keyring does
-		err = create(coll)
-	}
-	if errors.As(err, &de) && de.Name == errIsLocked {
-		if err := s.unlock(coll); err != nil {
+	return s.do(func(o *op) error {
+		props := map[string]dbus.Variant{
+			ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
+			ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
+		}
+		sec := ss.NewSecret(o.session, value)
+		coll, err := o.collection()
+		if err != nil {
 			return err
 		}
-		err = create(coll)
-	}
-	return ssError(err)
+		return o.retryUnlocked(coll, func() error {
+			var item, prompt dbus.ObjectPath
+			if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
+				return err
+			}
+			if prompt != ssNoPrompt {
+				return ErrKeychainLocked
+			}
+			return nil
+		})
+	})
 }
 
 // Delete removes what is filed under user.
 func (s *SecretService) Delete(user string) error {
-	if err := s.open(); err != nil {
-		return err
-	}
-	item, err := s.find(user)
-	if err != nil {
-		return err
-	}
-	var prompt dbus.ObjectPath
-	return ssError(s.call(s.conn.Object(ssName, item), ssItem+".Delete").Store(&prompt))
+	return s.do(func(o *op) error {
+		item, err := o.find(user)
+		if err != nil {
+			return err
+		}
+		return o.retryUnlocked(item, func() error {
+			var prompt dbus.ObjectPath
+			if err := o.call(item, ssItem+".Delete").Store(&prompt); err != nil {
+				return err
+			}
+			if prompt != ssNoPrompt {
+				return ErrKeychainLocked
+			}
+			return nil
+		})
+	})
 }
 
-func ssError(err error) error {
-	if err == nil || errors.Is(err, ErrKeychainLocked) || errors.Is(err, ErrKeychainUnavailable) {
-		return err
-	}
+// dbusName is the D-Bus error name of err, or "".
+func dbusName(err error) string {
 	var de dbus.Error
 	if errors.As(err, &de) {
-		switch {
-		case de.Name == errIsLocked:
-			return ErrKeychainLocked
-		case strings.HasPrefix(de.Name, "org.freedesktop.DBus.Error.ServiceUnknown"), strings.HasPrefix(de.Name, "org.freedesktop.DBus.Error.NameHasNoOwner"):
-			return fmt.Errorf("%w (%s)", ErrKeychainUnavailable, de.Name)
+		return de.Name
+	}
+	var dp *dbus.Error
+	if errors.As(err, &dp) && dp != nil {
+		return dp.Name
+	}
+	return ""
+}
+
+// gone says err means the session is no longer the provider's: it left,
+// was replaced, or the connection closed.
+func gone(err error) bool {
+	if errors.Is(err, dbus.ErrClosed) {
+		return true
+	}
+	switch dbusName(err) {
+	case errNoSession, errUnknownObject, errUnknownMethod, errServiceUnknown, errNoOwner, errNoReply, errDisconnected:
+		return true
+	}
+	return false
+}
+
+// ssError maps a Secret Service failure to the cause a person can act on,
+// by the D-Bus error's name.
+func ssError(err error) error {
+	var ke *keychainError
+	switch {
+	case err == nil, errors.Is(err, ErrNotFound), errors.As(err, &ke):
+		return err
+	case errors.Is(err, ErrKeychainLocked):
+		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		return errTimeout(err)
+	case errors.Is(err, dbus.ErrClosed):
+		return &keychainError{kind: ErrKeychainUnavailable, cause: err}
+	}
+	name := dbusName(err)
+	switch {
+	case name == errIsLocked:
+		return &keychainError{kind: ErrKeychainLocked, cause: err}
+	case name == errNoSuchObject:
+		return ErrNotFound
+	case name == errServiceUnknown, name == errNoOwner, name == errNoReply, name == errDisconnected,
+		strings.HasPrefix(name, errSpawnPrefix):
+		return &keychainError{kind: ErrKeychainUnavailable, cause: err}
+	case name == errAccessDenied, name == errAuthFailed:
+		return &keychainError{kind: ErrKeychainRefused, cause: err}
+	case name == errLimitsExceeded:
+		return &keychainError{kind: ErrTooLarge, cause: err}
+	case name != "":
+		// Unknown to us: the provider's own words, without the D-Bus name.
+		return &keychainError{kind: errKeychain, cause: err, text: "keychain: " + dbusText(err)}
+	}
+	return fmt.Errorf("keychain: %w", err)
+}
+
+// errKeychain is the kind of a keychain failure with no better name.
+var errKeychain = errors.New("keychain error")
+
+// dbusText is the human part of a D-Bus error.
+func dbusText(err error) string {
+	var de dbus.Error
+	if errors.As(err, &de) && len(de.Body) > 0 {
+		if s, ok := de.Body[0].(string); ok && s != "" {
+			return s
 		}
 	}
-	return keyringError(err)
+	return "the Secret Service failed"
 }

@@ -234,8 +234,8 @@ func TestTooLargeTokenStaysInMemory(t *testing.T) {
 	k := NewKeychain(&MemoryStore{MaxSize: 2560})
 	tok := CachedToken{AccessToken: strings.Repeat("x", 4000), Fingerprint: "fp"}
 	memOnly, err := k.SetToken("p", tok)
-	if err != nil || !memOnly {
-		t.Fatalf("got memoryOnly=%v, %v; want true, nil", memOnly, err)
+	if !errors.Is(err, ErrTooLarge) || !memOnly {
+		t.Fatalf("got memoryOnly=%v, %v; want true, ErrTooLarge", memOnly, err)
 	}
 	got, err := k.Token("p")
 	if err != nil || got.AccessToken != tok.AccessToken {

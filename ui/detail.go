@@ -449,7 +449,7 @@ func tokenRows(p storage.Profile, t *auth.Token, st auth.Status) [][2]string {
 	}
 	rows = append(rows, [2]string{"Length", fmt.Sprintf("%d characters", len(t.AccessToken))})
 	if st.MemoryOnly {
-		rows = append(rows, [2]string{"Cache", "memory only: the keychain refused the token as too large"})
+		rows = append(rows, [2]string{"Cache", fmt.Sprintf("memory only: %v", st.CacheErr)})
 	}
 	keys := make([]string, 0, len(t.Extra))
 	for k := range t.Extra {

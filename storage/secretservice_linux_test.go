@@ -1,0 +1,274 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/tokendesk/tokendesk/internal/keyringtest"
+)
+
+// TestSSErrorNames: D-Bus errors map by name to the cause a person can act
+// on, and the words never show D-Bus internals.
+func TestSSErrorNames(t *testing.T) {
+	words := []any{"the provider's words"}
+	tests := []struct {
+		err  error
+		want error
+		text string
+	}{
+		{dbus.Error{Name: errIsLocked, Body: words}, ErrKeychainLocked, "locked"},
+		{dbus.Error{Name: errServiceUnknown, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errNoOwner, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errNoReply, Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: "org.freedesktop.DBus.Error.Spawn.ChildExited", Body: words}, ErrKeychainUnavailable, "none is running"},
+		{dbus.Error{Name: errAccessDenied, Body: words}, ErrKeychainRefused, "refused access"},
+		{dbus.Error{Name: errLimitsExceeded, Body: words}, ErrTooLarge, "too large"},
+		{dbus.Error{Name: errNoSuchObject, Body: words}, ErrNotFound, "not found"},
+		{dbus.Error{Name: "org.example.Odd", Body: words}, errKeychain, "keychain: the provider's words"},
+		{context.DeadlineExceeded, ErrKeychainLocked, "did not answer in time"},
+		{dbus.ErrClosed, ErrKeychainUnavailable, "none is running"},
+	}
+	for _, tt := range tests {
+		got := ssError(tt.err)
+		if !errors.Is(got, tt.want) || !strings.Contains(got.Error(), tt.text) ||
+			strings.Contains(got.Error(), "org.") || strings.Contains(got.Error(), "dbus") {
+			t.Errorf("ssError(%v): got %v; want %v saying %q, no D-Bus detail", tt.err, got, tt.want, tt.text)
+		}
+	}
+}
+
+// required says a missing D-Bus or gnome-keyring fails rather than skips.
+func required() bool { return os.Getenv("CI") == "true" || os.Getenv("TOKENDESK_INTEGRATION") == "1" }
+
+// needKeyring skips (or, when required, fails) unless the test runs under
+// scripts/with-keyring: a private session bus with gnome-keyring on it.
+func needKeyring(t *testing.T) {
+	t.Helper()
+	if keyringtest.Under() {
+		return
+	}
+	if os.Getenv(childEnv) != "" {
+		return // a child on its own bus
+	}
+	if required() {
+		t.Fatal("no gnome-keyring: run under scripts/with-keyring")
+	}
+	t.Skip("no gnome-keyring: run under scripts/with-keyring")
+}
+
+const childEnv = "TOKENDESK_SS_CHILD"
+
+// inChild runs the calling test again in a child process whose session
+// bus is a private one with nothing on it, under a fresh HOME, since
+// godbus keeps one session bus per process. It returns true in the child,
+// which then runs the test's body.
+func inChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		return true
+	}
+	needKeyring(t)
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	addr := privateBus(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+t.Name(), "DBUS_SESSION_BUS_ADDRESS="+addr,
+		"HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "GNOME_KEYRING_CONTROL=")
+	if err := os.Mkdir(filepath.Join(home, "run"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Errorf("child: %v\n%s", err, out)
+	}
+	return false
+}
+
+// privateBus starts a D-Bus daemon that activates nothing and returns its
+// address.
+func privateBus(t *testing.T) string {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "bus.conf")
+	if err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--print-address=1", "--nofork")
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
+	buf := make([]byte, 512)
+	n, err := out.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(buf[:n]))
+}
+
+// TestSecretServiceSurvivesRestart: one long-lived store (the window's)
+// keeps working after gnome-keyring is killed and started again.
+func TestSecretServiceSurvivesRestart(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	k := NewKeychain(&SecretService{})
+	id := "restart-" + t.Name()
+	t.Cleanup(func() { _ = k.Forget(id) })
+	if err := k.SetClientSecret(id, "before"); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		keyringtest.Kill(t, conn)
+		keyringtest.Start(t, conn)
+		if got, err := k.ClientSecret(id); err != nil || got != "before" {
+			t.Errorf("round %d, read after restart: got %q, %v; want %q", round, got, err, "before")
+		}
+		if err := k.SetClientSecret(id, "before"); err != nil {
+			t.Errorf("round %d, write after restart: %v", round, err)
+		}
+		if memOnly, err := k.SetToken(id, CachedToken{AccessToken: "t", Fingerprint: "fp"}); memOnly || err != nil {
+			t.Errorf("round %d, cache a token after restart: memoryOnly %v, %v", round, memOnly, err)
+		}
+	}
+}
+
+// TestSecretServiceStartsLater: a store made before any Secret Service
+// runs says "not running", and works once one starts.
+func TestSecretServiceStartsLater(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	_, err := s.Get("later/client-secret")
+	if !errors.Is(err, ErrKeychainUnavailable) || !strings.Contains(err.Error(), "no keychain is available") || strings.Contains(err.Error(), "org.freedesktop") {
+		t.Errorf("before: got %v; want ErrKeychainUnavailable in words", err)
+	}
+	keyringtest.Start(t, conn)
+	t.Cleanup(func() { keyringtest.Kill(t, conn) })
+	if err := s.Set("later/client-secret", "v"); err != nil {
+		t.Fatalf("after start, Set: %v", err)
+	}
+	if got, err := s.Get("later/client-secret"); err != nil || got != "v" {
+		t.Errorf("after start, Get: got %q, %v; want %q", got, err, "v")
+	}
+}
+
+// TestSecretServiceLockedCache: with the keychain locked, a token that
+// cannot be cached says "locked" and is used from memory.
+func TestSecretServiceLockedCache(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	k := NewKeychain(&SecretService{})
+	id := "locked-" + t.Name()
+	if err := k.SetClientSecret(id, "s"); err != nil {
+		t.Fatal(err)
+	}
+	keyringtest.Lock(t, conn)
+	t.Cleanup(func() {
+		keyringtest.Start(t, conn) // unlocks the login keyring again
+		_ = k.Forget(id)
+	})
+	tok := CachedToken{AccessToken: "from-memory", Fingerprint: "fp"}
+	memOnly, err := k.SetToken(id, tok)
+	if !memOnly || !errors.Is(err, ErrKeychainLocked) {
+		t.Errorf("SetToken: memoryOnly %v, %v; want true, ErrKeychainLocked", memOnly, err)
+	}
+	why := k.TokenCacheErr(id)
+	if why == nil || !strings.Contains(why.Error(), "locked") || strings.Contains(why.Error(), "too large") {
+		t.Errorf("cause: got %v; want it to say locked", why)
+	}
+	if got, err := k.Token(id); err != nil || got.AccessToken != tok.AccessToken {
+		t.Errorf("Token: got %q, %v; want the token from memory", got.AccessToken, err)
+	}
+}
+
+// fakeSecrets is a Secret Service whose only item is locked and needs a
+// prompt to unlock, or that never answers.
+type fakeSecrets struct {
+	hang chan struct{} // nil: answer as a locked keychain
+}
+
+const fakeItem = dbus.ObjectPath("/org/freedesktop/secrets/collection/login/1")
+
+func (f *fakeSecrets) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	if f.hang != nil {
+		<-f.hang
+	}
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *fakeSecrets) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	return nil, "/org/freedesktop/secrets/prompt/1", nil // unlocking needs a person at a prompt
+}
+
+func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return nil, []dbus.ObjectPath{fakeItem}, nil
+}
+
+func serveFake(t *testing.T, f *fakeSecrets) {
+	t.Helper()
+	conn := keyringtest.Conn(t)
+	if err := conn.Export(f, ssPath, ssService); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the secrets name: %v %v", reply, err)
+	}
+}
+
+// TestSecretServiceLocked: a keychain that wants an unlock prompt gives a
+// clear "unlock it" error rather than waiting.
+func TestSecretServiceLocked(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	serveFake(t, &fakeSecrets{})
+	_, err := (&SecretService{Timeout: 5 * time.Second}).Get("p/client-secret")
+	if !errors.Is(err, ErrKeychainLocked) || !strings.Contains(err.Error(), "unlock it") {
+		t.Errorf("got %v; want ErrKeychainLocked", err)
+	}
+}
+
+// TestSecretServiceTimeout: a Secret Service that never answers cannot
+// hang us, and the store works once it answers again.
+func TestSecretServiceTimeout(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	hang := make(chan struct{})
+	serveFake(t, &fakeSecrets{hang: hang})
+	s := &SecretService{Timeout: 300 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { _, err := s.Get("p/client-secret"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrKeychainLocked) || !strings.Contains(err.Error(), "did not answer in time") {
+			t.Errorf("got %v; want the time-out error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the keychain call was not bounded")
+	}
+	close(hang)
+	s.Timeout = 5 * time.Second
+	if _, err := s.Get("p/client-secret"); !errors.Is(err, ErrKeychainLocked) || strings.Contains(err.Error(), "in time") {
+		t.Errorf("once it answers: got %v; want the locked error", err)
+	}
+}
