@@ -23,11 +23,23 @@ func (m *Manager) APITransport(p storage.Profile) (http.RoundTripper, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ct, ok := hc.Transport.(*captureTransport); ok {
-		return ct.base, nil // the capture reads whole bodies: a token response's concern only
+	tr := hc.Transport
+	if ct, ok := tr.(*captureTransport); ok {
+		tr = ct.base // the capture reads whole bodies: a token response's concern only
 	}
-	return hc.Transport, nil
+	if ht, ok := tr.(*http.Transport); ok {
+		// Its own pool, kept warm for many requests at once: the token
+		// client's allows 2 idle connections per host.
+		ht = ht.Clone()
+		ht.MaxIdleConnsPerHost = APIIdleConns
+		return ht, nil
+	}
+	return tr, nil
 }
+
+// APIIdleConns is how many idle connections to one API host an
+// APITransport keeps.
+const APIIdleConns = 128
 
 // SetAPIHeaders puts on h what a request to p's API carries: p's extra
 // headers (p as storage.Keychain.Resolve returned it) and t as

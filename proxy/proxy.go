@@ -91,7 +91,6 @@ type Server struct {
 	url       string
 	base      *url.URL
 	transport http.RoundTripper
-	listeners []net.Listener
 	http      *http.Server
 	stop      context.CancelFunc
 	done      sync.WaitGroup
@@ -145,15 +144,14 @@ func (s *Server) Start() error {
 		},
 		ErrorLog: discardLog,
 	}
-	s.http = &http.Server{Handler: s.handler(rp), ReadHeaderTimeout: 30 * time.Second, ErrorLog: discardLog}
-	s.listeners = ls
+	hs := &http.Server{Handler: s.handler(rp), ReadHeaderTimeout: 30 * time.Second, ErrorLog: discardLog}
 	ctx, stop := context.WithCancel(context.Background())
-	s.stop = stop
+	s.http, s.stop = hs, stop
 	for _, l := range ls {
 		s.done.Add(1)
 		go func() {
 			defer s.done.Done()
-			_ = s.http.Serve(l)
+			_ = hs.Serve(l)
 		}()
 	}
 	s.done.Add(1)
