@@ -441,7 +441,7 @@ func TestLogHasNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := f.entries(t, 2)
-	if  log[0].Path != "/fhir/Patient" || log[0].Method != "GET" || log[0].Status != 200 {
+	if log[0].Path != "/fhir/Patient" || log[0].Method != "GET" || log[0].Status != 200 {
 		t.Fatalf("log: got %v; want two entries, the first GET /fhir/Patient 200", log)
 	}
 	for _, e := range log {
