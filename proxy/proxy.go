@@ -87,6 +87,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	profile   storage.Profile // with secret header values
+	sess      *auth.Session
 	key       string
 	url       string
 	base      *url.URL
@@ -131,6 +132,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.profile, s.key, s.base = p, key, base
+	s.sess = s.Tokens.Session(s.Profile)
 	s.transport = &replayTransport{s: s, base: tr}
 	s.url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/" + key + "/"
 	rp := &httputil.ReverseProxy{
@@ -199,7 +201,7 @@ func (s *Server) refresh(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			s.Tokens.Session(s.Profile).AutoRefresh(s.Tokens.Now())
+			s.sess.AutoRefresh(s.Tokens.Now())
 		}
 	}
 }
@@ -283,7 +285,7 @@ func (s *Server) handler(rp *httputil.ReverseProxy) http.Handler {
 			return
 		}
 		asked := s.Tokens.Now()
-		t, err := s.Tokens.Session(s.Profile).Token(ctx, false)
+		t, err := s.sess.Token(ctx, false)
 		if err != nil {
 			s.fail(w, r, &tokenError{name: s.Profile.Name, err: err})
 			return
@@ -483,10 +485,9 @@ func (rt *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // renew returns a token other than old: one another request already
 // fetched, or a new one. Requests that see the same 401 share one fetch.
 func (s *Server) renew(ctx context.Context, old *auth.Token) (*auth.Token, error) {
-	sess := s.Tokens.Session(s.Profile)
-	t, err := sess.Token(ctx, false)
+	t, err := s.sess.Token(ctx, false)
 	if err == nil && t.AccessToken != old.AccessToken {
 		return t, nil
 	}
-	return sess.Token(ctx, true)
+	return s.sess.Token(ctx, true)
 }
