@@ -392,4 +392,3 @@ func TestKubectlCredentialAndStatus(t *testing.T) {
 		t.Errorf("--format yaml: got exit %d; want 2", r.code)
 	}
 }
-
