@@ -188,8 +188,9 @@ func (s *Server) Stop() error {
 	return err
 }
 
-// refreshEvery is how often the server looks whether an auto-refresh is due.
-const refreshEvery = 5 * time.Second
+// refreshEvery is how often the server looks whether an auto-refresh is
+// due; a variable for tests.
+var refreshEvery = 5 * time.Second
 
 // refresh keeps the token fresh for a profile that asks for auto-refresh,
 // as the window does.

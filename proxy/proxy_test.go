@@ -467,3 +467,43 @@ func TestStopEndsServing(t *testing.T) {
 		t.Errorf("URL after Stop: got %q; want empty", f.srv.URL())
 	}
 }
+
+func TestAutoRefresh(t *testing.T) {
+	refreshEvery = 10 * time.Millisecond
+	defer func() { refreshEvery = 5 * time.Second }()
+	api := testapi.New("cid", clientSecret)
+	defer api.Close()
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	_ = keys.SetClientSecret("p1", clientSecret)
+	_ = keys.SetHeaderValues("p1", map[string]string{"X-Api-Key": headerSecret})
+	p := profileFor(api)
+	p.AutoRefresh = true
+	now := time.Now()
+	// 90 % of its lifetime gone: due for a refresh.
+	if _, err := keys.SetToken(p.ID, storage.CachedToken{AccessToken: "old", IssuedAt: now.Add(-54 * time.Minute),
+		Expiry: now.Add(6 * time.Minute), Fingerprint: p.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	m := auth.NewManager(keys, auth.NewClient())
+	changed := make(chan struct{}, 10)
+	m.OnChange = func(string) { changed <- struct{}{} }
+	m.Session(p).Load()
+	s := &Server{Profile: p, Keys: keys, Tokens: m}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	for range 2 { // the refresh starts, then ends
+		select {
+		case <-changed:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no auto-refresh")
+		}
+	}
+	if n := api.Fetches(); n != 1 {
+		t.Errorf("token fetches: got %d; want 1", n)
+	}
+	if tok, _ := keys.Token(p.ID); tok.AccessToken == "old" {
+		t.Error("the cached token was not refreshed")
+	}
+}
