@@ -85,16 +85,15 @@ type Server struct {
 	// Log, if set, is called (from any goroutine) after each request.
 	Log func(Entry)
 
-	mu        sync.Mutex
-	profile   storage.Profile // with secret header values
-	sess      *auth.Session
-	key       string
-	url       string
-	base      *url.URL
-	transport http.RoundTripper
-	http      *http.Server
-	stop      context.CancelFunc
-	done      sync.WaitGroup
+	mu      sync.Mutex
+	profile storage.Profile // with secret header values
+	sess    *auth.Session
+	key     string
+	url     string
+	base    *url.URL
+	http    *http.Server
+	stop    context.CancelFunc
+	done    sync.WaitGroup
 }
 
 // Start checks the profile, binds 127.0.0.1 and ::1 (when the machine has
@@ -133,15 +132,15 @@ func (s *Server) Start() error {
 	}
 	s.profile, s.key, s.base = p, key, base
 	s.sess = s.Tokens.Session(s.Profile)
-	s.transport = &replayTransport{s: s, base: tr}
 	s.url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/" + key + "/"
 	rp := &httputil.ReverseProxy{
 		Rewrite:       s.rewrite,
-		Transport:     s.transport,
+		Transport:     &replayTransport{s: s, base: tr},
 		FlushInterval: -1,
 		ErrorHandler:  s.fail,
 		ModifyResponse: func(resp *http.Response) error {
 			stateOf(resp.Request.Context()).status = resp.StatusCode
+			resp.Header.Del("Set-Cookie") // cookies do not cross the proxy: see rewrite
 			return nil
 		},
 		ErrorLog: discardLog,
@@ -330,9 +329,12 @@ func dotSegment(p string) bool {
 }
 
 // rewrite points the request at the profile's API, with its headers and
-// the token; the client's own Authorization is replaced.
+// the token; the client's own Authorization is replaced. Cookies are left
+// out both ways: a browser sends the proxy every cookie of 127.0.0.1,
+// whichever local app on whichever port set it.
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(s.base)
+	pr.Out.Header.Del("Cookie")
 	st := stateOf(pr.In.Context())
 	// The headers are checked at Start; an error here cannot happen.
 	_ = auth.SetAPIHeaders(pr.Out.Header, s.profile, st.token)
