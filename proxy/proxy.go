@@ -136,6 +136,7 @@ func (s *Server) Start() error {
 	rp := &httputil.ReverseProxy{
 		Rewrite:       s.rewrite,
 		Transport:     &replayTransport{s: s, base: tr},
+		BufferPool:    buffers,
 		FlushInterval: -1,
 		ErrorHandler:  s.fail,
 		ModifyResponse: func(resp *http.Response) error {
@@ -232,6 +233,21 @@ func listen(port int) ([]net.Listener, int, error) {
 		// The free IPv4 port is taken on ::1: draw another.
 	}
 }
+
+// buffers are the proxies' copy buffers, shared: without a pool each
+// response costs a new 32 KiB buffer.
+var buffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // discardLog keeps net/http's own log lines (which may quote a URL, key
 // and all) off standard error.

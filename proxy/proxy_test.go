@@ -56,7 +56,7 @@ func profileFor(api *testapi.API) storage.Profile {
 		Headers: []storage.Header{{Name: "X-Tenant", Value: "t1"}, {Name: "X-Api-Key", Secret: true}}}
 }
 
-func newFixture(t *testing.T, change func(*storage.Profile)) *fixture {
+func newFixture(t testing.TB, change func(*storage.Profile)) *fixture {
 	t.Helper()
 	api := testapi.New("cid", clientSecret)
 	t.Cleanup(api.Close)
