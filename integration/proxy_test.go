@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/testapi"
+	"github.com/zalando/go-keyring"
 )
 
 // proxyRun is a running `tokendesk proxy`.
@@ -275,6 +276,24 @@ func TestProxy(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log shows a key, secret or token (%.5s…)", secret)
 		}
+	}
+
+	// The key is the keychain's: the next run has the same URL, and rm
+	// takes the key away with the profile.
+	again, _ := startProxy(t, cfg, "px", "--port", strconv.Itoa(port))
+	if again.base != run.base {
+		t.Errorf("second run on the same port: got another URL; want the same key")
+	}
+	var profiles []struct{ ID string }
+	if err := json.Unmarshal([]byte(ok(t, cfg, "", "list", "--json")), &profiles); err != nil || len(profiles) != 1 {
+		t.Fatalf("list --json: %v", err)
+	}
+	if got, err := keyring.Get("tokendesk", profiles[0].ID+"/proxy-key"); err != nil || got != key {
+		t.Errorf("keychain proxy key: got a different one or %v; want the URL's", err)
+	}
+	ok(t, cfg, "", "rm", "px")
+	if _, err := keyring.Get("tokendesk", profiles[0].ID+"/proxy-key"); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("after rm: got %v; want the proxy key gone", err)
 	}
 }
 
