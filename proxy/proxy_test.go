@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -505,5 +506,26 @@ func TestAutoRefresh(t *testing.T) {
 	}
 	if tok, _ := keys.Token(p.ID); tok.AccessToken == "old" {
 		t.Error("the cached token was not refreshed")
+	}
+}
+
+func TestServesBothLoopbacks(t *testing.T) {
+	f := newFixture(t, nil)
+	u, err := url.Parse(f.srv.URL())
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		t.Fatalf("URL %q: want http://127.0.0.1:PORT/KEY/", f.srv.URL())
+	}
+	hosts := []string{"127.0.0.1"}
+	if l, err := net.Listen("tcp6", "[::1]:0"); err == nil {
+		l.Close()
+		hosts = append(hosts, "::1")
+	}
+	for _, h := range hosts {
+		c, err := net.Dial("tcp", net.JoinHostPort(h, u.Port()))
+		if err != nil {
+			t.Errorf("%s: %v; want the proxy listening", h, err)
+			continue
+		}
+		c.Close()
 	}
 }
