@@ -93,6 +93,7 @@ With no command it opens the window.`,
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newRm(env),
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
+		newProxy(env), newStatus(env),
 	)
 	wrapArgs(root)
 	completeNames(env, root)
@@ -271,18 +272,25 @@ func dash(s string) string {
 
 func newToken(env *Env) *cobra.Command {
 	var fresh, asJSON bool
+	var format string
 	c := &cobra.Command{
 		Use:   "token NAME",
 		Short: "Print the profile's access token (cached while valid)",
 		Long: `Print the profile's access token on standard output and nothing else.
 A cached token with more than the refresh margin (60 s) left is reused;
 --fresh always asks the server.`,
-		Example: "  tokendesk token prod\n  TOKEN=$(tokendesk token prod --fresh)\n  tokendesk token prod --json | jq .expires_at",
+		Example: "  tokendesk token prod\n  TOKEN=$(tokendesk token prod --fresh)\n  tokendesk token prod --json | jq .expires_at\n  tokendesk token prod --format kubectl   # for a kubeconfig exec stanza",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "" && (format != "kubectl" || asJSON) {
+				return usageError{fmt.Errorf("--format %q: want kubectl, without --json", format)}
+			}
 			p, t, err := env.token(cmd.Context(), args[0], fresh)
 			if err != nil {
 				return err
+			}
+			if format == "kubectl" {
+				return printExecCredential(env, t)
 			}
 			if !asJSON {
 				return env.line(t.AccessToken)
@@ -308,6 +316,7 @@ A cached token with more than the refresh margin (60 s) left is reused;
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the token with its type, scope and expiry as JSON")
+	c.Flags().StringVar(&format, "format", "", "kubectl: print a client.authentication.k8s.io/v1 ExecCredential")
 	return c
 }
 

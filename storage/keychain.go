@@ -425,5 +425,5 @@ func (k *Keychain) Forget(id string) error {
 	if err := k.store.Delete(privateKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("forget private key: %w", err)
 	}
-	return k.SetHeaderValues(id, nil)
+	return errors.Join(k.DeleteProxyKey(id), k.SetHeaderValues(id, nil))
 }

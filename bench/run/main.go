@@ -100,6 +100,9 @@ func main() {
 	fmt.Fprintln(os.Stderr, "Token requests for 50 profiles at once:")
 	stormRow()
 
+	fmt.Fprintln(os.Stderr, "The local token proxy against direct requests:")
+	proxyRows()
+
 	fmt.Fprintln(os.Stderr, "Go benchmarks:")
 	goBench := goBenchmarks()
 
