@@ -109,6 +109,7 @@ type UI struct {
 	// preloading: the first frame is drawn, so Reload reads cached tokens
 	preloading bool
 	form       *profileForm // the open add/edit form, if any
+	undo       undoBar      // Undo of the last deletion
 	inspected  *widget.Form // the last introspection shown, for tests
 	// afterFirstTick runs once at the first tick: start-up work the first
 	// frame need not wait for (the tray).
@@ -195,7 +196,7 @@ func (u *UI) build() {
 	u.split = container.NewHSplit(left, u.detail.content)
 	u.split.Offset = 0.34
 	u.body = container.NewStack(u.split)
-	u.root = container.NewBorder(nil, u.status, nil, nil, u.body)
+	u.root = container.NewBorder(nil, u.statusBar(), nil, nil, u.body)
 }
 
 // Reload reads the profiles file again and redraws.
@@ -503,7 +504,10 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Copy token request", Action: func() { u.onCopy(copyRequest) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Edit…", Action: u.onEdit, Shortcut: shortcutEdit},
-		&fyne.MenuItem{Label: "Delete…", Action: u.onDelete},
+		&fyne.MenuItem{Label: "Duplicate to another environment…", Action: u.onDuplicate, Shortcut: shortcutDuplicate},
+		&fyne.MenuItem{Label: "Delete (Undo for 10 s)", Action: u.onDelete},
+		// Not a menu shortcut: those win over a focused entry's own Ctrl+Z.
+		&fyne.MenuItem{Label: "Undo delete (Ctrl+Z)", Action: u.onUndo},
 	)
 	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Token Desk", Action: u.onAbout})
 	return fyne.NewMainMenu(file, profile, help)
