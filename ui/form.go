@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -52,7 +53,7 @@ type profileForm struct {
 	caFile, probePath, keyFile, certFile, introspectionURL *formEntry
 	credLabel                                              *widget.Label
 	headers                                                *headerEditor
-	headersMsg                                             *widget.Label
+	headersMsg                                             *canvas.Text
 	scopePick                                              *widget.CheckGroup
 	autoRefresh, allowInsecure                             *formCheck
 	advanced                                               []fyne.CanvasObject // the Advanced section's labels and fields
@@ -185,7 +186,7 @@ func (u *UI) openForm(p, from *storage.Profile) {
 	row("Name", withMessage(f.name, nil))
 	row("Environment", container.NewBorder(nil, nil, nil, f.color, f.env))
 	row("Base URL", withMessage(container.NewBorder(nil, nil, nil, f.discover, f.baseURL), f.baseURL))
-	row("Token URL", container.NewVBox(f.tokenURL, fixLine(f.tokenURL, f.allowInsecure)))
+	row("Token URL", container.New(layout.NewCustomPaddedVBoxLayout(2), f.tokenURL, fixLine(f.tokenURL, f.allowInsecure)))
 	row("Client ID", withMessage(f.clientID, nil))
 	grid.Add(f.credLabel)
 	grid.Add(withMessage(container.NewVBox(f.secret, f.keyFile, f.certFile), f.secret))
@@ -212,7 +213,6 @@ func (u *UI) openForm(p, from *storage.Profile) {
 	f.onStyle()
 	f.recheckURLs()
 	keysNote := widget.NewLabel("Tab moves on · Ctrl+Enter saves · Escape closes")
-	keysNote.Importance = widget.LowImportance
 	keysNote.SizeName = theme.SizeNameCaptionText
 	f.dlg = dialog.NewCustomWithoutButtons(title,
 		container.NewBorder(nil, container.NewVBox(f.problem, keysNote), nil, nil, container.NewVScroll(grid)), u.win)
@@ -475,9 +475,7 @@ func (f *profileForm) show(e *formEntry, err error) {
 	if err != nil {
 		text = err.Error()
 	}
-	if e.msg.Text != text {
-		e.msg.SetText(text)
-	}
+	setMessage(e.msg, text)
 }
 
 func (f *profileForm) checkName(s string) error {
@@ -614,9 +612,9 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	if err == nil {
 		err = checkHeaders(headers)
 	}
-	f.headersMsg.SetText("")
+	setMessage(f.headersMsg, "")
 	if err != nil {
-		f.headersMsg.SetText(err.Error())
+		setMessage(f.headersMsg, err.Error())
 		f.showAdvanced(true)
 		return p, errFields
 	}
@@ -743,7 +741,7 @@ func (f *profileForm) fail(err error) {
 	case errors.As(err, &pe):
 		field = f.params
 	case errors.Is(err, core.ErrHeaderValueRequired):
-		f.headersMsg.SetText(err.Error())
+		setMessage(f.headersMsg, err.Error())
 		f.showAdvanced(true)
 		return
 	}

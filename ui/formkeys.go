@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -53,7 +54,7 @@ type formEntry struct {
 	// nothing.
 	check func(string) error
 	// msg is the reserved line under the entry for check's message.
-	msg *widget.Label
+	msg *canvas.Text
 	// leave runs when the entry loses the focus; nil does nothing.
 	leave func()
 }
@@ -222,13 +223,21 @@ func (r *ringRenderer) Refresh() {
 	r.ring.Refresh()
 }
 
-// messageLabel is a field's message line: small, in the error colour.
-func messageLabel() *widget.Label {
-	l := widget.NewLabel("")
-	l.Importance = widget.DangerImportance
-	l.SizeName = theme.SizeNameCaptionText
-	l.Wrapping = fyne.TextWrapWord
-	return l
+// messageLabel is a field's message line: one line of small text in the
+// error colour, without a label's padding, so that the space kept for it
+// stays small.
+func messageLabel() *canvas.Text {
+	t := canvas.NewText("", theme.Color(theme.ColorNameError))
+	t.TextSize = theme.CaptionTextSize()
+	return t
+}
+
+// setMessage shows s on a message line; "" clears it.
+func setMessage(t *canvas.Text, s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
 }
 
 // withMessage puts e's message line under obj (e itself when nil), its
@@ -237,13 +246,13 @@ func withMessage(obj fyne.CanvasObject, e *formEntry) fyne.CanvasObject {
 	if e == nil {
 		e = obj.(*formEntry)
 	}
-	return container.NewVBox(obj, fixLine(e, nil))
+	return container.New(layout.NewCustomPaddedVBoxLayout(2), obj, fixLine(e, nil))
 }
 
 // fixLine is e's message line with fix (a check box that allows what the
 // message refuses) beside it; nil for none.
 func fixLine(e *formEntry, fix fyne.CanvasObject) fyne.CanvasObject {
-	h := e.msg.MinSize().Height
+	h := fyne.MeasureText("Ag", e.msg.TextSize, e.msg.TextStyle).Height
 	line := fyne.CanvasObject(e.msg)
 	if fix != nil {
 		h = max(h, fix.MinSize().Height)
