@@ -136,7 +136,7 @@ func (u *UI) openForm(p, from *storage.Profile) {
 	f.problem.Hide()
 	f.preset = newFormSelect(k, names(presets), f.onPreset)
 	f.discover = newRingButton(k, "Discover", widget.MediumImportance, f.onDiscover)
-	f.advancedBtn = newRingButton(k, "", widget.LowImportance, func() { f.showAdvanced(!f.advanced[0].Visible()) })
+	f.advancedBtn = newRingButton(k, "", widget.LowImportance, func() { f.showAdvanced(!f.advancedOpen()) })
 	f.advancedBtn.Alignment = widget.ButtonAlignLeading
 	f.setChecks()
 
@@ -269,6 +269,9 @@ func (f *profileForm) showAdvanced(open bool) {
 		f.advancedBtn.SetText("▸ Advanced: parameters, paths, timeout, CA file, introspection, headers, notes")
 	}
 }
+
+// advancedOpen says whether the Advanced section shows.
+func (f *profileForm) advancedOpen() bool { return f.advanced[0].Visible() }
 
 // inAdvanced says whether o is a field of the Advanced section.
 func (f *profileForm) inAdvanced(o fyne.CanvasObject) bool {

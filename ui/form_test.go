@@ -283,3 +283,63 @@ func TestFocusedButtonShowsRing(t *testing.T) {
 		t.Error("the focused Save button shows no ring")
 	}
 }
+
+// TestPresetSuggestsNameAndEnvironment: a preset names the profile and its
+// environment until the person types a name of their own.
+func TestPresetSuggestsNameAndEnvironment(t *testing.T) {
+	h := newHarness(t)
+	h.u.onAdd()
+	f := h.u.form
+	steps := []struct {
+		do        func()
+		name, env string
+	}{
+		{func() { f.preset.SetSelected("Medplum cloud") }, "medplum-prod", "prod"},
+		{func() { f.preset.SetSelected("Medplum local (port 8103)") }, "medplum-local", "local"},
+		{func() { f.env.SetText("dev") }, "medplum-dev", "dev"},
+		{func() { f.name.SetText("my-api") }, "my-api", "dev"},
+		{func() { f.env.SetText("qa") }, "my-api", "qa"},
+	}
+	for i, s := range steps {
+		s.do()
+		if f.name.Text != s.name || f.env.Text != s.env {
+			t.Errorf("step %d: name %q, environment %q; want %q, %q", i+1, f.name.Text, f.env.Text, s.name, s.env)
+		}
+	}
+}
+
+// TestAdvancedOpensWhenNeeded: the Advanced section is closed for a new
+// profile, open for one that uses its fields, and opens for a message in
+// it.
+func TestAdvancedOpensWhenNeeded(t *testing.T) {
+	plain := prof("1", "plain", "", "https://a.example/token")
+	plain.RequestPath = ""
+	noted := prof("2", "noted", "", "https://a.example/token")
+	noted.Notes = "see the wiki"
+	h := newHarness(t, plain, noted)
+	for _, tt := range []struct {
+		name string
+		open bool
+	}{{"plain", false}, {"noted", true}} {
+		h.selectName(tt.name)
+		h.u.onEdit()
+		if got := h.u.form.advancedOpen(); got != tt.open {
+			t.Errorf("editing %s: Advanced open %v; want %v", tt.name, got, tt.open)
+		}
+		h.u.form.close()
+	}
+	h.u.onAdd()
+	f := h.u.form
+	if f.advancedOpen() {
+		t.Fatal("Advanced open on a new profile")
+	}
+	f.name.SetText("n")
+	f.tokenURL.SetText("https://a.example/token")
+	f.clientID.SetText("c")
+	f.secret.SetText("s")
+	f.timeout.SetText("soon")
+	test.Tap(f.save)
+	if !f.advancedOpen() || h.win.Canvas().Focused() != f.timeout || f.timeout.msg.Text == "" {
+		t.Errorf("a bad timeout: Advanced open %v, focused %v, message %q", f.advancedOpen(), h.win.Canvas().Focused() == f.timeout, f.timeout.msg.Text)
+	}
+}
