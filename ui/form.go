@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"image/color"
 	"fmt"
 	"net/url"
 	"slices"
@@ -173,8 +174,16 @@ func (u *UI) openForm(p, from *storage.Profile) {
 	}
 
 	grid := container.New(layout.NewFormLayout())
+	// Every label is as wide as the widest one, shown or not, so that the
+	// fields do not move sideways when Advanced opens or the style changes.
+	width := fyne.MeasureText("Introspection URL", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	labelCell := func(l *widget.Label) fyne.CanvasObject {
+		space := canvas.NewRectangle(color.Transparent)
+		space.SetMinSize(fyne.NewSize(width, 0))
+		return container.NewStack(space, l)
+	}
 	row := func(label string, obj fyne.CanvasObject) []fyne.CanvasObject {
-		l := widget.NewLabel(label)
+		l := labelCell(widget.NewLabel(label))
 		grid.Add(l)
 		grid.Add(obj)
 		return []fyne.CanvasObject{l, obj}
@@ -188,7 +197,7 @@ func (u *UI) openForm(p, from *storage.Profile) {
 	row("Base URL", withMessage(container.NewBorder(nil, nil, nil, f.discover, f.baseURL), f.baseURL))
 	row("Token URL", container.New(layout.NewCustomPaddedVBoxLayout(2), f.tokenURL, fixLine(f.tokenURL, f.allowInsecure)))
 	row("Client ID", withMessage(f.clientID, nil))
-	grid.Add(f.credLabel)
+	grid.Add(labelCell(f.credLabel))
 	grid.Add(withMessage(container.NewVBox(f.secret, f.keyFile, f.certFile), f.secret))
 	row("Scopes", container.NewVBox(f.scopes, f.scopePick))
 	row("Auth style", f.style)
@@ -545,12 +554,14 @@ func (f *profileForm) fill(p storage.Profile) {
 	}
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
-	f.preset.SetSelectedIndex(len(presets) - 1)
-	for i, pr := range presets {
+	// Which preset it matches, without applying the preset's URLs.
+	f.preset.Selected = presets[len(presets)-1].name
+	for _, pr := range presets {
 		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL {
-			f.preset.SetSelectedIndex(i)
+			f.preset.Selected = pr.name
 		}
 	}
+	f.preset.Refresh()
 }
 
 // errFields is a form whose fields say what is wrong with them.

@@ -343,3 +343,17 @@ func TestAdvancedOpensWhenNeeded(t *testing.T) {
 		t.Errorf("a bad timeout: Advanced open %v, focused %v, message %q", f.advancedOpen(), h.win.Canvas().Focused() == f.timeout, f.timeout.msg.Text)
 	}
 }
+
+// TestEditShowsPresetWithoutApplyingIt: a profile made from a preset names
+// it in the form, but its own URLs stay.
+func TestEditShowsPresetWithoutApplyingIt(t *testing.T) {
+	p := prof("1", "mp", "prod", "https://api.medplum.com/oauth2/token")
+	p.BaseURL = "https://api.medplum.com/fhir/R4/"
+	h := newHarness(t, p)
+	h.selectName("mp")
+	h.u.onEdit()
+	f := h.u.form
+	if f.preset.Selected != "Medplum cloud" || f.baseURL.Text != p.BaseURL {
+		t.Errorf("preset %q, base URL %q; want Medplum cloud, %q", f.preset.Selected, f.baseURL.Text, p.BaseURL)
+	}
+}
