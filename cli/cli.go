@@ -91,7 +91,7 @@ With no command it opens the window.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newList(env), newAdd(env), newEdit(env), newRm(env),
+		newList(env), newAdd(env), newEdit(env), newCp(env), newRm(env),
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
 		newProxy(env), newStatus(env),
 	)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
@@ -50,6 +51,9 @@ type Desk struct {
 	sessions Sessions
 	// Now is the clock (certificates made for a key); nil means time.Now.
 	Now func() time.Time
+
+	mu      sync.Mutex
+	pending map[*Deleted]bool // removed profiles whose keychain items are kept (Remove)
 }
 
 // New returns a Desk over the profiles file, the keychain and the token

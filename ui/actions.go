@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -285,35 +286,23 @@ func (u *UI) tickClipboard(now time.Time) {
 	}
 }
 
-// onDelete removes the selected profile, its secret and its cached token,
-// after asking.
+// onDelete removes the selected profile at once; Undo in the status bar
+// brings it back for undoTime, the keychain keeping its secret until then.
 func (u *UI) onDelete() {
-	p := u.current()
-	if p == nil {
-		return
+	if p := u.current(); p != nil {
+		u.deleteProfile(*p)
 	}
-	d := dialog.NewConfirm("Delete profile",
-		fmt.Sprintf("Delete %q? Its client secret and cached token are removed from the keychain too.", named(*p)),
-		func(ok bool) {
-			if ok {
-				u.deleteProfile(*p)
-			}
-		}, u.win)
-	d.SetConfirmText("Delete")
-	d.SetConfirmImportance(widget.DangerImportance)
-	u.showDialog(d)
 }
+
+// undoTime is how long a deleted profile can be brought back.
+const undoTime = 10 * time.Second
 
 func (u *UI) deleteProfile(p storage.Profile) {
 	delete(u.copied, p.ID)
 	go func() {
-		_, err := u.desk.Delete(p.ID)
+		del, err := u.desk.Remove(p.ID)
 		u.opts.Do(func() {
-			var kc *core.KeychainError
-			switch {
-			case errors.As(err, &kc):
-				u.showError("remove the keychain entries of "+strconv.Quote(p.Name), kc.Err)
-			case err != nil && !errors.Is(err, storage.ErrNotFound):
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
 				u.showError("delete "+strconv.Quote(p.Name), err)
 				return
 			}
@@ -323,10 +312,100 @@ func (u *UI) deleteProfile(p storage.Profile) {
 			u.Reload()
 			u.detail.show(u.current())
 			if err == nil {
-				u.say("Deleted %s with its client secret and cached token", p.Name)
+				u.offerUndo(del)
 			}
 		})
 	}()
+}
+
+// undoBar is the status bar's Undo: the last deletion, until it is undone
+// or its time is up.
+type undoBar struct {
+	btn *ringButton
+	del *core.Deleted
+}
+
+// statusBar is the status line with the Undo button beside it.
+func (u *UI) statusBar() fyne.CanvasObject {
+	u.undo.btn = newRingButton(nil, "Undo (Ctrl+Z)", widget.HighImportance, u.onUndo)
+	u.undo.btn.Hide()
+	return container.NewBorder(nil, nil, nil, u.undo.btn, u.status)
+}
+
+// offerUndo shows Undo for del until undoTime passes, then purges its
+// keychain items; an earlier deletion still pending is purged now.
+func (u *UI) offerUndo(del *core.Deleted) {
+	u.purge(u.undo.del)
+	u.undo.del = del
+	u.undo.btn.Show()
+	u.say("Deleted %s — Undo within %d s keeps its secret", del.Profile.Name, int(undoTime/time.Second))
+	u.opts.AfterFunc(undoTime, func() {
+		u.opts.Do(func() {
+			if u.undo.del == del {
+				u.purge(del)
+			}
+		})
+	})
+}
+
+// purge ends del's time to undo and removes its keychain items off the UI
+// thread.
+func (u *UI) purge(del *core.Deleted) {
+	if del == nil {
+		return
+	}
+	if u.undo.del == del {
+		u.undo.del = nil
+		u.undo.btn.Hide()
+	}
+	go func() {
+		err := del.Purge()
+		u.opts.Do(func() {
+			var kc *core.KeychainError
+			if errors.As(err, &kc) {
+				u.showError("remove the keychain entries of "+strconv.Quote(del.Profile.Name), kc.Err)
+			} else if err == nil && strings.HasPrefix(u.status.Text, "Deleted "+del.Profile.Name+" —") {
+				u.say("Deleted %s with its client secret and cached token", del.Profile.Name)
+			}
+		})
+	}()
+}
+
+// onUndo brings the last deleted profile back, within its time.
+func (u *UI) onUndo() {
+	del := u.undo.del
+	if del == nil {
+		return
+	}
+	u.undo.del = nil
+	u.undo.btn.Hide()
+	go func() {
+		err := del.Restore()
+		u.opts.Do(func() {
+			var taken *core.NameTakenError
+			switch {
+			case errors.As(err, &taken):
+				u.say("Cannot restore %s: another profile now has its name", del.Profile.Name)
+				u.purge(del)
+				return
+			case err != nil:
+				u.showError("restore "+strconv.Quote(del.Profile.Name), err)
+				return
+			}
+			u.selected = del.Profile.ID
+			u.Reload()
+			u.detail.show(u.current())
+			u.say("Restored %s", del.Profile.Name)
+		})
+	}()
+}
+
+// Close ends what the window leaves pending: a deletion still within its
+// time to undo loses its keychain items now. Call it when the app quits.
+func (u *UI) Close() {
+	if err := u.desk.Close(); err != nil {
+		fyne.LogError("remove the keychain entries of deleted profiles", err)
+	}
 }
 
 // Keyboard shortcuts.
@@ -339,6 +418,8 @@ var (
 	shortcutCopyCurl   = &desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	shortcutEdit       = &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutInspect    = &desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutDuplicate  = &desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutUndo       = &fyne.ShortcutUndo{}
 )
 
 func (u *UI) addShortcuts() {
@@ -351,6 +432,8 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutCopyCurl, func(fyne.Shortcut) { u.onCopy(copyCurl) })
 	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.openEdit() })
 	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
+	c.AddShortcut(shortcutDuplicate, func(fyne.Shortcut) { u.onDuplicate() })
+	c.AddShortcut(shortcutUndo, func(fyne.Shortcut) { u.onUndo() })
 	c.SetOnTypedKey(u.onKey)
 }
 
@@ -365,7 +448,9 @@ func (u *UI) onKey(ev *fyne.KeyEvent) {
 		// Escape closes what is on top (the form, a dialog), as people
 		// expect; a focused entry takes the key itself. With nothing on
 		// top it clears the filter.
-		if top := u.win.Canvas().Overlays().Top(); top != nil {
+		if u.form != nil {
+			u.form.close()
+		} else if top := u.win.Canvas().Overlays().Top(); top != nil {
 			top.Hide()
 		} else if u.filter != "" {
 			u.filterEntry.SetText("")

@@ -110,6 +110,7 @@ func (h *harness) apply(n int, s faceStep) {
 		h.selectName(s.profile)
 		h.u.deleteProfile(*h.u.current())
 		h.until("the delete", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+		h.endUndo()
 		return
 	}
 	if s.add {
@@ -167,9 +168,9 @@ func (h *harness) apply(n int, s faceStep) {
 		row.value.SetText(s.secretHeader[1])
 	}
 	test.Tap(f.save)
-	h.until("the save", func() bool { return h.u.form == nil || f.problem.Visible() })
+	h.until("the save", func() bool { return h.u.form == nil || f.says() != "" })
 	if h.u.form != nil {
-		h.t.Fatalf("step %d: the form says %q", n, f.problem.Text)
+		h.t.Fatalf("step %d: the form says %q", n, f.says())
 	}
 }
 
@@ -227,7 +228,7 @@ func TestWindowSaveKeepsEditMadeMeanwhile(t *testing.T) {
 	}
 	f.env.SetText("prod")
 	test.Tap(f.save)
-	h.until("the save", func() bool { return h.u.form == nil || f.problem.Visible() })
+	h.until("the save", func() bool { return h.u.form == nil || f.says() != "" })
 	file, _ := h.store.Load()
 	p, err := file.ByID("1")
 	if err != nil || p.Env != "prod" || p.Notes != "from the CLI" || p.RequestPath != "auth/me" {
@@ -242,9 +243,9 @@ func TestWindowSaveKeepsEditMadeMeanwhile(t *testing.T) {
 	}
 	f.notes.SetText("edited in the window")
 	test.Tap(f.save)
-	h.until("the save", func() bool { return h.u.form == nil || f.problem.Visible() })
-	if !strings.Contains(f.problem.Text, "deleted meanwhile") {
-		t.Errorf("the form says %q; want that the profile was deleted meanwhile", f.problem.Text)
+	h.until("the save", func() bool { return h.u.form == nil || f.says() != "" })
+	if !strings.Contains(f.says(), "deleted meanwhile") {
+		t.Errorf("the form says %q; want that the profile was deleted meanwhile", f.says())
 	}
 	if file, _ := h.store.Load(); len(file.Profiles) != 0 {
 		t.Errorf("the deleted profile came back: %d profiles", len(file.Profiles))

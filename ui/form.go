@@ -3,92 +3,122 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
-// A preset fills the URLs of a well-known server.
+// A preset fills the URLs of a well-known server and suggests a name and
+// an environment.
 type preset struct {
 	name, tokenURL, baseURL string
 	// path is the request and probe path the server answers about the
 	// token's own client (Medplum's auth/me); empty fills none.
 	path string
+	// stem and env suggest the profile's name (stem-env) and environment.
+	stem, env string
 }
 
 var presets = []preset{
-	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me"},
-	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/", "auth/me"},
-	{"Custom", "", "", ""},
+	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me", "medplum", "prod"},
+	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/", "auth/me", "medplum", "local"},
+	{"Custom", "", "", "", "", ""},
 }
 
-// profileForm is the add/edit dialog.
+// profileForm is the add, edit and duplicate dialog: a short form of what
+// every profile needs, and an Advanced section for the rest.
 type profileForm struct {
 	u    *UI
-	orig *storage.Profile // nil when adding
+	orig *storage.Profile // the profile edited; nil when adding or duplicating
+	from *storage.Profile // the profile duplicated, or nil
 	dlg  *dialog.CustomDialog
+	keys *formKeys
 
-	preset                                         *widget.Select
-	name, env, tokenURL, baseURL, clientID, secret *widget.Entry
-	scopes, params, requestPath, timeout, notes    *widget.Entry
-	caFile, probePath, keyFile                     *widget.Entry
-	certFile, introspectionURL                     *widget.Entry
-	credItem                                       *widget.FormItem
-	form                                           *widget.Form
-	headers                                        *headerEditor
-	scopePick                                      *widget.CheckGroup
-	color, style                                   *widget.Select
-	autoRefresh, allowInsecure                     *widget.Check
-	problem                                        *widget.Label
-	discover                                       *widget.Button
-	save                                           *widget.Button
+	preset, color, style                                   *formSelect
+	name, env, tokenURL, baseURL, clientID, secret         *formEntry
+	scopes, params, requestPath, timeout, notes            *formEntry
+	caFile, probePath, keyFile, certFile, introspectionURL *formEntry
+	credLabel                                              *widget.Label
+	headers                                                *headerEditor
+	headersMsg                                             *canvas.Text
+	scopePick                                              *widget.CheckGroup
+	autoRefresh, allowInsecure                             *formCheck
+	advanced                                               []fyne.CanvasObject // the Advanced section's labels and fields
+	advancedBtn                                            *ringButton
+	// problem says what concerns no one field (a failed save), or what
+	// Discover found.
+	problem        *widget.Label
+	discover, save *ringButton
+	// suggested: the name was suggested (by a preset or the profile
+	// duplicated) and follows the environment, as stem-env, until the
+	// person types one.
+	suggested bool
+	stem      string
+	naming    bool // the form itself is setting the name
 }
 
-func (u *UI) onAdd() { u.openForm(nil) }
+func (u *UI) onAdd() {
+	if u.form == nil {
+		u.openForm(nil, nil)
+	}
+}
 
 func (u *UI) onEdit() {
-	if p := u.current(); p != nil {
-		u.openForm(p)
+	if p := u.current(); p != nil && u.form == nil {
+		u.openForm(p, nil)
 	}
 }
 
-// openForm shows the add/edit form; p nil adds a profile.
-func (u *UI) openForm(p *storage.Profile) {
-	f := &profileForm{u: u, orig: p}
-	entry := func(placeholder string) *widget.Entry {
-		e := widget.NewEntry()
-		e.SetPlaceHolder(placeholder)
-		return e
+// onDuplicate opens the form on a copy of the selected profile for another
+// environment: the name and environment asked, the URLs kept but editable,
+// the secret asked again (never copied).
+func (u *UI) onDuplicate() {
+	if p := u.current(); p != nil && u.form == nil {
+		u.openForm(nil, p)
 	}
-	f.name = entry("e.g. medplum-prod")
-	f.env = entry("local, staging, prod…")
-	f.tokenURL = entry("https://…/oauth2/token")
-	f.baseURL = entry("https://api.example.com/ (for copied curl commands)")
-	f.clientID = entry("")
-	f.secret = widget.NewPasswordEntry()
-	f.scopes = entry("space-separated, e.g. openid system/*.read")
-	f.params = widget.NewMultiLineEntry()
-	f.params.SetPlaceHolder("one per line: audience=https://…")
+}
+
+// openForm shows the form: edit p, duplicate from, or (both nil) add.
+func (u *UI) openForm(p, from *storage.Profile) {
+	f := &profileForm{u: u, orig: p, from: from}
+	f.keys = &formKeys{escape: f.close, submit: f.onSave}
+	k := f.keys
+	f.name = newFormEntry(k, "e.g. medplum-prod", false)
+	f.env = newFormEntry(k, "local, staging, prod…", false)
+	f.tokenURL = newFormEntry(k, "https://…/oauth2/token", false)
+	f.baseURL = newFormEntry(k, "https://api.example.com/ (for copied curl commands)", false)
+	f.clientID = newFormEntry(k, "", false)
+	f.secret = newFormEntry(k, "", false)
+	f.secret.Password = true
+	f.scopes = newFormEntry(k, "space-separated, e.g. openid system/*.read", false)
+	f.params = newFormEntry(k, "one per line: audience=https://…", true)
 	f.params.SetMinRowsVisible(2)
-	f.requestPath = entry("e.g. fhir/R4/Patient or auth/me")
-	f.timeout = entry("30")
-	f.notes = entry("")
-	f.caFile = entry("PEM file of a dev server's own CA (optional)")
-	f.probePath = entry("what Test calls, e.g. auth/me")
-	f.keyFile = entry("PEM private key file; empty keeps the stored key or generates one")
-	f.certFile = entry("PEM certificate file; empty makes a self-signed one")
-	f.introspectionURL = entry("RFC 7662 endpoint for Inspect; empty: from the server's metadata")
-	f.headers = newHeaderEditor()
+	f.requestPath = newFormEntry(k, "e.g. fhir/R4/Patient or auth/me", false)
+	f.timeout = newFormEntry(k, "30", false)
+	f.notes = newFormEntry(k, "", true)
+	f.notes.SetMinRowsVisible(2)
+	f.caFile = newFormEntry(k, "PEM file of a dev server's own CA (optional)", false)
+	f.probePath = newFormEntry(k, "what Test calls, e.g. auth/me", false)
+	f.keyFile = newFormEntry(k, "PEM private key file; empty keeps the stored key or generates one", false)
+	f.certFile = newFormEntry(k, "PEM certificate file; empty makes a self-signed one", false)
+	f.introspectionURL = newFormEntry(k, "RFC 7662 endpoint for Inspect; empty: from the server's metadata", false)
+	f.headers = newHeaderEditor(k)
 	f.headers.focus = u.win.Canvas().Focus
+	f.headersMsg = messageLabel()
 	f.scopePick = widget.NewCheckGroup(nil, f.onScopePick)
 	f.scopePick.Horizontal = true
 	f.scopePick.Hide()
@@ -96,91 +126,199 @@ func (u *UI) openForm(p *storage.Profile) {
 	for i, c := range palette {
 		colors[i] = c.Name
 	}
-	f.color = widget.NewSelect(colors, nil)
-	f.style = widget.NewSelect(styleChoices(), nil)
+	f.color = newFormSelect(k, colors, nil)
+	f.style = newFormSelect(k, styleChoices(), nil)
 	f.style.SetSelectedIndex(0)
-	f.autoRefresh = widget.NewCheck("Fetch a new token before expiry", nil)
-	f.allowInsecure = widget.NewCheck("Allow plain http:// to a non-loopback host (sends the secret in clear text)", nil)
+	f.autoRefresh = newFormCheck(k, "Fetch a new token before expiry", nil)
+	f.allowInsecure = newFormCheck(k, "Allow plain http://", func(bool) { f.recheckURLs() })
 	f.problem = widget.NewLabel("")
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
 	f.problem.Hide()
-	f.preset = widget.NewSelect(names(presets), f.onPreset)
-	f.discover = &widget.Button{Text: "Discover", OnTapped: f.onDiscover}
-	f.discover.ExtendBaseWidget(f.discover)
-	f.env.OnChanged = func(env string) { f.color.SetSelected(colorName(envHex(u.file, env))) }
-
-	f.name.Validator = f.checkName
-	f.tokenURL.Validator = func(s string) error { return storage.CheckURL("token URL", strings.TrimSpace(s)) }
-	f.baseURL.Validator = func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		return storage.CheckURL("base URL", strings.TrimSpace(s))
-	}
-	f.clientID.Validator = func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return storage.ErrClientIDRequired
-		}
-		return nil
-	}
-	f.timeout.Validator = func(s string) error {
-		if s == "" {
-			return nil
-		}
-		if n, err := strconv.Atoi(s); err != nil || n < 1 {
-			return errors.New("seconds, a whole number above 0")
-		}
-		return nil
-	}
+	f.preset = newFormSelect(k, names(presets), f.onPreset)
+	f.discover = newRingButton(k, "Discover", widget.MediumImportance, f.onDiscover)
+	f.advancedBtn = newRingButton(k, "", widget.LowImportance, func() { f.showAdvanced(!f.advancedOpen()) })
+	f.advancedBtn.Alignment = widget.ButtonAlignLeading
+	f.setChecks()
 
 	title := "Add profile"
-	if p != nil {
+	switch {
+	case p != nil:
 		title = "Edit " + p.Name
 		f.fill(*p)
 		f.secret.SetPlaceHolder("leave empty to keep the stored secret")
-	} else {
+	case from != nil:
+		title = "Duplicate " + from.Name + " to another environment"
+		f.fill(*from)
+		f.stem = stem(from.Name, from.Env)
+		f.suggested = true
+		f.env.SetText("")
+		f.setName("")
+		f.name.SetPlaceHolder(f.stem + "-…  (follows the environment)")
+		f.secret.SetPlaceHolder("the copy's own secret (never copied)")
+		for _, r := range f.headers.list {
+			r.forgetKept() // its value stays with the original: ask it again
+		}
+	default:
+		f.suggested = true
 		f.preset.SetSelectedIndex(len(presets) - 1)
 		f.secret.SetPlaceHolder("stored in the keychain")
 		f.color.SetSelected(colorName(envHex(u.file, "")))
 	}
+	f.env.OnChanged = f.onEnv
+	f.name.OnChanged = func(string) {
+		if !f.naming {
+			f.suggested = false
+		}
+		f.recheck(f.name)
+	}
+
+	grid := container.New(layout.NewFormLayout())
+	// Every label is as wide as the widest one, shown or not, so that the
+	// fields do not move sideways when Advanced opens or the style changes.
+	width := fyne.MeasureText("Introspection URL", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	labelCell := func(l *widget.Label) fyne.CanvasObject {
+		space := canvas.NewRectangle(color.Transparent)
+		space.SetMinSize(fyne.NewSize(width, 0))
+		return container.NewStack(space, l)
+	}
+	row := func(label string, obj fyne.CanvasObject) []fyne.CanvasObject {
+		l := labelCell(widget.NewLabel(label))
+		grid.Add(l)
+		grid.Add(obj)
+		return []fyne.CanvasObject{l, obj}
+	}
 	// One row for the credential, whose entries follow the auth style: a
 	// secret, a private key, or a key and a certificate.
-	f.credItem = widget.NewFormItem("Client secret", container.NewVBox(f.secret, f.keyFile, f.certFile))
-	form := widget.NewForm(
-		widget.NewFormItem("Preset", f.preset),
-		widget.NewFormItem("Name", f.name),
-		widget.NewFormItem("Environment", container.NewBorder(nil, nil, nil, f.color, f.env)),
-		widget.NewFormItem("Token URL", f.tokenURL),
-		widget.NewFormItem("Base URL", container.NewBorder(nil, nil, nil, f.discover, f.baseURL)),
-		widget.NewFormItem("Client ID", f.clientID),
-		f.credItem,
-		widget.NewFormItem("Scopes", container.NewVBox(f.scopes, f.scopePick)),
-		widget.NewFormItem("Auth style", f.style),
-		widget.NewFormItem("Parameters", f.params),
-		widget.NewFormItem("Request path", f.requestPath),
-		widget.NewFormItem("Probe path", f.probePath),
-		widget.NewFormItem("Timeout (s)", f.timeout),
-		widget.NewFormItem("CA file", f.caFile),
-		widget.NewFormItem("Introspection URL", f.introspectionURL),
-		widget.NewFormItem("Headers", f.headers.box),
-		widget.NewFormItem("Notes", f.notes),
-		widget.NewFormItem("", f.autoRefresh),
-		widget.NewFormItem("", f.allowInsecure),
-	)
-	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { f.dlg.Hide() }}
-	cancel.ExtendBaseWidget(cancel)
-	f.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: f.onSave}
-	f.save.ExtendBaseWidget(f.save)
-	f.form = form
+	f.credLabel = widget.NewLabel("Client secret")
+	row("Preset", f.preset)
+	row("Name", withMessage(f.name, nil))
+	row("Environment", container.NewBorder(nil, nil, nil, f.color, f.env))
+	row("Base URL", withMessage(container.NewBorder(nil, nil, nil, f.discover, f.baseURL), f.baseURL))
+	row("Token URL", container.New(layout.NewCustomPaddedVBoxLayout(2), f.tokenURL, fixLine(f.tokenURL, f.allowInsecure)))
+	row("Client ID", withMessage(f.clientID, nil))
+	grid.Add(labelCell(f.credLabel))
+	grid.Add(withMessage(container.NewVBox(f.secret, f.keyFile, f.certFile), f.secret))
+	row("Scopes", container.NewVBox(f.scopes, f.scopePick))
+	row("Auth style", f.style)
+	row("", f.advancedBtn)
+	for _, r := range [][2]any{
+		{"Parameters", withMessage(f.params, nil)},
+		{"Request path", f.requestPath},
+		{"Probe path", f.probePath},
+		{"Timeout (s)", withMessage(f.timeout, nil)},
+		{"CA file", f.caFile},
+		{"Introspection URL", withMessage(f.introspectionURL, nil)},
+		{"Headers", container.NewVBox(f.headers.box, f.headersMsg)},
+		{"Notes", f.notes},
+		{"", f.autoRefresh},
+	} {
+		f.advanced = append(f.advanced, row(r[0].(string), r[1].(fyne.CanvasObject))...)
+	}
+	f.showAdvanced(p != nil && usesAdvanced(*p) || from != nil && usesAdvanced(*from))
+	cancel := newRingButton(k, "Cancel", widget.MediumImportance, f.close)
+	f.save = newRingButton(k, "Save", widget.HighImportance, f.onSave)
 	f.style.OnChanged = func(string) { f.onStyle() }
 	f.onStyle()
-	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, f.problem, nil, nil, container.NewVScroll(form)), u.win)
+	f.recheckURLs()
+	keysNote := widget.NewLabel("Tab moves on · Ctrl+Enter saves · Escape closes")
+	keysNote.SizeName = theme.SizeNameCaptionText
+	f.dlg = dialog.NewCustomWithoutButtons(title,
+		container.NewBorder(nil, container.NewVBox(f.problem, keysNote), nil, nil, container.NewVScroll(grid)), u.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	f.dlg.SetOnClosed(f.closed)
 	f.dlg.Resize(fyne.NewSize(720, 680))
+	c := u.win.Canvas()
+	// The entries and buttons take Ctrl+Enter themselves; the window's
+	// shortcut serves a focused select or check box.
+	for _, s := range []*desktop.CustomShortcut{shortcutSubmit, {KeyName: fyne.KeyEnter, Modifier: shortcutSubmit.Modifier}} {
+		c.AddShortcut(s, func(fyne.Shortcut) { f.onSave() })
+	}
 	f.dlg.Show()
 	u.form = f
-	u.win.Canvas().Focus(f.name)
+	if from != nil {
+		c.Focus(f.env)
+	} else {
+		c.Focus(f.name)
+	}
+}
+
+// close closes the form without saving.
+func (f *profileForm) close() { f.dlg.Hide() }
+
+// closed forgets the form once its dialog is gone, however it went.
+func (f *profileForm) closed() {
+	if f.u.form == f {
+		f.u.form = nil
+	}
+	c := f.u.win.Canvas()
+	c.RemoveShortcut(shortcutSubmit)
+	c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: shortcutSubmit.Modifier})
+}
+
+// usesAdvanced says whether p sets any of the Advanced section's fields, so
+// that the section opens on it.
+func usesAdvanced(p storage.Profile) bool {
+	return len(p.Params) > 0 || p.RequestPath != "" || p.ProbePath != "" || p.TimeoutSeconds > 0 || p.CAFile != "" ||
+		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh
+}
+
+// showAdvanced opens or closes the Advanced section.
+func (f *profileForm) showAdvanced(open bool) {
+	for _, o := range f.advanced {
+		if open {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
+	if open {
+		f.advancedBtn.SetText("▾ Advanced")
+	} else {
+		f.advancedBtn.SetText("▸ Advanced: parameters, paths, timeout, CA file, introspection, headers, notes")
+	}
+}
+
+// advancedOpen says whether the Advanced section shows.
+func (f *profileForm) advancedOpen() bool { return f.advanced[0].Visible() }
+
+// inAdvanced says whether o is a field of the Advanced section.
+func (f *profileForm) inAdvanced(o fyne.CanvasObject) bool {
+	switch o {
+	case f.params, f.requestPath, f.probePath, f.timeout, f.caFile, f.introspectionURL, f.notes:
+		return true
+	}
+	return false
+}
+
+// stem is a profile's name without its environment suffix: the start of
+// the names of its copies.
+func stem(name, env string) string {
+	if env != "" {
+		if s, ok := strings.CutSuffix(name, "-"+env); ok && s != "" {
+			return s
+		}
+	}
+	return name
+}
+
+// setName sets the name as the form's suggestion, not the person's.
+func (f *profileForm) setName(s string) {
+	f.naming = true
+	f.name.SetText(s)
+	f.naming = false
+}
+
+func (f *profileForm) onEnv(env string) {
+	f.color.SetSelected(colorName(envHex(f.u.file, env)))
+	if f.suggested && f.stem != "" {
+		env = strings.TrimSpace(env)
+		if env == "" {
+			f.setName("")
+		} else {
+			f.setName(f.stem + "-" + env)
+		}
+	}
 }
 
 // onStyle shows the credential entries the chosen auth style needs.
@@ -201,10 +339,8 @@ func (f *profileForm) onStyle() {
 		f.keyFile.Show()
 		f.certFile.Show()
 	}
-	if f.form != nil && f.credItem.Text != label {
-		f.credItem.Text = label
-		f.form.Refresh()
-	}
+	f.credLabel.SetText(label)
+	f.recheck(f.secret)
 }
 
 func names(ps []preset) []string {
@@ -217,17 +353,141 @@ func names(ps []preset) []string {
 
 func (f *profileForm) onPreset(name string) {
 	for _, p := range presets {
-		if p.name == name && p.tokenURL != "" {
-			f.tokenURL.SetText(p.tokenURL)
-			f.baseURL.SetText(p.baseURL)
-			if p.path != "" && f.requestPath.Text == "" {
-				f.requestPath.SetText(p.path)
-			}
-			if p.path != "" && f.probePath.Text == "" {
-				f.probePath.SetText(p.path)
+		if p.name != name || p.tokenURL == "" {
+			continue
+		}
+		f.tokenURL.SetText(p.tokenURL)
+		f.baseURL.SetText(p.baseURL)
+		if p.path != "" && f.requestPath.Text == "" {
+			f.requestPath.SetText(p.path)
+		}
+		if p.path != "" && f.probePath.Text == "" {
+			f.probePath.SetText(p.path)
+		}
+		if f.suggested && f.orig == nil {
+			f.stem = p.stem
+			if strings.TrimSpace(f.env.Text) == "" || f.env.Text == presetEnv(f.env.Text) {
+				f.env.SetText(p.env) // names it too
+			} else {
+				f.onEnv(f.env.Text)
 			}
 		}
 	}
+}
+
+// presetEnv is env if a preset suggests it, else "": a preset replaces an
+// environment another preset suggested, not one the person typed.
+func presetEnv(env string) string {
+	for _, p := range presets {
+		if p.env != "" && p.env == env {
+			return env
+		}
+	}
+	return ""
+}
+
+// setChecks gives each validated entry its check and re-runs it as the
+// person types once it has shown a message, so that no stale message
+// stays; leaving a filled field checks it too.
+func (f *profileForm) setChecks() {
+	f.name.check = f.checkName
+	f.tokenURL.check = func(s string) error { return f.checkURL("token URL", s, true) }
+	f.baseURL.check = func(s string) error { return f.checkURL("base URL", s, false) }
+	f.introspectionURL.check = func(s string) error { return f.checkURL("introspection URL", s, false) }
+	f.clientID.check = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return storage.ErrClientIDRequired
+		}
+		return nil
+	}
+	f.secret.check = func(s string) error {
+		if f.orig == nil && s == "" && !storage.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
+			return core.ErrSecretRequired
+		}
+		return nil
+	}
+	f.params.check = func(s string) error {
+		_, err := core.ParseParams(strings.Split(s, "\n"))
+		var pe *core.ParamError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("line %d %q: want key=value", pe.Line, pe.Text)
+		}
+		return err
+	}
+	f.timeout.check = func(s string) error {
+		if s == "" {
+			return nil
+		}
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
+			return errors.New("seconds, a whole number above 0")
+		}
+		return nil
+	}
+	for _, e := range []*formEntry{f.name, f.tokenURL, f.baseURL, f.introspectionURL, f.clientID, f.secret, f.params, f.timeout} {
+		e.msg = messageLabel()
+		e.leave = func() {
+			if e.Text != "" {
+				f.show(e, e.check(e.Text))
+			}
+		}
+		if e == f.name {
+			continue // its OnChanged follows suggestions too
+		}
+		urlEntry := e == f.tokenURL || e == f.baseURL || e == f.introspectionURL
+		e.OnChanged = func(string) {
+			f.recheck(e)
+			if urlEntry {
+				f.showAllowInsecure()
+			}
+		}
+		if !e.MultiLine {
+			e.OnSubmitted = func(string) { f.onSave() }
+		}
+	}
+	for _, e := range []*formEntry{f.env, f.scopes, f.requestPath, f.probePath, f.caFile, f.keyFile, f.certFile} {
+		e.OnSubmitted = func(string) { f.onSave() }
+	}
+	f.name.OnSubmitted = func(string) { f.onSave() }
+}
+
+// recheck runs e's check again if it shows a message.
+func (f *profileForm) recheck(e *formEntry) {
+	if e.msg != nil && e.msg.Text != "" {
+		f.show(e, e.check(e.Text))
+	}
+}
+
+// recheckURLs follows the allow-insecure box.
+func (f *profileForm) recheckURLs() {
+	for _, e := range []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL} {
+		f.recheck(e)
+	}
+	f.showAllowInsecure()
+}
+
+// showAllowInsecure shows the box beside the token URL while some URL
+// needs it or it is ticked.
+func (f *profileForm) showAllowInsecure() {
+	need := f.allowInsecure.Checked
+	for _, e := range []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL} {
+		if s := strings.TrimSpace(e.Text); s != "" && storage.CheckURL("", s) == nil && !storage.SecureTransport(s) {
+			need = true
+		}
+	}
+	if need {
+		f.allowInsecure.Show()
+	} else {
+		f.allowInsecure.Hide()
+	}
+}
+
+// show puts err on e's message line, or clears it.
+func (f *profileForm) show(e *formEntry, err error) {
+	text := ""
+	if err != nil {
+		text = err.Error()
+	}
+	setMessage(e.msg, text)
 }
 
 func (f *profileForm) checkName(s string) error {
@@ -237,8 +497,28 @@ func (f *profileForm) checkName(s string) error {
 	}
 	if f.u.file != nil {
 		if q, err := f.u.file.ByName(s); err == nil && (f.orig == nil || q.ID != f.orig.ID) {
-			return fmt.Errorf("a profile named %q already exists", s)
+			return fmt.Errorf("a profile named %q already exists: choose another name", s)
 		}
+	}
+	return nil
+}
+
+// checkURL checks a URL field and, for plain http:// to another machine,
+// says where the box that allows it is.
+func (f *profileForm) checkURL(what, s string, required bool) error {
+	s = strings.TrimSpace(s)
+	if s == "" && !required {
+		return nil
+	}
+	if err := storage.CheckURL(what, s); err != nil {
+		return err
+	}
+	if !f.allowInsecure.Checked && !storage.SecureTransport(s) {
+		where := "allow it →"
+		if what != "token URL" {
+			where = "allow it under Token URL"
+		}
+		return fmt.Errorf("sends secrets in clear text: use https://, or %s", where)
 	}
 	return nil
 }
@@ -269,30 +549,62 @@ func (f *profileForm) fill(p storage.Profile) {
 	f.probePath.SetText(p.ProbePath)
 	f.introspectionURL.SetText(p.IntrospectionURL)
 	f.headers.set(p.Headers)
-	if p.ClientCert != "" {
+	if p.ClientCert != "" && f.from == nil {
 		f.certFile.SetPlaceHolder("leave empty to keep the current certificate")
 	}
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
-	f.preset.SetSelectedIndex(len(presets) - 1)
-	for i, pr := range presets {
+	// Which preset it matches, without applying the preset's URLs.
+	f.preset.Selected = presets[len(presets)-1].name
+	for _, pr := range presets {
 		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL {
-			f.preset.SetSelectedIndex(i)
+			f.preset.Selected = pr.name
 		}
 	}
+	f.preset.Refresh()
+}
+
+// errFields is a form whose fields say what is wrong with them.
+var errFields = errors.New("see the fields marked")
+
+// validate checks every field and shows each one's message; the first
+// field with a problem gets the focus (the Advanced section opening for
+// it).
+func (f *profileForm) validate() bool {
+	var first *formEntry
+	for _, e := range []*formEntry{f.name, f.baseURL, f.tokenURL, f.clientID, f.secret, f.params, f.timeout, f.introspectionURL} {
+		err := e.check(e.Text)
+		f.show(e, err)
+		if err != nil && first == nil {
+			first = e
+		}
+	}
+	if first != nil {
+		f.focus(first)
+		return false
+	}
+	return true
+}
+
+// focus puts the cursor in e, opening the Advanced section if e is in it.
+func (f *profileForm) focus(e fyne.Focusable) {
+	if o, ok := e.(fyne.CanvasObject); ok && f.inAdvanced(o) {
+		f.showAdvanced(true)
+	}
+	f.u.win.Canvas().Focus(e)
 }
 
 // profile reads the form into a profile, or says what is wrong.
 func (f *profileForm) profile() (storage.Profile, error) {
 	var p storage.Profile
-	if f.orig != nil {
+	switch {
+	case f.orig != nil:
 		p = *f.orig
+	case f.from != nil:
+		p = *f.from
 	}
-	for _, e := range []*widget.Entry{f.name, f.tokenURL, f.baseURL, f.clientID, f.timeout, f.introspectionURL} {
-		if err := e.Validate(); err != nil {
-			f.u.win.Canvas().Focus(e)
-			return p, err
-		}
+	if !f.validate() {
+		return p, errFields
 	}
 	p.Name = strings.TrimSpace(f.name.Text)
 	p.Env = strings.TrimSpace(f.env.Text)
@@ -301,12 +613,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.ClientID = strings.TrimSpace(f.clientID.Text)
 	p.Scopes = strings.Fields(f.scopes.Text)
 	p.AuthStyle = storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
-	params, err := core.ParseParams(strings.Split(f.params.Text, "\n"))
-	var pe *core.ParamError
-	if errors.As(err, &pe) {
-		return p, fmt.Errorf("parameter line %d %q: want key=value", pe.Line, pe.Text)
-	}
-	p.Params = params
+	p.Params, _ = core.ParseParams(strings.Split(f.params.Text, "\n")) // checked above
 	p.RequestPath = strings.TrimSpace(f.requestPath.Text)
 	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
 	p.Notes = f.notes.Text
@@ -316,15 +623,24 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.AllowInsecure = f.allowInsecure.Checked
 	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
 	headers, err := f.headers.get()
+	if err == nil {
+		err = checkHeaders(headers)
+	}
+	setMessage(f.headersMsg, "")
 	if err != nil {
-		return p, err
+		setMessage(f.headersMsg, err.Error())
+		f.showAdvanced(true)
+		return p, errFields
 	}
 	p.Headers = headers
-	if f.orig == nil && f.secret.Text == "" && !p.Style().UsesKey() {
-		f.u.win.Canvas().Focus(f.secret)
-		return p, core.ErrSecretRequired
-	}
 	return p, nil
+}
+
+// checkHeaders says what storage would refuse in hs, for the message under
+// the headers: a minimal valid profile carrying them is checked.
+func checkHeaders(hs []storage.Header) error {
+	p := storage.Profile{Name: "h", TokenURL: "https://h.invalid/", ClientID: "h", Headers: hs}
+	return p.Validate()
 }
 
 // onSave validates and saves off the UI thread, and closes the form only
@@ -333,16 +649,21 @@ func (f *profileForm) profile() (storage.Profile, error) {
 // it is saved now, so that a change made elsewhere meanwhile (the CLI) to
 // another field survives.
 func (f *profileForm) onSave() {
+	if !f.save.Disabled() {
+		f.problem.Hide()
+	}
 	p, err := f.profile()
-	if err != nil {
-		f.fail(err)
+	if err != nil || f.save.Disabled() {
 		return
 	}
 	var c core.Change
-	if f.orig == nil {
-		c = core.Fields(p)
-	} else {
+	switch {
+	case f.orig != nil:
 		c = core.Diff(*f.orig, p)
+	case f.from != nil:
+		c = core.Diff(*f.from, p)
+	default:
+		c = core.Fields(p)
 	}
 	c.Secret = f.secret.Text
 	if p.Style().UsesKey() {
@@ -357,8 +678,15 @@ func (f *profileForm) onSave() {
 		c.EnvColor = palette[i].Hex
 	}
 	known := storage.Profile{}
-	if f.orig != nil {
+	switch {
+	case f.orig != nil:
 		known = *f.orig
+	case f.from != nil:
+		known = *f.from
+	}
+	if f.from != nil && !p.Style().UsesKey() {
+		// A copy keeps no client certificate or secret of its source.
+		known.ClientCert = ""
 	}
 	if err := core.Validate(known, c); err != nil {
 		f.fail(err)
@@ -370,10 +698,13 @@ func (f *profileForm) onSave() {
 	go func() {
 		var saved core.Saved
 		var err error
-		if f.orig == nil {
-			saved, err = u.desk.Add(c)
-		} else {
+		switch {
+		case f.orig != nil:
 			saved, err = u.desk.Edit(*f.orig, c)
+		case f.from != nil:
+			saved, err = u.desk.Duplicate(f.from.ID, c)
+		default:
+			saved, err = u.desk.Add(c)
 		}
 		u.opts.Do(func() {
 			f.save.Enable()
@@ -385,14 +716,16 @@ func (f *profileForm) onSave() {
 				f.fail(err)
 				return
 			}
-			f.dlg.Hide()
-			u.form = nil
+			f.close()
 			u.selected = saved.Profile.ID
 			u.Reload()
 			u.detail.show(u.current())
-			if saved.RenamedFrom != "" {
+			switch {
+			case saved.RenamedFrom != "":
 				u.say("Saved %s (renamed from %s meanwhile)", saved.Profile.Name, saved.RenamedFrom)
-			} else {
+			case f.from != nil:
+				u.say("Saved %s, a copy of %s with its own secret", saved.Profile.Name, f.from.Name)
+			default:
 				u.say("Saved %s", saved.Profile.Name)
 			}
 			if advice := saved.Made.Advice(saved.Profile); advice != "" {
@@ -402,7 +735,35 @@ func (f *profileForm) onSave() {
 	}()
 }
 
+// fail shows err on the field it concerns, or under the form when it
+// concerns none.
 func (f *profileForm) fail(err error) {
+	var taken *core.NameTakenError
+	var pe *core.ParamError
+	var field *formEntry
+	switch {
+	case errors.Is(err, storage.ErrNameRequired), errors.As(err, &taken):
+		field = f.name
+	case errors.Is(err, storage.ErrInsecureURL):
+		field = f.tokenURL
+	case errors.Is(err, storage.ErrInsecureBaseURL):
+		field = f.baseURL
+	case errors.Is(err, storage.ErrClientIDRequired):
+		field = f.clientID
+	case errors.Is(err, core.ErrSecretRequired):
+		field = f.secret
+	case errors.As(err, &pe):
+		field = f.params
+	case errors.Is(err, core.ErrHeaderValueRequired):
+		setMessage(f.headersMsg, err.Error())
+		f.showAdvanced(true)
+		return
+	}
+	if field != nil {
+		f.show(field, err)
+		f.focus(field)
+		return
+	}
 	f.problem.Importance = widget.DangerImportance
 	f.problem.SetText(err.Error())
 	f.problem.Show()
@@ -436,7 +797,8 @@ func (f *profileForm) onDiscover() {
 		}
 	}
 	if base == "" {
-		f.fail(errors.New("enter the server's base URL (or issuer) first"))
+		f.show(f.baseURL, errors.New("enter the server's base URL (or issuer) first"))
+		f.focus(f.baseURL)
 		return
 	}
 	style := storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
@@ -449,7 +811,7 @@ func (f *profileForm) onDiscover() {
 			f.discover.Enable()
 			f.discover.SetText("Discover")
 			if err != nil {
-				f.fail(err)
+				f.show(f.baseURL, err)
 				return
 			}
 			f.tokenURL.SetText(m.TokenEndpoint)

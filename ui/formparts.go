@@ -41,6 +41,7 @@ func styleChoice(s storage.AuthStyle) string {
 // headerEditor edits a profile's extra headers: a row each of name, value
 // and whether the token request gets it too.
 type headerEditor struct {
+	keys *formKeys
 	box  *fyne.Container
 	rows *fyne.Container
 	list []*headerRow // in the order shown
@@ -49,7 +50,7 @@ type headerEditor struct {
 }
 
 type headerRow struct {
-	name, value   *widget.Entry
+	name, value   *formEntry
 	token, secret *widget.Check
 	row           *fyne.Container
 	// keptName: the secret header being edited, whose value is in the
@@ -57,15 +58,15 @@ type headerRow struct {
 	keptName string
 }
 
-func newHeaderEditor() *headerEditor {
-	e := &headerEditor{rows: container.NewVBox()}
-	add := &widget.Button{Text: "Add header", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: func() {
+func newHeaderEditor(keys *formKeys) *headerEditor {
+	e := &headerEditor{keys: keys, rows: container.NewVBox()}
+	add := newRingButton(keys, "Add header", widget.LowImportance, func() {
 		r := e.add(storage.Header{})
 		if e.focus != nil {
 			e.focus(r.name)
 		}
-	}}
-	add.ExtendBaseWidget(add)
+	})
+	add.Icon = theme.ContentAddIcon()
 	note := widget.NewLabel("Sent with the copied curl/HTTPie commands and Test; \"token request\" ones on the token request too. A secret header's value (an API key) is kept in the keychain, not the profiles file.")
 	note.Importance = widget.LowImportance
 	note.Wrapping = fyne.TextWrapWord
@@ -74,9 +75,7 @@ func newHeaderEditor() *headerEditor {
 }
 
 func (e *headerEditor) add(h storage.Header) *headerRow {
-	r := &headerRow{name: widget.NewEntry(), value: widget.NewEntry(), token: widget.NewCheck("token request", nil)}
-	r.name.SetPlaceHolder("X-Medplum")
-	r.value.SetPlaceHolder("extended")
+	r := &headerRow{name: newFormEntry(e.keys, "X-Medplum", false), value: newFormEntry(e.keys, "extended", false), token: widget.NewCheck("token request", nil)}
 	r.name.SetText(h.Name)
 	r.token.SetChecked(h.TokenRequest)
 	r.secret = widget.NewCheck("secret", func(on bool) {
@@ -98,8 +97,8 @@ func (e *headerEditor) add(h storage.Header) *headerRow {
 	if !h.Secret {
 		r.value.SetText(h.Value)
 	}
-	remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}
-	remove.ExtendBaseWidget(remove)
+	remove := newRingButton(e.keys, "", widget.LowImportance, nil)
+	remove.Icon = theme.DeleteIcon()
 	r.row = container.NewBorder(nil, nil, nil, container.NewHBox(r.token, r.secret, remove),
 		container.NewGridWithColumns(2, r.name, r.value))
 	remove.OnTapped = func() {
@@ -109,6 +108,15 @@ func (e *headerEditor) add(h storage.Header) *headerRow {
 	e.rows.Add(r.row)
 	e.list = append(e.list, r)
 	return r
+}
+
+// forgetKept makes the row ask for its secret value again: the value in
+// the keychain belongs to another profile (the one duplicated).
+func (r *headerRow) forgetKept() {
+	r.keptName = ""
+	if r.secret.Checked {
+		r.value.SetPlaceHolder("secret value")
+	}
 }
 
 func (e *headerEditor) set(hs []storage.Header) {

@@ -53,6 +53,12 @@ func (u *UI) openEdit() {
 	u.focusListAfterForm()
 }
 
+// openDuplicate opens the form on a copy of the selected profile.
+func (u *UI) openDuplicate() {
+	u.onDuplicate()
+	u.focusListAfterForm()
+}
+
 func (u *UI) focusListAfterForm() {
 	if u.form != nil && u.form.dlg != nil {
 		u.form.dlg.SetOnClosed(u.focusList)

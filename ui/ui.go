@@ -122,6 +122,7 @@ type UI struct {
 	// preloading: the first frame is drawn, so Reload reads cached tokens
 	preloading bool
 	form       *profileForm // the open add/edit form, if any
+	undo       undoBar      // Undo of the last deletion
 	inspected  *widget.Form // the last introspection shown, for tests
 	// afterFirstTick runs once at the first tick: start-up work the first
 	// frame need not wait for (the tray).
@@ -263,7 +264,7 @@ func (u *UI) build() {
 	u.body = container.NewStack(u.split)
 	// A button's tip takes the status bar's place while the pointer is on
 	// it, and gives it back after.
-	u.root = container.NewBorder(nil, container.NewStack(u.status, u.tip), nil, nil, u.body)
+	u.root = container.NewBorder(nil, container.NewStack(u.statusBar(), u.tip), nil, nil, u.body)
 	u.mainMenu = u.menu()
 }
 
@@ -669,13 +670,16 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Inspect token (introspection)", Action: u.onInspect, Shortcut: shortcutInspect},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: u.onExportPostman},
 		&fyne.MenuItem{Label: "Edit…", Action: u.openEdit, Shortcut: shortcutEdit},
-		&fyne.MenuItem{Label: "Delete…", Action: u.onDelete},
+		&fyne.MenuItem{Label: "Duplicate to another environment…", Action: u.openDuplicate, Shortcut: shortcutDuplicate},
+		&fyne.MenuItem{Label: "Delete (Undo for 10 s)", Action: u.onDelete},
 	)
 	items := slices.Clone(u.profileMenu)
-	items = slices.Insert(items, len(items)-2, fyne.NewMenuItemSeparator())
+	items = slices.Insert(items, len(items)-3, fyne.NewMenuItemSeparator())
 	for _, it := range u.profileMenu {
 		it.Disabled = u.current() == nil
 	}
+	// Not a menu shortcut: those win over a focused entry's own Ctrl+Z.
+	items = append(items, &fyne.MenuItem{Label: "Undo delete (Ctrl+Z)", Action: u.onUndo})
 	profile := fyne.NewMenu("Profile", items...)
 	help := fyne.NewMenu("Help",
 		&fyne.MenuItem{Label: "Keyboard shortcuts", Action: u.onShortcutSheet},

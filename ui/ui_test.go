@@ -300,19 +300,29 @@ func TestAddFormValidates(t *testing.T) {
 	}
 	tests := []struct {
 		name, tokenURL, clientID, secret, want string
+		field                                  *formEntry // where it shows
 	}{
-		{"new", "not a url", "c", "s", "must start with https://"},
-		{"existing", "https://a.example.com/token", "c", "s", `a profile named "existing" already exists`},
-		{"new", "http://auth.example.com/token", "c", "s", "clear text"},
-		{"new", "https://a.example.com/token", "", "s", "client ID is required"},
-		{"new", "https://a.example.com/token", "c", "", "client secret is required"},
+		{"new", "not a url", "c", "s", "must start with https://", f.tokenURL},
+		{"existing", "https://a.example.com/token", "c", "s", `a profile named "existing" already exists`, f.name},
+		{"new", "http://auth.example.com/token", "c", "s", "clear text", f.tokenURL},
+		{"new", "https://a.example.com/token", "", "s", "client ID is required", f.clientID},
+		{"new", "https://a.example.com/token", "c", "", "client secret is required", f.secret},
+		{"", "https://a.example.com/token", "c", "s", "a name is required", f.name},
 	}
 	for _, tt := range tests {
 		fill(tt.name, tt.tokenURL, tt.clientID, tt.secret)
 		test.Tap(f.save)
-		if !f.problem.Visible() || !strings.Contains(f.problem.Text, tt.want) {
-			t.Errorf("%+v: problem %q; want %q", tt, f.problem.Text, tt.want)
+		if got := tt.field.msg.Text; !strings.Contains(got, tt.want) || f.says() != got {
+			t.Errorf("%+v: field says %q, the form %q; want only %q on the field", tt, got, f.says(), tt.want)
 		}
+		if h.win.Canvas().Focused() != tt.field {
+			t.Errorf("%+v: the focus is not on the field to fix", tt)
+		}
+	}
+	// A message goes as soon as what it says is fixed.
+	test.Type(f.name, "fresh")
+	if f.name.msg.Text != "" {
+		t.Errorf("after typing a name the field still says %q", f.name.msg.Text)
 	}
 	file, _ := h.store.Load()
 	if len(file.Profiles) != 1 {
@@ -377,12 +387,12 @@ func TestDeleteRemovesSecretAndCache(t *testing.T) {
 	if _, err := h.keys.Token("p1"); err != nil {
 		t.Fatalf("token not cached: %v", err)
 	}
-	h.u.onDelete() // asks first
-	if len(h.win.Canvas().Overlays().List()) == 0 {
-		t.Fatal("delete did not ask for confirmation")
+	h.u.onDelete()
+	h.until("the delete", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+	if _, err := h.keys.ClientSecret("p1"); err != nil {
+		t.Error("the secret left the keychain while the delete can be undone")
 	}
-	h.u.deleteProfile(h.u.shown[0])
-	h.until("the keychain cleanup", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+	h.endUndo()
 	if _, err := h.keys.ClientSecret("p1"); err == nil {
 		t.Error("secret still in the keychain")
 	}
@@ -583,12 +593,12 @@ func TestRecoverBrokenFileKeepsIt(t *testing.T) {
 	}
 }
 
-func TestDeleteAsksThenDeletes(t *testing.T) {
+func TestDeleteKeyDeletes(t *testing.T) {
 	h := newHarness(t, prof("1", "gone", "", "https://a.example/token"))
 	h.selectName("gone")
 	h.u.onKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
-	tapButton(t, h.win.Canvas(), "Delete")
 	h.until("the delete", func() bool { return strings.HasPrefix(h.u.status.Text, "Deleted") })
+	h.endUndo()
 	if h.mem.Len() != 0 || h.u.list.Length() != 0 {
 		t.Errorf("after delete: %d keychain entries, %d rows", h.mem.Len(), h.u.list.Length())
 	}
@@ -794,8 +804,8 @@ func TestFormDiscoverFillsTokenURL(t *testing.T) {
 	if f.tokenURL.Text != srv.URL+"/oauth2/token" {
 		t.Errorf("token URL %q", f.tokenURL.Text)
 	}
-	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "client_secret_basic") || f.problem.Importance != widget.WarningImportance {
-		t.Errorf("discovery note %q (importance %v); want a warning about client_secret_basic", f.problem.Text, f.problem.Importance)
+	if !strings.Contains(f.says(), "client_secret_basic") || f.problem.Importance != widget.WarningImportance {
+		t.Errorf("discovery note %q (importance %v); want a warning about client_secret_basic", f.says(), f.problem.Importance)
 	}
 }
 

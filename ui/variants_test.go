@@ -72,8 +72,8 @@ func TestMutualTLSProfileFromForm(t *testing.T) {
 	}
 	f.headers.list[0].name.SetText("Authorization")
 	test.Tap(f.save)
-	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "set by Token Desk") {
-		t.Errorf("problem %q", f.problem.Text)
+	if !strings.Contains(f.says(), "set by Token Desk") {
+		t.Errorf("problem %q", f.says())
 	}
 	f.headers.list[0].name.SetText("X-Medplum")
 	test.Tap(f.save)
@@ -214,8 +214,8 @@ func TestSecretHeaderFromForm(t *testing.T) {
 		t.Error("a secret header's value entry does not mask")
 	}
 	test.Tap(f.save)
-	if !f.problem.Visible() || !strings.Contains(f.problem.Text, "enter its value") {
-		t.Fatalf("a secret header without a value: problem %q", f.problem.Text)
+	if !strings.Contains(f.says(), "enter its value") {
+		t.Fatalf("a secret header without a value: problem %q", f.says())
 	}
 	r.value.SetText(key)
 	test.Tap(f.save)

@@ -107,7 +107,7 @@ func TestFilterAwaySelectionTurnsActionsOff(t *testing.T) {
 
 // The whole path on keys alone: Ctrl+F, type, ↓ into the list, Enter
 // gets a token, Ctrl+Shift+U copies the curl of the profile shown.
-func TestKeyboardOnly(t *testing.T) {
+func TestKeyboardOnlyFilterGetCopy(t *testing.T) {
 	var requests atomic.Int32
 	srv := okServer(t, &requests)
 	h := newHarness(t,

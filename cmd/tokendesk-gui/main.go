@@ -112,4 +112,5 @@ func main() {
 	}()
 
 	w.ShowAndRun()
+	u.Close() // a delete still undoable takes its keychain items with it
 }
