@@ -89,7 +89,7 @@ func newDetail(u *UI) *detail {
 	d.inspectBtn = btn("Inspect", nil, widget.MediumImportance, u.onInspect,
 		"Inspect: ask the server about the token, RFC 7662 ("+keyName(shortcutInspect)+")")
 	d.moreBtn = btn("", theme.MoreHorizontalIcon(), widget.LowImportance, func() { d.popUp(d.moreBtn, d.moreMenu()) },
-		"More: Edit ("+keyName(shortcutEdit)+"), Export for Postman, Delete")
+		"More: Edit ("+keyName(shortcutEdit)+"), Duplicate ("+keyName(shortcutDuplicate)+"), Export for Postman, Delete")
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
@@ -181,9 +181,10 @@ func (d *detail) copyMenu() *fyne.Menu {
 func (d *detail) moreMenu() *fyne.Menu {
 	return fyne.NewMenu("More",
 		&fyne.MenuItem{Label: "Edit…", Shortcut: shortcutEdit, Action: d.u.openEdit},
+		&fyne.MenuItem{Label: "Duplicate to another environment…", Shortcut: shortcutDuplicate, Action: d.u.openDuplicate},
 		&fyne.MenuItem{Label: "Export for Postman…", Action: d.u.onExportPostman},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Delete…", Action: d.u.onDelete})
+		&fyne.MenuItem{Label: "Delete (Undo for 10 s)", Action: d.u.onDelete})
 }
 
 // popUp shows m under b.
