@@ -3,7 +3,7 @@ package auth
 import (
 	"net/http"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // APITransport returns the transport for requests to p's API made with its
@@ -11,9 +11,9 @@ import (
 // tls_client_auth, p's client certificate presented (an API that checks
 // certificate-bound tokens wants it, RFC 8705 §3). Unlike the token
 // client's, it streams bodies, so it suits a proxy.
-func (m *Manager) APITransport(p storage.Profile) (http.RoundTripper, error) {
+func (m *Manager) APITransport(p model.Profile) (http.RoundTripper, error) {
 	key := ""
-	if p.Style() == storage.AuthTLS {
+	if p.Style() == model.AuthTLS {
 		var err error
 		if key, err = m.credential(p); err != nil {
 			return nil, err
@@ -41,7 +41,7 @@ const APIIdleConns = 128
 // SetAPIHeaders puts on h what a request to p's API carries: p's extra
 // headers (p as storage.Keychain.Resolve returned it) and t as
 // Authorization, replacing any Authorization h held.
-func SetAPIHeaders(h http.Header, p storage.Profile, t *Token) error {
+func SetAPIHeaders(h http.Header, p model.Profile, t *Token) error {
 	if err := resolved(p); err != nil {
 		return err
 	}

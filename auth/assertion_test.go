@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func ecPEM(t *testing.T) string {
@@ -65,7 +65,7 @@ func TestPrivateKeyJWTOnTheWire(t *testing.T) {
 				}
 				fmt.Fprint(w, `{"access_token":"pkjwt","token_type":"bearer","expires_in":60}`)
 			})
-			p := profileFor(srv, storage.AuthPrivateKeyJWT)
+			p := profileFor(srv, model.AuthPrivateKeyJWT)
 			tokenURL = p.TokenURL
 			tok, err := NewClient().Fetch(context.Background(), p, key)
 			if err != nil || tok.AccessToken != "pkjwt" {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -33,17 +34,17 @@ func server(t *testing.T, handler http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
-func profileFor(srv *httptest.Server, style storage.AuthStyle) storage.Profile {
-	return storage.Profile{ID: "p1", Name: "test", TokenURL: srv.URL + "/oauth2/token", ClientID: "my-client", AuthStyle: style, Scopes: []string{"openid", "system/*.read"}}
+func profileFor(srv *httptest.Server, style model.AuthStyle) model.Profile {
+	return model.Profile{ID: "p1", Name: "test", TokenURL: srv.URL + "/oauth2/token", ClientID: "my-client", AuthStyle: style, Scopes: []string{"openid", "system/*.read"}}
 }
 
-func fetch(t *testing.T, p storage.Profile) (*Token, error) {
+func fetch(t *testing.T, p model.Profile) (*Token, error) {
 	t.Helper()
 	return NewClient().Fetch(context.Background(), p, testSecret)
 }
 
 func TestAuthStylesOnTheWire(t *testing.T) {
-	for _, style := range []storage.AuthStyle{storage.AuthHeader, storage.AuthBody} {
+	for _, style := range []model.AuthStyle{model.AuthHeader, model.AuthBody} {
 		t.Run(string(style), func(t *testing.T) {
 			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
 				if err := r.ParseForm(); err != nil {
@@ -51,7 +52,7 @@ func TestAuthStylesOnTheWire(t *testing.T) {
 				}
 				id, secret, basic := r.BasicAuth()
 				secret, _ = url.QueryUnescape(secret) // RFC 6749 §2.3.1 form-encodes both
-				if style == storage.AuthHeader {
+				if style == model.AuthHeader {
 					if !basic || id != "my-client" || secret != testSecret || r.PostForm.Has("client_secret") {
 						t.Errorf("basic: got basic=%v id=%q, client_secret in body=%v", basic, id, r.PostForm.Has("client_secret"))
 					}
@@ -95,7 +96,7 @@ func TestMedplumResponse(t *testing.T) {
 			"project":{"reference":"Project/123","display":"Demo"},"profile":{"reference":"ClientApplication/456"},
 			"smart_style_url":"https://api.medplum.com/fhir/R4/.well-known/smart-styles.json","need_patient_banner":false}`)
 	})
-	tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+	tok, err := fetch(t, profileFor(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestErrors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			_, err := fetch(t, profileFor(srv, storage.AuthBody))
+			_, err := fetch(t, profileFor(srv, model.AuthBody))
 			if err == nil {
 				t.Fatal("got no error")
 			}
@@ -182,7 +183,7 @@ func TestExpiresIn(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprintf(w, `{"access_token":"ory_at_opaque","token_type":"bearer"%s}`, tt.field)
 			})
-			tok, err := fetch(t, profileFor(srv, storage.AuthHeader))
+			tok, err := fetch(t, profileFor(srv, model.AuthHeader))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +204,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
 	})
-	_, err := fetch(t, profileFor(srv, storage.AuthBody))
+	_, err := fetch(t, profileFor(srv, model.AuthBody))
 	if err == nil || !strings.Contains(err.Error(), "redirected") {
 		t.Errorf("got %v; want a redirect error", err)
 	}
@@ -213,7 +214,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 }
 
 func TestInsecureRefused(t *testing.T) {
-	p := storage.Profile{Name: "x", TokenURL: "http://auth.example.com/token", ClientID: "c"}
+	p := model.Profile{Name: "x", TokenURL: "http://auth.example.com/token", ClientID: "c"}
 	if _, err := NewClient().Fetch(context.Background(), p, testSecret); !errors.Is(err, ErrInsecure) {
 		t.Errorf("got %v; want ErrInsecure", err)
 	}
@@ -273,7 +274,7 @@ func TestSessionSharesOneRequest(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"shared","token_type":"bearer","expires_in":600}`)
 	})
 	m, _, _ := manager(t)
-	s := m.Session(profileFor(srv, storage.AuthBody))
+	s := m.Session(profileFor(srv, model.AuthBody))
 	s.Fetch() // the request is under way before any caller arrives
 	var wg sync.WaitGroup
 	const callers = 20
@@ -307,7 +308,7 @@ func TestSessionLifecycle(t *testing.T) {
 		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":600}`, n)
 	})
 	m, keys, now := manager(t)
-	p := profileFor(srv, storage.AuthBody)
+	p := profileFor(srv, model.AuthBody)
 	s := m.Session(p)
 	if st := s.Status(*now); st.State != StateNone || st.Describe() != "no token" {
 		t.Fatalf("fresh session: %v %q", st.State, st.Describe())
@@ -355,7 +356,7 @@ func TestSessionFailure(t *testing.T) {
 		fmt.Fprint(w, `{"error":"invalid_request","error_description":"Invalid secret"}`)
 	})
 	m, _, now := manager(t)
-	s := m.Session(profileFor(srv, storage.AuthBody))
+	s := m.Session(profileFor(srv, model.AuthBody))
 	if _, err := s.Token(context.Background(), false); err == nil {
 		t.Fatal("no error")
 	}
@@ -367,7 +368,7 @@ func TestSessionFailure(t *testing.T) {
 
 func TestSecretMissing(t *testing.T) {
 	m := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient())
-	_, err := m.Session(storage.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"}).Token(context.Background(), false)
+	_, err := m.Session(model.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"}).Token(context.Background(), false)
 	if !errors.Is(err, storage.ErrSecretMissing) {
 		t.Errorf("got %v; want ErrSecretMissing", err)
 	}
@@ -380,7 +381,7 @@ func TestAutoRefresh(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"t","token_type":"bearer","expires_in":1000}`)
 	})
 	m, _, now := manager(t)
-	p := profileFor(srv, storage.AuthBody)
+	p := profileFor(srv, model.AuthBody)
 	p.AutoRefresh = true
 	s := m.Session(p)
 	if _, err := s.Token(context.Background(), false); err != nil {
@@ -403,7 +404,7 @@ func TestFormatLeft(t *testing.T) {
 }
 
 func TestRequestURL(t *testing.T) {
-	p := storage.Profile{Name: "p", BaseURL: "https://api.medplum.com/", RequestPath: "auth/me"}
+	p := model.Profile{Name: "p", BaseURL: "https://api.medplum.com/", RequestPath: "auth/me"}
 	tests := map[string]string{
 		"fhir/R4/Patient":           "https://api.medplum.com/fhir/R4/Patient",
 		"/fhir/R4/Patient?name=a b": "https://api.medplum.com/fhir/R4/Patient?name=a%20b",
@@ -424,16 +425,16 @@ func TestRequestURL(t *testing.T) {
 
 func TestCopyFormatsGolden(t *testing.T) {
 	tok := &Token{AccessToken: "eyJ.abc'def", TokenType: "bearer"}
-	base := storage.Profile{Name: "prod", BaseURL: "https://api.medplum.com/", TokenURL: "https://api.medplum.com/oauth2/token", ClientID: "client's id", Scopes: []string{"openid", "system/*.read"}}
+	base := model.Profile{Name: "prod", BaseURL: "https://api.medplum.com/", TokenURL: "https://api.medplum.com/oauth2/token", ClientID: "client's id", Scopes: []string{"openid", "system/*.read"}}
 	body := base
-	body.AuthStyle = storage.AuthBody
+	body.AuthStyle = model.AuthBody
 	body.Params = url.Values{"audience": {"https://api.example.com"}, "resource": {"urn:a", "urn:b"}}
 	curl, err := Curl(base, tok, "fhir/R4/Patient?name=O'Brien&_count=10")
 	if err != nil {
 		t.Fatal(err)
 	}
 	withHeaders := base
-	withHeaders.Headers = []storage.Header{{Name: "X-Medplum-On-Behalf-Of", Value: "ProjectMembership/1 2"}, {Name: "X-Medplum", Value: "extended"}}
+	withHeaders.Headers = []model.Header{{Name: "X-Medplum-On-Behalf-Of", Value: "ProjectMembership/1 2"}, {Name: "X-Medplum", Value: "extended"}}
 	curlH, err := Curl(withHeaders, tok, "auth/me")
 	if err != nil {
 		t.Fatal(err)
@@ -443,10 +444,10 @@ func TestCopyFormatsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	mtls := base
-	mtls.AuthStyle = storage.AuthTLS
-	mtls.Headers = []storage.Header{{Name: "X-Tenant", Value: "a'b", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
+	mtls.AuthStyle = model.AuthTLS
+	mtls.Headers = []model.Header{{Name: "X-Tenant", Value: "a'b", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
 	csjwt := base
-	csjwt.AuthStyle = storage.AuthClientSecretJWT
+	csjwt.AuthStyle = model.AuthClientSecretJWT
 	got := strings.Join([]string{
 		Header(tok),
 		curl,

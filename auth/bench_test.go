@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -12,9 +13,9 @@ import (
 func BenchmarkStatus(b *testing.B) {
 	keys := storage.NewKeychain(&storage.MemoryStore{})
 	m := NewManager(keys, NewClient())
-	p := storage.Profile{ID: "p", Name: "p", TokenURL: "https://a.example/token", ClientID: "c"}
+	p := model.Profile{ID: "p", Name: "p", TokenURL: "https://a.example/token", ClientID: "c"}
 	now := time.Now()
-	_, _ = keys.SetToken("p", storage.CachedToken{AccessToken: "t", IssuedAt: now, Expiry: now.Add(time.Hour), Fingerprint: p.Fingerprint()})
+	_, _ = keys.SetToken("p", model.Token{AccessToken: "t", IssuedAt: now, Expiry: now.Add(time.Hour), Fingerprint: p.Fingerprint()})
 	s := m.Session(p)
 	s.Load()
 	b.ReportAllocs()
@@ -27,7 +28,7 @@ func BenchmarkStatus(b *testing.B) {
 
 // BenchmarkCurl renders the copied curl command.
 func BenchmarkCurl(b *testing.B) {
-	p := storage.Profile{Name: "p", BaseURL: "https://api.medplum.com/"}
+	p := model.Profile{Name: "p", BaseURL: "https://api.medplum.com/"}
 	t := &Token{AccessToken: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", TokenType: "bearer"}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -26,11 +26,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/tokendesk/tokendesk/internal/safetext"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // Token is an access token with what the server said about it.
-type Token = storage.CachedToken
+type Token = model.Token
 
 // Limits of the token request.
 const (
@@ -43,7 +43,7 @@ const (
 
 // ErrInsecure refuses to send a client secret over plain HTTP to a host
 // that is not loopback.
-var ErrInsecure = storage.ErrInsecureURL
+var ErrInsecure = model.ErrInsecureURL
 
 // Client fetches tokens. The zero value is not usable; call NewClient.
 type Client struct {
@@ -90,7 +90,7 @@ var envProxy = http.ProxyFromEnvironment
 // directly, never handed to a proxy (Go's own rule spares only the name
 // localhost and loopback IPs, not api.localhost).
 func proxy(req *http.Request) (*url.URL, error) {
-	if storage.Loopback(req.URL.Hostname()) {
+	if model.Loopback(req.URL.Hostname()) {
 		return nil, nil
 	}
 	return envProxy(req)
@@ -101,7 +101,7 @@ func proxy(req *http.Request) (*url.URL, error) {
 func dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
-		if err != nil || net.ParseIP(host) != nil || !storage.Loopback(host) {
+		if err != nil || net.ParseIP(host) != nil || !model.Loopback(host) {
 			return d.DialContext(ctx, network, addr)
 		}
 		conn, err := d.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
@@ -117,7 +117,7 @@ func dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Co
 // clientFor returns the HTTP client for p: the shared one, or one that also
 // trusts p's CA file and, for tls_client_auth, presents p's certificate
 // with key (the PEM private key from the keychain; empty: no certificate).
-func (c *Client) clientFor(p storage.Profile, key string) (*http.Client, error) {
+func (c *Client) clientFor(p model.Profile, key string) (*http.Client, error) {
 	mtls := presentsCert(p.Style()) && key != ""
 	if p.CAFile == "" && !mtls {
 		return c.http, nil
@@ -174,8 +174,8 @@ func (e *redirectError) Error() string {
 // Fetch runs the client-credentials request for p with its credential:
 // the client secret, or for private_key_jwt and tls_client_auth the PEM
 // private key.
-func (c *Client) Fetch(ctx context.Context, p storage.Profile, secret string) (*Token, error) {
-	if !p.AllowInsecure && !storage.SecureTransport(p.TokenURL) {
+func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*Token, error) {
+	if !p.AllowInsecure && !model.SecureTransport(p.TokenURL) {
 		return nil, ErrInsecure
 	}
 	a, err := c.authOf(p, secret)
@@ -218,7 +218,7 @@ const tokenEndpoint = "token endpoint"
 
 // timeoutOf bounds p's requests to its server: its own timeout, else
 // DefaultTimeout.
-func timeoutOf(p storage.Profile) time.Duration {
+func timeoutOf(p model.Profile) time.Duration {
 	if p.TimeoutSeconds > 0 {
 		return time.Duration(p.TimeoutSeconds) * time.Second
 	}
@@ -236,7 +236,7 @@ func (a *answer) ok() bool { return a.resp.StatusCode >= 200 && a.resp.StatusCod
 // post sends form to endpoint (what names it in errors) as a's client: a's
 // ways in turn while the server refuses the client (fallsBack). When every
 // way is refused, the first refusal is the answer.
-func (c *Client) post(ctx context.Context, p storage.Profile, what, endpoint string, a clientAuth, form url.Values) (*answer, error) {
+func (c *Client) post(ctx context.Context, p model.Profile, what, endpoint string, a clientAuth, form url.Values) (*answer, error) {
 	timeout := timeoutOf(p)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -386,7 +386,7 @@ func (a *answer) fetchError(endpoint string, red *redactor) *FetchError {
 
 // describe turns what net/http returns into an error a person can act on;
 // what names the endpoint.
-func describe(ctx context.Context, p storage.Profile, what, endpoint string, timeout time.Duration, err error) error {
+func describe(ctx context.Context, p model.Profile, what, endpoint string, timeout time.Duration, err error) error {
 	var rd *redirectError
 	var tooBig *tooLargeError
 	var ue *url.Error

@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"al.essio.dev/pkg/shellescape"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // way is one way a client proves who it is on a request to its
@@ -28,15 +28,15 @@ const (
 
 // waysOf lists how a client of style authenticates, in the order tried:
 // auto tries Basic (which every server must support) and then the body.
-func waysOf(s storage.AuthStyle) []way {
+func waysOf(s model.AuthStyle) []way {
 	switch s {
-	case storage.AuthHeader:
+	case model.AuthHeader:
 		return []way{viaBasic}
-	case storage.AuthBody:
+	case model.AuthBody:
 		return []way{viaBody}
-	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
+	case model.AuthPrivateKeyJWT, model.AuthClientSecretJWT:
 		return []way{viaAssertion}
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		return []way{viaCert}
 	}
 	return []way{viaBasic, viaBody}
@@ -54,7 +54,7 @@ func fallsBack(status int) bool {
 // the one description that the token request, introspection, the
 // shareable token-request curl and the test call read.
 type clientAuth struct {
-	style storage.AuthStyle
+	style model.AuthStyle
 	id    string
 	// secret is the client secret of the Basic, body and client_secret_jwt
 	// styles.
@@ -68,24 +68,24 @@ type clientAuth struct {
 // authOf describes how p's client authenticates with credential (its client
 // secret or, for the styles that use one, its PEM private key), signing the
 // client assertion where the style needs one.
-func (c *Client) authOf(p storage.Profile, credential string) (clientAuth, error) {
+func (c *Client) authOf(p model.Profile, credential string) (clientAuth, error) {
 	a := clientAuth{style: p.Style(), id: p.ClientID}
 	switch a.style {
-	case storage.AuthPrivateKeyJWT:
+	case model.AuthPrivateKeyJWT:
 		a.key = credential
 		assertion, err := Assertion(credential, p.ClientID, p.TokenURL, c.Now())
 		if err != nil {
 			return a, err
 		}
 		a.assertion = assertion
-	case storage.AuthClientSecretJWT:
+	case model.AuthClientSecretJWT:
 		a.secret = credential
 		assertion, err := SecretAssertion(credential, p.ClientID, p.TokenURL, c.Now())
 		if err != nil {
 			return a, err
 		}
 		a.assertion = assertion
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		if credential == "" {
 			return a, errors.New("tls_client_auth needs the client's private key")
 		}
@@ -99,7 +99,7 @@ func (c *Client) authOf(p storage.Profile, credential string) (clientAuth, error
 // presentsCert says whether a client of style presents its certificate on
 // the TLS connection: to its authorization server and, for
 // certificate-bound tokens (RFC 8705 §3), to the API in the test call.
-func presentsCert(s storage.AuthStyle) bool { return slices.Contains(waysOf(s), viaCert) }
+func presentsCert(s model.AuthStyle) bool { return slices.Contains(waysOf(s), viaCert) }
 
 // ways lists the ways to try, in order.
 func (a clientAuth) ways() []way { return waysOf(a.style) }

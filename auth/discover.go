@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // Metadata is what an authorization server says of itself (OpenID Connect
@@ -94,15 +94,15 @@ func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
 
 // authMethods are the token_endpoint_auth_methods_supported names a style
 // is served by; none for auto.
-func authMethods(s storage.AuthStyle) []string {
+func authMethods(s model.AuthStyle) []string {
 	switch s {
-	case storage.AuthHeader:
+	case model.AuthHeader:
 		return []string{"client_secret_basic"}
-	case storage.AuthBody:
+	case model.AuthBody:
 		return []string{"client_secret_post"}
-	case storage.AuthPrivateKeyJWT, storage.AuthClientSecretJWT:
+	case model.AuthPrivateKeyJWT, model.AuthClientSecretJWT:
 		return []string{string(s)}
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		return []string{"tls_client_auth", "self_signed_tls_client_auth"}
 	}
 	return nil
@@ -110,7 +110,7 @@ func authMethods(s storage.AuthStyle) []string {
 
 // Warnings says what in the metadata does not fit a profile with style:
 // client_credentials not offered, or the auth style not supported.
-func (m *Metadata) Warnings(style storage.AuthStyle) []string {
+func (m *Metadata) Warnings(style model.AuthStyle) []string {
 	var w []string
 	if len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, "client_credentials") {
 		w = append(w, "the server does not list client_credentials among its grant types ("+strings.Join(m.GrantTypes, ", ")+")")
@@ -119,7 +119,7 @@ func (m *Metadata) Warnings(style storage.AuthStyle) []string {
 		if want := authMethods(style); len(want) > 0 && !slices.ContainsFunc(want, func(a string) bool { return slices.Contains(m.AuthMethods, a) }) {
 			w = append(w, fmt.Sprintf("the server does not list %s among its client authentication methods (%s)", strings.Join(want, " or "), strings.Join(m.AuthMethods, ", ")))
 		}
-		if style == storage.AuthAuto && !slices.Contains(m.AuthMethods, "client_secret_basic") && !slices.Contains(m.AuthMethods, "client_secret_post") {
+		if style == model.AuthAuto && !slices.Contains(m.AuthMethods, "client_secret_basic") && !slices.Contains(m.AuthMethods, "client_secret_post") {
 			w = append(w, "the server supports neither client_secret_basic nor client_secret_post ("+strings.Join(m.AuthMethods, ", ")+")")
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func TestDiscoverFallsBackToRFC8414(t *testing.T) {
@@ -27,11 +27,11 @@ func TestDiscoverFallsBackToRFC8414(t *testing.T) {
 	if m.TokenEndpoint != srv.URL+"/tenant1/token" || !strings.HasSuffix(m.Source, "/oauth-authorization-server/tenant1") {
 		t.Errorf("got %+v", m)
 	}
-	w := strings.Join(m.Warnings(storage.AuthHeader), "\n")
+	w := strings.Join(m.Warnings(model.AuthHeader), "\n")
 	if !strings.Contains(w, "client_credentials") || !strings.Contains(w, "client_secret_basic") {
 		t.Errorf("warnings %q", w)
 	}
-	if w := m.Warnings(storage.AuthBody); len(w) != 1 {
+	if w := m.Warnings(model.AuthBody); len(w) != 1 {
 		t.Errorf("for client_secret_post: %q; want only the grant type warning", w)
 	}
 }

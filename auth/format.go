@@ -12,7 +12,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tokendesk/tokendesk/internal/safetext"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // Scheme is the authorization scheme for a token type: "Bearer" for bearer
@@ -34,7 +34,7 @@ func Header(t *Token) string { return "Authorization: " + HeaderValue(t) }
 // RequestURL resolves a request path against the profile's base URL. An
 // absolute URL is used as given; an empty path means the profile's default
 // request path.
-func RequestURL(p storage.Profile, path string) (string, error) {
+func RequestURL(p model.Profile, path string) (string, error) {
 	if path == "" {
 		path = p.RequestPath
 	}
@@ -75,20 +75,20 @@ func RequestURL(p storage.Profile, path string) (string, error) {
 // clearText refuses a request URL that would carry the token (and the
 // secret headers) over plain http:// to a host other than loopback, unless
 // the profile allows insecure transport.
-func clearText(p storage.Profile, u string) error {
-	if p.AllowInsecure || storage.SecureTransport(u) {
+func clearText(p model.Profile, u string) error {
+	if p.AllowInsecure || model.SecureTransport(u) {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", u, storage.ErrInsecureBaseURL)
+	return fmt.Errorf("%s: %w", u, model.ErrInsecureBaseURL)
 }
 
 // resolved refuses a profile whose secret headers were not filled in from
 // the keychain (storage.Keychain.Resolve): a command without them would
 // fail, or send an empty key.
-func resolved(p storage.Profile) error {
+func resolved(p model.Profile) error {
 	for _, h := range p.Headers {
 		if h.Secret && h.Value == "" {
-			return fmt.Errorf("the value of header %s is %w", h.Name, storage.ErrHeaderMissing)
+			return fmt.Errorf("the value of header %s is %w", h.Name, model.ErrHeaderMissing)
 		}
 	}
 	return nil
@@ -96,7 +96,7 @@ func resolved(p storage.Profile) error {
 
 // Curl is a curl command, quoted for a POSIX shell, that calls the profile's
 // API at path with the token.
-func Curl(p storage.Profile, t *Token, path string) (string, error) {
+func Curl(p model.Profile, t *Token, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err
@@ -113,7 +113,7 @@ func Curl(p storage.Profile, t *Token, path string) (string, error) {
 
 // HTTPie is the same request as an HTTPie command line, quoted for a POSIX
 // shell.
-func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
+func HTTPie(p model.Profile, t *Token, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err
@@ -133,7 +133,7 @@ func HTTPie(p storage.Profile, t *Token, path string) (string, error) {
 // $CLIENT_KEY files for tls_client_auth; $CLIENT_ASSERTION for the JWT
 // styles), as are secret headers' values ($X_API_KEY for X-Api-Key), so
 // the command can be shared.
-func TokenRequestCurl(p storage.Profile) string {
+func TokenRequestCurl(p model.Profile) string {
 	q := shellescape.Quote
 	args := []string{"curl", "-X", "POST", q(p.TokenURL)}
 	for _, h := range p.TokenHeaders() {

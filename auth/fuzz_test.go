@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/kballard/go-shellquote"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // bodyTransport answers every request with one status and body, in memory.
@@ -41,7 +41,7 @@ func FuzzTokenResponse(f *testing.F) {
 		}
 		c := NewClient()
 		c.http.Transport = bodyTransport{status, ctype, body}
-		p := storage.Profile{Name: "f", TokenURL: "https://auth.example/token", ClientID: "c", AuthStyle: storage.AuthBody}
+		p := model.Profile{Name: "f", TokenURL: "https://auth.example/token", ClientID: "c", AuthStyle: model.AuthBody}
 		tok, err := c.Fetch(context.Background(), p, "fuzz-secret-value")
 		if err == nil && (tok == nil || tok.AccessToken == "") {
 			t.Fatalf("a token without an access token from %q", body)
@@ -65,7 +65,7 @@ func FuzzCurlQuoting(f *testing.F) {
 		if strings.ContainsAny(token+path, "\x00") {
 			return // a NUL cannot be passed in an argument at all
 		}
-		p := storage.Profile{Name: "p", BaseURL: "https://api.example.com/"}
+		p := model.Profile{Name: "p", BaseURL: "https://api.example.com/"}
 		tok := &Token{AccessToken: token, TokenType: "bearer"}
 		line, err := Curl(p, tok, path)
 		if err != nil {

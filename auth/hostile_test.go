@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func TestHostileAnswers(t *testing.T) {
@@ -61,7 +61,7 @@ func TestHostileAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := server(t, tt.handler)
-			_, err := fetch(t, profileFor(srv, storage.AuthBody))
+			_, err := fetch(t, profileFor(srv, model.AuthBody))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -79,7 +79,7 @@ func TestOtherTokenTypeUsedAsGiven(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"abc","token_type":"DPoP","expires_in":60}`)
 	})
-	tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+	tok, err := fetch(t, profileFor(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func hang(t *testing.T) *httptest.Server {
 }
 
 func TestTimeoutFires(t *testing.T) {
-	p := profileFor(hang(t), storage.AuthAuto)
+	p := profileFor(hang(t), model.AuthAuto)
 	p.TimeoutSeconds = 1
 	_, err := fetch(t, p)
 	if err == nil || !strings.Contains(err.Error(), "no answer from") || !strings.Contains(err.Error(), "within 1s") {
@@ -113,7 +113,7 @@ func TestTimeoutFires(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	m, _, _ := manager(t)
-	s := m.Session(profileFor(hang(t), storage.AuthBody))
+	s := m.Session(profileFor(hang(t), model.AuthBody))
 	started := make(chan struct{})
 	m.OnChange = func(string) {
 		select {
@@ -137,7 +137,7 @@ func TestUntrustedCertificateAndCAFile(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"over-tls","token_type":"bearer"}`)
 	}))
 	defer srv.Close()
-	p := storage.Profile{Name: "dev", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: storage.AuthBody}
+	p := model.Profile{Name: "dev", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: model.AuthBody}
 	_, err := fetch(t, p)
 	if err == nil || !strings.Contains(err.Error(), "did not verify") || !strings.Contains(err.Error(), "--ca-file") {
 		t.Fatalf("got %v; want a verification error that names the CA-file option", err)
@@ -182,7 +182,7 @@ func TestHammerOneSession(t *testing.T) {
 		fmt.Fprintf(w, `{"access_token":"t%d","token_type":"bearer","expires_in":90}`, i)
 	})
 	m, _, _ := manager(t)
-	p := profileFor(srv, storage.AuthBody)
+	p := profileFor(srv, model.AuthBody)
 	p.AutoRefresh = true
 	stop := make(chan struct{})
 	var ticker sync.WaitGroup

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // Introspection is what an RFC 7662 endpoint said about a token.
@@ -37,7 +37,7 @@ var ErrNoIntrospection = errors.New("no introspection endpoint: the server's met
 
 // IntrospectionEndpoint is p's introspection URL, or the one the server
 // advertises in its metadata (looked up from the token URL's issuer).
-func (c *Client) IntrospectionEndpoint(ctx context.Context, p storage.Profile) (string, error) {
+func (c *Client) IntrospectionEndpoint(ctx context.Context, p model.Profile) (string, error) {
 	if p.IntrospectionURL != "" {
 		return p.IntrospectionURL, nil
 	}
@@ -57,12 +57,12 @@ func (c *Client) IntrospectionEndpoint(ctx context.Context, p storage.Profile) (
 
 // Introspect asks the server about t (RFC 7662), authenticating as p's
 // client with credential, the way the token request does.
-func (c *Client) Introspect(ctx context.Context, p storage.Profile, credential string, t *Token) (*Introspection, error) {
+func (c *Client) Introspect(ctx context.Context, p model.Profile, credential string, t *Token) (*Introspection, error) {
 	endpoint, err := c.IntrospectionEndpoint(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if !p.AllowInsecure && !storage.SecureTransport(endpoint) {
+	if !p.AllowInsecure && !model.SecureTransport(endpoint) {
 		return nil, fmt.Errorf("the introspection endpoint %s is plain http:// to a host other than loopback; it would get the token and the client's credential in clear text", endpoint)
 	}
 	a, err := c.authOf(p, credential)

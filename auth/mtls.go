@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // certLifetime is how long a generated client certificate is valid.
@@ -93,7 +93,7 @@ func ReadCertFile(path string) (string, error) {
 	if len(out) == 0 {
 		return "", fmt.Errorf("%s holds no PEM certificate", path)
 	}
-	if err := storage.CheckCertificate(string(out)); err != nil {
+	if err := model.CheckCertificate(string(out)); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	return string(out), nil
@@ -124,7 +124,7 @@ func ScopeDiff(requested []string, granted string) (missing, added []string) {
 type Made struct{ Key, Cert bool }
 
 // Advice is what a person should do with what was generated, or "".
-func (m Made) Advice(p storage.Profile) string {
+func (m Made) Advice(p model.Profile) string {
 	switch {
 	case m.Cert:
 		return fmt.Sprintf("Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: 'tokendesk jwks %s' (or the window's Copy JWKS) gives it as a JWKS with x5c.", p.ClientID, p.Name)
@@ -142,7 +142,7 @@ var ErrCertMismatch = errors.New("the client certificate does not go with the pr
 // RSA 2048 key; and for tls_client_auth without a certificate, a
 // self-signed one for that key. It returns the key to store (empty when the
 // keychain already has it) and sets p.ClientCert.
-func SettleKeyPair(p *storage.Profile, current, keyFile string, now time.Time) (key string, m Made, err error) {
+func SettleKeyPair(p *model.Profile, current, keyFile string, now time.Time) (key string, m Made, err error) {
 	if !p.Style().UsesKey() {
 		return "", m, nil
 	}
@@ -158,7 +158,7 @@ func SettleKeyPair(p *storage.Profile, current, keyFile string, now time.Time) (
 		}
 		current, m.Key = key, true
 	}
-	if p.Style() != storage.AuthTLS {
+	if p.Style() != model.AuthTLS {
 		return key, m, nil
 	}
 	if p.ClientCert != "" {

@@ -3,7 +3,7 @@ package auth
 import (
 	"strings"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // PowerShellQuote quotes s as a PowerShell verbatim (single-quoted) string,
@@ -29,7 +29,7 @@ func PowerShellQuote(s string) string {
 // CurlPowerShell is Curl for PowerShell on Windows: curl.exe by its full
 // name (in Windows PowerShell 5.1, plain curl is Invoke-WebRequest), each
 // argument a verbatim string.
-func CurlPowerShell(p storage.Profile, t *Token, path string) (string, error) {
+func CurlPowerShell(p model.Profile, t *Token, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err

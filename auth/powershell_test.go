@@ -3,7 +3,7 @@ package auth
 import (
 	"testing"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func TestPowerShellQuote(t *testing.T) {
@@ -18,7 +18,7 @@ func TestPowerShellQuote(t *testing.T) {
 			t.Errorf("PowerShellQuote(%q) = %s; want %s", in, got, want)
 		}
 	}
-	p := storage.Profile{BaseURL: "https://api.example.com/", Headers: []storage.Header{{Name: "X-Medplum", Value: "extended"}}}
+	p := model.Profile{BaseURL: "https://api.example.com/", Headers: []model.Header{{Name: "X-Medplum", Value: "extended"}}}
 	got, err := CurlPowerShell(p, &Token{AccessToken: "ab'c", TokenType: "bearer"}, "Patient?name=O'Brien&_count=1")
 	want := `curl.exe -H 'Authorization: Bearer ab''c' -H 'X-Medplum: extended' 'https://api.example.com/Patient?name=O''Brien&_count=1'`
 	if err != nil || got != want {

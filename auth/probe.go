@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/safetext"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // ProbeResult is the outcome of a test call.
@@ -36,7 +36,7 @@ func (r ProbeResult) String() string {
 
 // Probe calls the profile's probe path (or path, if given) with the token,
 // to show that the token works against the API.
-func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+func (c *Client) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
 	return c.probe(ctx, p, t, path, "")
 }
 
@@ -44,7 +44,7 @@ func (c *Client) Probe(ctx context.Context, p storage.Profile, t *Token, path st
 // key is given, the client certificate too: an API that checks
 // certificate-bound tokens (RFC 8705 §3) wants the certificate the token
 // was issued to.
-func (c *Client) probe(ctx context.Context, p storage.Profile, t *Token, path, key string) (ProbeResult, error) {
+func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key string) (ProbeResult, error) {
 	if path == "" {
 		path = p.ProbePath
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -56,7 +57,7 @@ func TestLoopbackNeverProxied(t *testing.T) {
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	for _, host := range []string{"api.localhost", "localhost", "127.0.0.1", "API.Localhost"} {
 		t.Run(host, func(t *testing.T) {
-			p := storage.Profile{Name: "l", TokenURL: "http://" + host + ":" + port + "/oauth2/token", ClientID: "c"}
+			p := model.Profile{Name: "l", TokenURL: "http://" + host + ":" + port + "/oauth2/token", ClientID: "c"}
 			tok, err := fetch(t, p)
 			if err != nil || tok.AccessToken != "direct" {
 				t.Errorf("got %v, %v; want the token, fetched directly", tok, err)
@@ -67,7 +68,7 @@ func TestLoopbackNeverProxied(t *testing.T) {
 		})
 	}
 	// The proxy is in use for everything else: the test would notice it.
-	p := storage.Profile{Name: "r", TokenURL: "http://auth.example.test/oauth2/token", ClientID: "c", AllowInsecure: true}
+	p := model.Profile{Name: "r", TokenURL: "http://auth.example.test/oauth2/token", ClientID: "c", AllowInsecure: true}
 	if _, err := fetch(t, p); err == nil || len(seen()) == 0 {
 		t.Errorf("a remote host: %v, proxy saw %d; want it proxied", err, len(seen()))
 	}
@@ -89,12 +90,12 @@ func TestBaseURLClearTextRefused(t *testing.T) {
 		{"https://api.example.com/fhir", "Patient", false, false},
 	}
 	for _, tt := range tests {
-		p := storage.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
+		p := model.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
 		_, curlErr := Curl(p, tok, tt.path)
 		_, httpieErr := HTTPie(p, tok, tt.path)
 		_, psErr := CurlPowerShell(p, tok, tt.path)
 		for name, err := range map[string]error{"Curl": curlErr, "HTTPie": httpieErr, "CurlPowerShell": psErr} {
-			if got := errors.Is(err, storage.ErrInsecureBaseURL); got != tt.refused {
+			if got := errors.Is(err, model.ErrInsecureBaseURL); got != tt.refused {
 				t.Errorf("%s(%s, %s, allow=%v): %v; want refused=%v", name, tt.base, tt.path, tt.allow, err, tt.refused)
 			}
 		}
@@ -105,7 +106,7 @@ func TestBaseURLClearTextRefused(t *testing.T) {
 		api := server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
 		c := NewClient()
 		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
-		if _, err := c.Probe(context.Background(), p, tok, tt.path); !errors.Is(err, storage.ErrInsecureBaseURL) || hits.Load() != 0 {
+		if _, err := c.Probe(context.Background(), p, tok, tt.path); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
 			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
 		}
 	}
@@ -143,8 +144,8 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
 		}
 	})
-	p := storage.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
-		Headers: []storage.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
+	p := model.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
+		Headers: []model.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
 	tok := &Token{AccessToken: "tok-probe", TokenType: "Bearer"}
 	r, err := NewClient().Probe(context.Background(), p, tok, "moved")
 	if err != nil || !r.OK() {
@@ -166,33 +167,33 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 	type echo func(r *http.Request, form url.Values) string
 	tests := []struct {
 		name   string
-		style  storage.AuthStyle
+		style  model.AuthStyle
 		secret string
 		ctype  string
 		echo   echo
 	}{
-		{"Basic header", storage.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+		{"Basic header", model.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
 			return "rejected Authorization: " + r.Header.Get("Authorization")
 		}},
-		{"Basic alone", storage.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+		{"Basic alone", model.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
 			return "rejected " + strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 		}},
-		{"JSON, Go escapes", storage.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
+		{"JSON, Go escapes", model.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
 			return fmt.Sprintf(`{"error":"invalid_client","error_description":%q}`, "bad secret "+f.Get("client_secret"))
 		}},
-		{"JSON, ASCII escapes", storage.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
+		{"JSON, ASCII escapes", model.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
 			return `{"error":"invalid_client","error_description":"bad secret ` + jsonASCII(f.Get("client_secret"), "%04x") + `"}`
 		}},
-		{"body as sent", storage.AuthBody, odd, "text/plain", func(r *http.Request, f url.Values) string {
+		{"body as sent", model.AuthBody, odd, "text/plain", func(r *http.Request, f url.Values) string {
 			return "could not parse " + f.Encode()
 		}},
-		{"short secret as a field", storage.AuthBody, "ab", "text/plain", func(_ *http.Request, f url.Values) string {
+		{"short secret as a field", model.AuthBody, "ab", "text/plain", func(_ *http.Request, f url.Values) string {
 			return "bad request: " + f.Encode()
 		}},
-		{"short secret in JSON", storage.AuthBody, "ab", "application/json", func(_ *http.Request, f url.Values) string {
+		{"short secret in JSON", model.AuthBody, "ab", "application/json", func(_ *http.Request, f url.Values) string {
 			return `{"error":"invalid_client","error_description":"got {\"client_secret\":\"ab\"} or 'ab'"}`
 		}},
-		{"client_secret_jwt assertion", storage.AuthClientSecretJWT, testSecret, "application/json", func(_ *http.Request, f url.Values) string {
+		{"client_secret_jwt assertion", model.AuthClientSecretJWT, testSecret, "application/json", func(_ *http.Request, f url.Values) string {
 			return `{"error":"invalid_client","error_description":"bad assertion ` + f.Get("client_assertion") + `"}`
 		}},
 	}
@@ -263,7 +264,7 @@ func TestHostileTokenText(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+			tok, err := fetch(t, profileFor(srv, model.AuthBody))
 			if err == nil {
 				t.Fatalf("got token %v; want it refused", tok)
 			}
@@ -282,7 +283,7 @@ func TestScopeAndExtrasEscaped(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"abc","token_type":"Bearer","scope":"read\u001b[2J","project":"p\u001b]0;x\u0007"}`)
 	})
-	tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+	tok, err := fetch(t, profileFor(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestOddExpiresIn(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprintf(w, `{"access_token":"abc","token_type":"bearer","expires_in":%s}`, tt.field)
 			})
-			tok, err := fetch(t, profileFor(srv, storage.AuthBody))
+			tok, err := fetch(t, profileFor(srv, model.AuthBody))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -420,7 +421,7 @@ func TestNoRefreshStorm(t *testing.T) {
 		t.Run(fmt.Sprintf("%ds tokens", life), func(t *testing.T) {
 			m, clk := stormManager(t)
 			st, srv := newStormServer(t, clk, life)
-			p := profileFor(srv, storage.AuthBody)
+			p := profileFor(srv, model.AuthBody)
 			p.AutoRefresh = true
 			s := m.Session(p)
 			if _, err := s.Token(context.Background(), false); err != nil {
@@ -459,7 +460,7 @@ func TestNoRefreshStorm(t *testing.T) {
 func TestAutoRefreshBackoff(t *testing.T) {
 	m, clk := stormManager(t)
 	st, srv := newStormServer(t, clk, 3600)
-	p := profileFor(srv, storage.AuthBody)
+	p := profileFor(srv, model.AuthBody)
 	p.AutoRefresh = true
 	s := m.Session(p)
 	if _, err := s.Token(context.Background(), false); err != nil {
@@ -538,7 +539,7 @@ func TestAutoFallbackRule(t *testing.T) {
 				}
 				fmt.Fprint(w, `{"access_token":"body","token_type":"bearer"}`)
 			})
-			p := profileFor(srv, storage.AuthAuto)
+			p := profileFor(srv, model.AuthAuto)
 			p.IntrospectionURL = srv.URL + "/oauth2/introspect"
 			_, err := fetch(t, p)
 			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
@@ -565,7 +566,7 @@ func TestHostileCachedTokenNotUsed(t *testing.T) {
 	if err := keys.SetClientSecret("p1", testSecret); err != nil {
 		t.Fatal(err)
 	}
-	p := profileFor(srv, storage.AuthBody)
+	p := profileFor(srv, model.AuthBody)
 	for _, bad := range []Token{
 		{AccessToken: "abc", TokenType: "Bearer\x1b[31m\r\nX-Injected: 1"},
 		{AccessToken: "abc\r\nX-Injected: 1", TokenType: "Bearer"},
@@ -588,7 +589,7 @@ func TestProbeFailuresDescribed(t *testing.T) {
 	down := server(t, http.NotFound)
 	downURL := down.URL
 	down.Close()
-	p := storage.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
+	p := model.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
 	_, err := NewClient().Probe(context.Background(), p, &Token{AccessToken: "tok"}, "x")
 	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
 		t.Errorf("got %v; want the refused connection named", err)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -75,7 +76,7 @@ type Session struct {
 	m *Manager
 
 	mu      sync.Mutex
-	profile storage.Profile
+	profile model.Profile
 	fp      string // profile.Fingerprint(), kept: the ticker looks sessions up every second
 	loaded  bool   // the keychain cache has been read
 	tok     *Token
@@ -128,7 +129,7 @@ type call struct {
 }
 
 // Profile returns the profile the session fetches for.
-func (s *Session) Profile() storage.Profile {
+func (s *Session) Profile() model.Profile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.profile
@@ -136,7 +137,7 @@ func (s *Session) Profile() storage.Profile {
 
 // setProfile updates the session's profile; a change to anything that
 // decides the token drops the token held.
-func (s *Session) setProfile(p storage.Profile) {
+func (s *Session) setProfile(p model.Profile) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fp := p.Fingerprint()
@@ -422,7 +423,7 @@ func (m *Manager) SetMargin(d time.Duration) {
 
 // Session returns p's session, creating it on first use and updating its
 // profile otherwise.
-func (m *Manager) Session(p storage.Profile) *Session {
+func (m *Manager) Session(p model.Profile) *Session {
 	m.mu.Lock()
 	s, ok := m.sessions[p.ID]
 	if !ok {
@@ -463,7 +464,7 @@ func (m *Manager) clientNow() *Client {
 
 // credential reads p's client secret, or its private key for the styles
 // that use one, from the keychain.
-func (m *Manager) credential(p storage.Profile) (string, error) {
+func (m *Manager) credential(p model.Profile) (string, error) {
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
 	}
@@ -472,7 +473,7 @@ func (m *Manager) credential(p storage.Profile) (string, error) {
 
 // Introspect asks p's introspection endpoint about t, authenticating as
 // p's client.
-func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (*Introspection, error) {
+func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*Introspection, error) {
 	p, err := m.keys.Resolve(p)
 	if err != nil {
 		return nil, err
@@ -486,7 +487,7 @@ func (m *Manager) Introspect(ctx context.Context, p storage.Profile, t *Token) (
 
 // Probe calls p's API with t (Client.Probe), presenting the client
 // certificate for a tls_client_auth profile.
-func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path string) (ProbeResult, error) {
+func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
 	p, err := m.keys.Resolve(p)
 	if err != nil {
 		return ProbeResult{}, err
@@ -502,7 +503,7 @@ func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path s
 }
 
 // fetch asks the server for p's token and caches it.
-func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, error) {
+func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, error) {
 	select {
 	case m.sem <- struct{}{}:
 		defer func() { <-m.sem }()
@@ -528,7 +529,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 }
 
 // secretValues are p's secret header values, as resolved.
-func secretValues(p storage.Profile) []string {
+func secretValues(p model.Profile) []string {
 	var vs []string
 	for _, h := range p.Headers {
 		if h.Secret && h.Value != "" {

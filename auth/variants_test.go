@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -62,7 +63,7 @@ func TestClientSecretJWTOnTheWire(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"csjwt","token_type":"Bearer","expires_in":60}`)
 	})
-	p := profileFor(srv, storage.AuthClientSecretJWT)
+	p := profileFor(srv, model.AuthClientSecretJWT)
 	tok, err := NewClient().Fetch(context.Background(), p, secret)
 	if err != nil || tok.AccessToken != "csjwt" {
 		t.Fatalf("fetch: %v", err)
@@ -144,8 +145,8 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 
-	p := storage.Profile{ID: "m", Name: "mtls", TokenURL: srv.URL + "/token", ClientID: "my-client",
-		AuthStyle: storage.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
+	p := model.Profile{ID: "m", Name: "mtls", TokenURL: srv.URL + "/token", ClientID: "my-client",
+		AuthStyle: model.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 
 // introspectionServer is an RFC 7662 endpoint with discovery; it checks the
 // client's credential the way style sends it.
-func introspectionServer(t *testing.T, style storage.AuthStyle, answer, wantTenant string) *httptest.Server {
+func introspectionServer(t *testing.T, style model.AuthStyle, answer, wantTenant string) *httptest.Server {
 	var srv *httptest.Server
 	srv = server(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -201,12 +202,12 @@ func introspectionServer(t *testing.T, style storage.AuthStyle, answer, wantTena
 		id, secret, basic := r.BasicAuth()
 		ok := false
 		switch style {
-		case storage.AuthHeader:
+		case model.AuthHeader:
 			ok = basic && id == "my-client" && secret == url.QueryEscape(testSecret)
-		case storage.AuthAuto, storage.AuthBody:
+		case model.AuthAuto, model.AuthBody:
 			// auto: this server only takes the body, after refusing Basic.
 			ok = !basic && r.PostForm.Get("client_id") == "my-client" && r.PostForm.Get("client_secret") == testSecret
-		case storage.AuthClientSecretJWT:
+		case model.AuthClientSecretJWT:
 			_, err := jwt.Parse(r.PostForm.Get("client_assertion"), func(*jwt.Token) (any, error) { return []byte(testSecret), nil },
 				jwt.WithAudience(srv.URL+"/oauth2/token"), jwt.WithIssuer("my-client"))
 			ok = err == nil && r.PostForm.Get("client_id") == "my-client"
@@ -232,11 +233,11 @@ func introspectionServer(t *testing.T, style storage.AuthStyle, answer, wantTena
 func TestIntrospect(t *testing.T) {
 	const answer = `{"active":true,"scope":"read write","client_id":"my-client","sub":"my-client","exp":1900000000,"iat":1899996400,"ext":{"tenant":"a"},"token_type":"Bearer"}`
 	tok := &Token{AccessToken: "opaque-123", TokenType: "bearer"}
-	for _, style := range []storage.AuthStyle{storage.AuthAuto, storage.AuthHeader, storage.AuthBody, storage.AuthClientSecretJWT} {
+	for _, style := range []model.AuthStyle{model.AuthAuto, model.AuthHeader, model.AuthBody, model.AuthClientSecretJWT} {
 		t.Run(string(style), func(t *testing.T) {
 			srv := introspectionServer(t, style, answer, "t1")
 			p := profileFor(srv, style) // no introspection URL: found by discovery
-			p.Headers = []storage.Header{{Name: "X-Tenant", Value: "t1", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
+			p.Headers = []model.Header{{Name: "X-Tenant", Value: "t1", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
 			in, err := NewClient().Introspect(context.Background(), p, testSecret, tok)
 			if err != nil {
 				t.Fatal(err)
@@ -262,8 +263,8 @@ func TestIntrospectFailures(t *testing.T) {
 	tok := &Token{AccessToken: "opaque-123"}
 	// The server refuses the client: the OAuth2 error, without the token
 	// it echoed or the secret.
-	srv := introspectionServer(t, storage.AuthHeader, `{}`, "")
-	p := profileFor(srv, storage.AuthHeader)
+	srv := introspectionServer(t, model.AuthHeader, `{}`, "")
+	p := profileFor(srv, model.AuthHeader)
 	_, err := NewClient().Introspect(context.Background(), p, "wrong-secret", tok)
 	var fe *FetchError
 	if !errors.As(err, &fe) || fe.StatusCode != 401 || strings.Contains(err.Error(), "opaque-123") ||
@@ -271,18 +272,18 @@ func TestIntrospectFailures(t *testing.T) {
 		t.Errorf("refused: %v", err)
 	}
 	// An answer without "active" is not taken as inactive.
-	srv = introspectionServer(t, storage.AuthHeader, `{"scope":"x"}`, "")
-	if _, err := NewClient().Introspect(context.Background(), profileFor(srv, storage.AuthHeader), testSecret, tok); err == nil || !strings.Contains(err.Error(), `"active"`) {
+	srv = introspectionServer(t, model.AuthHeader, `{"scope":"x"}`, "")
+	if _, err := NewClient().Introspect(context.Background(), profileFor(srv, model.AuthHeader), testSecret, tok); err == nil || !strings.Contains(err.Error(), `"active"`) {
 		t.Errorf("no active: %v", err)
 	}
 	// No endpoint anywhere.
 	bare := server(t, http.NotFound)
-	if _, err := NewClient().Introspect(context.Background(), profileFor(bare, storage.AuthHeader), testSecret, tok); !errors.Is(err, ErrNoIntrospection) {
+	if _, err := NewClient().Introspect(context.Background(), profileFor(bare, model.AuthHeader), testSecret, tok); !errors.Is(err, ErrNoIntrospection) {
 		t.Errorf("no endpoint: %v", err)
 	}
 	// A profile's own endpoint is used as is, and plain http to a remote
 	// host is refused.
-	remote := storage.Profile{Name: "r", TokenURL: "https://example.com/token", ClientID: "c", IntrospectionURL: "http://example.com/introspect"}
+	remote := model.Profile{Name: "r", TokenURL: "https://example.com/token", ClientID: "c", IntrospectionURL: "http://example.com/introspect"}
 	if _, err := NewClient().Introspect(context.Background(), remote, testSecret, tok); err == nil || !strings.Contains(err.Error(), "clear text") {
 		t.Errorf("insecure endpoint: %v", err)
 	}
@@ -302,17 +303,17 @@ func TestExtraHeaders(t *testing.T) {
 		probeHeaders = r.Header.Clone()
 		fmt.Fprint(w, `{}`)
 	})
-	p := profileFor(srv, storage.AuthHeader)
+	p := profileFor(srv, model.AuthHeader)
 	p.BaseURL = srv.URL + "/"
 	fp := p.Fingerprint()
-	p.Headers = []storage.Header{
+	p.Headers = []model.Header{
 		{Name: "X-Medplum-On-Behalf-Of", Value: "ProjectMembership/123"},
 		{Name: "X-Medplum", Value: "extended"},
 	}
 	if p.Fingerprint() != fp {
 		t.Error("headers for API calls changed the fingerprint")
 	}
-	p.Headers = append(p.Headers, storage.Header{Name: "X-Gateway-Tenant", Value: "t1", TokenRequest: true})
+	p.Headers = append(p.Headers, model.Header{Name: "X-Gateway-Tenant", Value: "t1", TokenRequest: true})
 	if p.Fingerprint() == fp {
 		t.Error("a token-request header did not change the fingerprint")
 	}
@@ -331,9 +332,9 @@ func TestExtraHeaders(t *testing.T) {
 		t.Errorf("test call headers: %v", probeHeaders)
 	}
 	for _, bad := range []string{"Authorization: x", "Bad Name: x", "X-A: one\ntwo", ": x", "nocolon"} {
-		h, err := storage.ParseHeader(bad)
+		h, err := model.ParseHeader(bad)
 		if err == nil {
-			err = storage.Profile{Name: "n", TokenURL: "https://e/t", ClientID: "c", Headers: []storage.Header{h}}.Validate()
+			err = model.Profile{Name: "n", TokenURL: "https://e/t", ClientID: "c", Headers: []model.Header{h}}.Validate()
 		}
 		if err == nil {
 			t.Errorf("%q accepted", bad)
@@ -344,10 +345,10 @@ func TestExtraHeaders(t *testing.T) {
 // The metadata's auth methods are checked for the new styles too.
 func TestWarningsForNewStyles(t *testing.T) {
 	m := &Metadata{AuthMethods: []string{"client_secret_basic", "self_signed_tls_client_auth"}}
-	if w := m.Warnings(storage.AuthTLS); len(w) != 0 {
+	if w := m.Warnings(model.AuthTLS); len(w) != 0 {
 		t.Errorf("tls: %v", w)
 	}
-	if w := m.Warnings(storage.AuthClientSecretJWT); len(w) != 1 || !strings.Contains(w[0], "client_secret_jwt") {
+	if w := m.Warnings(model.AuthClientSecretJWT); len(w) != 1 || !strings.Contains(w[0], "client_secret_jwt") {
 		t.Errorf("client_secret_jwt: %v", w)
 	}
 	var got Metadata
@@ -367,7 +368,7 @@ func TestProbeTrustsCAFile(t *testing.T) {
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := storage.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
+	p := model.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
 	tok := &Token{AccessToken: "t", TokenType: "Bearer"}
 	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
 		t.Error("an unknown CA was trusted")
@@ -390,12 +391,12 @@ func (deadKeychain) Delete(string) error        { return storage.ErrKeychainUnav
 // does not claim the secret is simply "in the keychain".
 func TestStatusSaysKeychainUnreadable(t *testing.T) {
 	m := NewManager(storage.NewKeychain(deadKeychain{}), NewClient())
-	s := m.Session(storage.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"})
+	s := m.Session(model.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"})
 	s.Load()
 	if st := s.Status(time.Now()); !errors.Is(st.KeychainErr, storage.ErrKeychainUnavailable) || st.Loading {
 		t.Errorf("status %+v", st)
 	}
-	ok := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient()).Session(storage.Profile{ID: "y", Name: "y", TokenURL: "https://a.example/token", ClientID: "c"})
+	ok := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient()).Session(model.Profile{ID: "y", Name: "y", TokenURL: "https://a.example/token", ClientID: "c"})
 	ok.Load()
 	if st := ok.Status(time.Now()); st.KeychainErr != nil {
 		t.Errorf("a working keychain: %v", st.KeychainErr)
@@ -419,7 +420,7 @@ func TestSettleKeyPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	issued := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}))
-	p := storage.Profile{ClientID: "svc", AuthStyle: storage.AuthTLS, ClientCert: issued}
+	p := model.Profile{ClientID: "svc", AuthStyle: model.AuthTLS, ClientCert: issued}
 	if key, m, err := SettleKeyPair(&p, clientKey, "", time.Now()); err != nil || key != "" || m.Key || m.Cert || p.ClientCert != issued {
 		t.Errorf("matching key: %v %+v", err, m)
 	}
@@ -453,8 +454,8 @@ func TestProbePresentsClientCertificate(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := storage.Profile{ID: "m", Name: "m", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "svc",
-		AuthStyle: storage.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
+	p := model.Profile{ID: "m", Name: "m", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "svc",
+		AuthStyle: model.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
 	if err := keys.SetPrivateKey(p.ID, clientKey); err != nil {
 		t.Fatal(err)
 	}
@@ -482,9 +483,9 @@ func TestSecretHeadersResolved(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := storage.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", BaseURL: srv.URL + "/",
+	p := model.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", BaseURL: srv.URL + "/",
 		IntrospectionURL: srv.URL + "/introspect",
-		Headers:          []storage.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
+		Headers:          []model.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
 	if err := keys.SetClientSecret(p.ID, "s"); err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +493,7 @@ func TestSecretHeadersResolved(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := p
-	stored.Headers = []storage.Header{{Name: "X-Api-Key", Secret: true, TokenRequest: true}} // as the file has it
+	stored.Headers = []model.Header{{Name: "X-Api-Key", Secret: true, TokenRequest: true}} // as the file has it
 	m := NewManager(keys, NewClient())
 	tok := &Token{AccessToken: "t", TokenType: "Bearer"}
 	if _, err := m.Probe(context.Background(), stored, tok, "auth/me"); err != nil {
@@ -504,13 +505,13 @@ func TestSecretHeadersResolved(t *testing.T) {
 	if want := []string{"/auth/me " + key, "/introspect " + key}; !slices.Equal(seen, want) {
 		t.Errorf("the server saw %q", seen)
 	}
-	if _, err := Curl(stored, tok, ""); !errors.Is(err, storage.ErrHeaderMissing) {
+	if _, err := Curl(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("Curl of an unresolved profile: %v", err)
 	}
-	if _, err := HTTPie(stored, tok, ""); !errors.Is(err, storage.ErrHeaderMissing) {
+	if _, err := HTTPie(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("HTTPie of an unresolved profile: %v", err)
 	}
-	if _, err := CurlPowerShell(stored, tok, ""); !errors.Is(err, storage.ErrHeaderMissing) {
+	if _, err := CurlPowerShell(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("CurlPowerShell of an unresolved profile: %v", err)
 	}
 	resolved, err := keys.Resolve(stored)
@@ -536,8 +537,8 @@ func TestSecretHeaderValueRedacted(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := storage.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: storage.AuthBody,
-		Headers: []storage.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
+	p := model.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: model.AuthBody,
+		Headers: []model.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
 	if err := keys.SetClientSecret(p.ID, "s"); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -169,10 +170,10 @@ func (env *Env) manager(f *storage.File) *auth.Manager {
 }
 
 // profile loads the file and finds a profile by name.
-func (env *Env) profile(name string) (*storage.File, storage.Profile, error) {
+func (env *Env) profile(name string) (*storage.File, model.Profile, error) {
 	f, err := env.Store.Load()
 	if err != nil {
-		return nil, storage.Profile{}, err
+		return nil, model.Profile{}, err
 	}
 	p, err := f.ByName(name)
 	if err != nil {
@@ -182,13 +183,13 @@ func (env *Env) profile(name string) (*storage.File, storage.Profile, error) {
 }
 
 // token returns a usable token for the named profile.
-func (env *Env) token(ctx context.Context, name string, fresh bool) (storage.Profile, *auth.Token, error) {
+func (env *Env) token(ctx context.Context, name string, fresh bool) (model.Profile, *auth.Token, error) {
 	_, p, t, err := env.tokenIn(ctx, name, fresh)
 	return p, t, err
 }
 
 // tokenIn is token with the profiles file it was found in.
-func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.File, storage.Profile, *auth.Token, error) {
+func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.File, model.Profile, *auth.Token, error) {
 	f, p, err := env.profile(name)
 	if err != nil {
 		return nil, p, nil, err
@@ -495,7 +496,7 @@ func (env *Env) repairKeychain(remove bool) error {
 // printRequest prints the API call NAME [PATH|URL] as a command line that
 // render makes (curl, HTTPie), fetching a token if needed. A path that
 // cannot be resolved is a usage error, found before any token request.
-func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(storage.Profile, *auth.Token, string) (string, error)) error {
+func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(model.Profile, *auth.Token, string) (string, error)) error {
 	path := ""
 	if len(args) == 2 {
 		path = args[1]

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/core"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func newCp(env *Env) *cobra.Command {
@@ -47,7 +47,7 @@ standard input, or asked for without echo on a terminal; a key style gets
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[1])
-			if !(storage.Profile{AuthStyle: style}).Style().UsesKey() {
+			if !(model.Profile{AuthStyle: style}).Style().UsesKey() {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}

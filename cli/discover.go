@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func newDiscover(env *Env) *cobra.Command {
@@ -42,7 +42,7 @@ when --auth-style or client_credentials is not among them.`,
 			if err := env.table(rows); err != nil {
 				return err
 			}
-			for _, w := range m.Warnings(storage.ParseAuthStyle(style)) {
+			for _, w := range m.Warnings(model.ParseAuthStyle(style)) {
 				env.say("warning: %s", w)
 			}
 			return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -77,7 +78,7 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 		c.Scopes = &scopes
 	}
 	if set("auth-style") {
-		c.AuthStyle = new(storage.ParseAuthStyle(pf.authStyle))
+		c.AuthStyle = new(model.ParseAuthStyle(pf.authStyle))
 	}
 	if set("param") {
 		params, err := core.ParseParams(pf.params)
@@ -103,12 +104,12 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
-			var h storage.Header
+			var h model.Header
 			var err error
 			if hf.secret {
 				h, err = secretHeaderName(line)
 			} else {
-				h, err = storage.ParseHeader(line)
+				h, err = model.ParseHeader(line)
 			}
 			if err != nil {
 				return c, usageError{fmt.Errorf("--%s: %w", hf.flag, err)}
@@ -135,15 +136,15 @@ var errSecretOnArgv = errors.New("give the header's name only; its value is read
 
 // secretHeaderName reads --secret-header NAME; a value after a colon is
 // refused, and never quoted.
-func secretHeaderName(arg string) (storage.Header, error) {
+func secretHeaderName(arg string) (model.Header, error) {
 	name, value, _ := strings.Cut(arg, ":")
 	if strings.TrimSpace(value) != "" {
-		return storage.Header{}, errSecretOnArgv
+		return model.Header{}, errSecretOnArgv
 	}
-	h, err := storage.ParseHeader(strings.TrimSpace(name) + ":")
+	h, err := model.ParseHeader(strings.TrimSpace(name) + ":")
 	if err != nil {
 		// The argument may be a value typed by mistake: never quote it.
-		return storage.Header{}, errors.New("a secret header's name: letters, digits and -_.!#$%&'*+^`|~ only, and not one Token Desk sets itself")
+		return model.Header{}, errors.New("a secret header's name: letters, digits and -_.!#$%&'*+^`|~ only, and not one Token Desk sets itself")
 	}
 	h.Secret = true
 	return h, nil
@@ -257,14 +258,14 @@ each, in the order of their flags.`,
 			}
 			ch.Name, ch.KeyFile = &args[0], keyFile
 			desk := env.desk()
-			if err := desk.Check(storage.Profile{}, ch); err != nil {
+			if err := desk.Check(model.Profile{}, ch); err != nil {
 				var taken *core.NameTakenError
 				if errors.As(err, &taken) {
 					return usageError{fmt.Errorf("%w (change it with 'tokendesk edit')", err)}
 				}
 				return saveError(err)
 			}
-			style := storage.AuthAuto
+			style := model.AuthAuto
 			if ch.AuthStyle != nil {
 				style = *ch.AuthStyle
 			}
@@ -362,7 +363,7 @@ func (env *Env) deskIn(f *storage.File) *core.Desk {
 }
 
 // sayMade tells what was generated and what to do with it.
-func (env *Env) sayMade(p storage.Profile, m auth.Made) {
+func (env *Env) sayMade(p model.Profile, m auth.Made) {
 	if s := m.Advice(p); s != "" {
 		fmt.Fprintln(env.Stderr, s)
 	}

@@ -10,7 +10,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func newHTTPie(env *Env) *cobra.Command {
@@ -29,7 +29,7 @@ func newHTTPie(env *Env) *cobra.Command {
 }
 
 // tokenEnv is the environment a command gets from env and exec.
-func tokenEnv(p storage.Profile, t *auth.Token) [][2]string {
+func tokenEnv(p model.Profile, t *auth.Token) [][2]string {
 	vars := [][2]string{{"ACCESS_TOKEN", t.AccessToken}, {"TOKEN_TYPE", auth.Scheme(t.TokenType)}}
 	if !t.Expiry.IsZero() {
 		vars = append(vars, [2]string{"TOKEN_EXPIRES_AT", t.Expiry.UTC().Format(time.RFC3339)})

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/internal/atomicfile"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -31,11 +32,11 @@ func newImport(env *Env) *cobra.Command {
 }
 
 // pick returns the named profiles, or all when no names are given.
-func pick(f *storage.File, names []string) ([]storage.Profile, error) {
+func pick(f *storage.File, names []string) ([]model.Profile, error) {
 	if len(names) == 0 {
 		return f.Profiles, nil
 	}
-	var out []storage.Profile
+	var out []model.Profile
 	for _, n := range names {
 		p, err := f.ByName(n)
 		if err != nil {

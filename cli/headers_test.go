@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // A secret header's value goes to the keychain, never to profiles.json;
@@ -118,7 +118,7 @@ func TestSecretHeaderMissing(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "X-Api-Key") || !strings.Contains(stderr, "--secret-header") {
 		t.Errorf("curl: exit %d: %s", code, stderr)
 	}
-	if _, err := f.env.Keys.Resolve(p); !errors.Is(err, storage.ErrHeaderMissing) {
+	if _, err := f.env.Keys.Resolve(p); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("Resolve: %v", err)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func TestStatusExitCodes(t *testing.T) {
@@ -25,7 +25,7 @@ func TestStatusExitCodes(t *testing.T) {
 	file, _ := f.env.Store.Load()
 	p, _ := file.ByName("prod")
 	now := f.env.Now()
-	if _, err := f.env.Keys.SetToken(p.ID, storage.CachedToken{AccessToken: "old", IssuedAt: now.Add(-2 * time.Hour),
+	if _, err := f.env.Keys.SetToken(p.ID, model.Token{AccessToken: "old", IssuedAt: now.Add(-2 * time.Hour),
 		Expiry: now.Add(-time.Hour), Fingerprint: p.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}

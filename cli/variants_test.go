@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
-func (f *fixture) saved(name string) storage.Profile {
+func (f *fixture) saved(name string) model.Profile {
 	f.t.Helper()
 	file, err := f.env.Store.Load()
 	if err != nil {
@@ -40,7 +40,7 @@ func TestAddMutualTLS(t *testing.T) {
 	}
 	p := f.saved("mtls")
 	key, err := f.env.Keys.PrivateKey(p.ID)
-	if err != nil || storage.CheckCertificate(p.ClientCert) != nil || !fits(p.ClientCert, key) {
+	if err != nil || model.CheckCertificate(p.ClientCert) != nil || !fits(p.ClientCert, key) {
 		t.Fatalf("key %v, certificate %q", err, p.ClientCert)
 	}
 	out, _, code := f.run("", "jwks", "mtls")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -33,14 +34,14 @@ type Keys interface {
 	SetPrivateKey(id, pem string) error
 	// SaveHeaderValues files a profile's secret header values after an
 	// edit (storage.MergeHeaderValues).
-	SaveHeaderValues(p storage.Profile) (tokenChanged bool, err error)
+	SaveHeaderValues(p model.Profile) (tokenChanged bool, err error)
 	DeleteToken(id string) error
 	Forget(id string) error
 }
 
 // Sessions owns the token state of each profile (auth.Manager).
 type Sessions interface {
-	Session(p storage.Profile) *auth.Session
+	Session(p model.Profile) *auth.Session
 	Drop(id string)
 }
 
@@ -139,7 +140,7 @@ func ParseParams(lines []string) (url.Values, error) {
 
 // Saved is what an add or edit stored.
 type Saved struct {
-	Profile storage.Profile
+	Profile model.Profile
 	// Made says what key or certificate was generated (Made.Advice says
 	// what to do with it).
 	Made auth.Made
@@ -149,8 +150,8 @@ type Saved struct {
 }
 
 // normalize settles what both faces must store the same way.
-func normalize(p *storage.Profile, certFile string) error {
-	if p.Style() != storage.AuthTLS {
+func normalize(p *model.Profile, certFile string) error {
+	if p.Style() != model.AuthTLS {
 		p.ClientCert = "" // only tls_client_auth presents one
 	} else if certFile != "" {
 		cert, err := auth.ReadCertFile(certFile)
@@ -159,7 +160,7 @@ func normalize(p *storage.Profile, certFile string) error {
 		}
 		p.ClientCert = cert
 	}
-	if p.AuthStyle == storage.AuthAuto {
+	if p.AuthStyle == model.AuthAuto {
 		p.AuthStyle = "" // the zero value means auto
 	}
 	if p.CAFile != "" {
@@ -174,9 +175,9 @@ func normalize(p *storage.Profile, certFile string) error {
 
 // validate checks p as it will be saved; a tls_client_auth profile still
 // without a certificate gets a self-signed one when saved.
-func validate(p storage.Profile) error {
-	if p.Style() == storage.AuthTLS && p.ClientCert == "" {
-		p.AuthStyle = storage.AuthPrivateKeyJWT
+func validate(p model.Profile) error {
+	if p.Style() == model.AuthTLS && p.ClientCert == "" {
+		p.AuthStyle = model.AuthPrivateKeyJWT
 	}
 	if err := p.Validate(); err != nil {
 		return &InvalidError{err}
@@ -187,12 +188,12 @@ func validate(p storage.Profile) error {
 // Validate says whether c applied to known (a new profile: the zero
 // Profile) makes a valid profile, reading no file: a certificate file is
 // read when saving.
-func Validate(known storage.Profile, c Change) error {
+func Validate(known model.Profile, c Change) error {
 	_, err := check(known, c, "")
 	return err
 }
 
-func check(known storage.Profile, c Change, certFile string) (storage.Profile, error) {
+func check(known model.Profile, c Change, certFile string) (model.Profile, error) {
 	p := known
 	c.apply(&p)
 	if err := normalize(&p, certFile); err != nil {
@@ -208,7 +209,7 @@ func check(known storage.Profile, c Change, certFile string) (storage.Profile, e
 // zero Profile) before anyone is asked for a secret: whether the profile
 // would be valid and whether its name is free. Add and Edit check again
 // under the file's lock.
-func (d *Desk) Check(known storage.Profile, c Change) error {
+func (d *Desk) Check(known model.Profile, c Change) error {
 	p, err := check(known, c, c.certFile())
 	if err != nil {
 		return err
@@ -233,9 +234,9 @@ func (d *Desk) Check(known storage.Profile, c Change) error {
 // up broken and block the name. A failure in between removes what was
 // written.
 func (d *Desk) Add(c Change) (Saved, error) {
-	var p storage.Profile
+	var p model.Profile
 	c.apply(&p)
-	p.ID = storage.NewID()
+	p.ID = model.NewID()
 	if err := normalize(&p, c.certFile()); err != nil {
 		return Saved{}, err
 	}
@@ -287,11 +288,11 @@ func (d *Desk) Add(c Change) (Saved, error) {
 
 // stripHeaderValues returns p as the file holds it: no secret header
 // value.
-func stripHeaderValues(p storage.Profile) storage.Profile {
+func stripHeaderValues(p model.Profile) model.Profile {
 	if !p.HasSecretHeaders() {
 		return p
 	}
-	hs := make([]storage.Header, len(p.Headers))
+	hs := make([]model.Header, len(p.Headers))
 	copy(hs, p.Headers)
 	for i := range hs {
 		if hs[i].Secret {
@@ -315,8 +316,8 @@ func setColor(f *storage.File, env, hex string) {
 // Delete removes a profile, then everything the keychain holds for it.
 // A profile that is gone already is storage.ErrNotFound; a keychain that
 // did not follow is a *KeychainError.
-func (d *Desk) Delete(id string) (storage.Profile, error) {
-	var removed storage.Profile
+func (d *Desk) Delete(id string) (model.Profile, error) {
+	var removed model.Profile
 	err := d.store.Update(func(f *storage.File) error {
 		p, err := f.ByID(id)
 		if err != nil {
@@ -339,7 +340,7 @@ func (d *Desk) Delete(id string) (storage.Profile, error) {
 // than the margin left, unless fresh. notCached, when not nil, says why
 // the keychain did not keep it (too large, locked, not running): the token
 // still works from memory.
-func (d *Desk) Token(ctx context.Context, p storage.Profile, fresh bool) (t *auth.Token, notCached error, err error) {
+func (d *Desk) Token(ctx context.Context, p model.Profile, fresh bool) (t *auth.Token, notCached error, err error) {
 	s := d.sessions.Session(p)
 	t, err = s.Token(ctx, fresh)
 	if err != nil {
@@ -355,11 +356,11 @@ func (d *Desk) Token(ctx context.Context, p storage.Profile, fresh bool) (t *aut
 }
 
 // Cancel stops p's token request under way, if any.
-func (d *Desk) Cancel(p storage.Profile) { d.sessions.Session(p).Cancel() }
+func (d *Desk) Cancel(p model.Profile) { d.sessions.Session(p).Cancel() }
 
 // ForgetToken drops p's token, held and cached: the next one comes from
 // the server.
-func (d *Desk) ForgetToken(p storage.Profile) error {
+func (d *Desk) ForgetToken(p model.Profile) error {
 	d.sessions.Session(p).Forget()
 	return d.keys.DeleteToken(p.ID)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -28,9 +29,9 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) add(t *testing.T, name string) storage.Profile {
+func (f *fixture) add(t *testing.T, name string) model.Profile {
 	t.Helper()
-	c := Fields(storage.Profile{Name: name, TokenURL: "https://auth.example.com/token", ClientID: "cid-" + name})
+	c := Fields(model.Profile{Name: name, TokenURL: "https://auth.example.com/token", ClientID: "cid-" + name})
 	c.Secret = "secret-" + name
 	saved, err := f.desk.Add(c)
 	if err != nil {
@@ -39,7 +40,7 @@ func (f *fixture) add(t *testing.T, name string) storage.Profile {
 	return saved.Profile
 }
 
-func (f *fixture) load(t *testing.T, id string) storage.Profile {
+func (f *fixture) load(t *testing.T, id string) model.Profile {
 	t.Helper()
 	file, err := f.store.Load()
 	if err != nil {
@@ -70,7 +71,7 @@ func TestEditKeepsChangesMadeMeanwhile(t *testing.T) {
 	}
 }
 
-func withEnv(p storage.Profile, env string) storage.Profile {
+func withEnv(p model.Profile, env string) model.Profile {
 	p.Env = env
 	return p
 }
@@ -120,8 +121,8 @@ func TestInterruptedAddLeavesOnlyOrphans(t *testing.T) {
 	f := newFixture(t)
 	kept := f.add(t, "kept")
 	killed := New(failing{f.store}, noForget{f.keys}, auth.NewManager(f.keys, auth.NewClient()))
-	c := Fields(storage.Profile{Name: "new", TokenURL: "https://auth.example.com/token", ClientID: "c",
-		Headers: []storage.Header{{Name: "X-Api-Key", Value: "k", Secret: true}}})
+	c := Fields(model.Profile{Name: "new", TokenURL: "https://auth.example.com/token", ClientID: "c",
+		Headers: []model.Header{{Name: "X-Api-Key", Value: "k", Secret: true}}})
 	c.Secret = "s"
 	if _, err := killed.Add(c); !errors.Is(err, errKilled) {
 		t.Fatalf("add: %v; want the write to fail", err)
@@ -167,7 +168,7 @@ func (noForget) Forget(string) error { return nil }
 func TestFailedAddCleansUp(t *testing.T) {
 	f := newFixture(t)
 	d := New(failing{f.store}, f.keys, auth.NewManager(f.keys, auth.NewClient()))
-	c := Fields(storage.Profile{Name: "x", TokenURL: "https://auth.example.com/token", ClientID: "c"})
+	c := Fields(model.Profile{Name: "x", TokenURL: "https://auth.example.com/token", ClientID: "c"})
 	c.Secret = "s"
 	if _, err := d.Add(c); err == nil {
 		t.Fatal("add succeeded")
@@ -180,7 +181,7 @@ func TestFailedAddCleansUp(t *testing.T) {
 func TestAddRefusesTakenNameBeforeTouchingKeychain(t *testing.T) {
 	f := newFixture(t)
 	f.add(t, "a")
-	c := Fields(storage.Profile{Name: "a", TokenURL: "https://auth.example.com/token", ClientID: "other"})
+	c := Fields(model.Profile{Name: "a", TokenURL: "https://auth.example.com/token", ClientID: "other"})
 	c.Secret = "other"
 	_, err := f.desk.Add(c)
 	var taken *NameTakenError
@@ -198,7 +199,7 @@ func TestAddRefusesTakenNameBeforeTouchingKeychain(t *testing.T) {
 func TestOneWayToStore(t *testing.T) {
 	f := newFixture(t)
 	p := f.add(t, "a")
-	if _, err := f.desk.Edit(p, Change{CAFile: new("ca.pem"), AuthStyle: new(storage.AuthAuto)}); err != nil {
+	if _, err := f.desk.Edit(p, Change{CAFile: new("ca.pem"), AuthStyle: new(model.AuthAuto)}); err != nil {
 		t.Fatal(err)
 	}
 	got := f.load(t, p.ID)
@@ -216,11 +217,11 @@ func TestOneWayToStore(t *testing.T) {
 		{"scopes", Change{Scopes: &[]string{"openid"}}, true},
 		{"params", Change{Params: &url.Values{"audience": {"x"}}}, true},
 		{"secret", Change{Secret: "new"}, true},
-		{"token header", Change{HeaderKinds: []HeaderSet{{Token: true, Secret: true, Headers: []storage.Header{{Name: "X-Gw", Value: "v"}}}}}, true},
-		{"plain header", Change{HeaderKinds: []HeaderSet{{Headers: []storage.Header{{Name: "X-Plain", Value: "v"}}}}}, false},
+		{"token header", Change{HeaderKinds: []HeaderSet{{Token: true, Secret: true, Headers: []model.Header{{Name: "X-Gw", Value: "v"}}}}}, true},
+		{"plain header", Change{HeaderKinds: []HeaderSet{{Headers: []model.Header{{Name: "X-Plain", Value: "v"}}}}}, false},
 	}
 	for _, tt := range tests {
-		if _, err := f.keys.SetToken(p.ID, storage.CachedToken{AccessToken: "t", Fingerprint: f.load(t, p.ID).Fingerprint()}); err != nil {
+		if _, err := f.keys.SetToken(p.ID, model.Token{AccessToken: "t", Fingerprint: f.load(t, p.ID).Fingerprint()}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.desk.Edit(p, tt.change); err != nil {
@@ -244,13 +245,13 @@ func TestOneWayToStore(t *testing.T) {
 // made the change.
 func TestNewCertificateRetiresToken(t *testing.T) {
 	f := newFixture(t)
-	c := Fields(storage.Profile{Name: "m", TokenURL: "https://auth.example.com/token", ClientID: "c", AuthStyle: storage.AuthTLS})
+	c := Fields(model.Profile{Name: "m", TokenURL: "https://auth.example.com/token", ClientID: "c", AuthStyle: model.AuthTLS})
 	saved, err := f.desk.Add(c)
 	if err != nil || !saved.Made.Cert || !saved.Made.Key {
 		t.Fatalf("add: %+v, %v; want a key and a self-signed certificate made", saved.Made, err)
 	}
 	p := saved.Profile
-	if _, err := f.keys.SetToken(p.ID, storage.CachedToken{AccessToken: "t", Fingerprint: p.Fingerprint()}); err != nil {
+	if _, err := f.keys.SetToken(p.ID, model.Token{AccessToken: "t", Fingerprint: p.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
 	saved, err = f.desk.Edit(p, Change{CertFile: new("")}) // a new self-signed one
@@ -286,9 +287,9 @@ func TestParseParams(t *testing.T) {
 }
 
 func TestDiffNamesOnlyWhatChanged(t *testing.T) {
-	from := storage.Profile{Name: "a", Env: "dev", Scopes: []string{"x"}, AuthStyle: "", TimeoutSeconds: 5}
+	from := model.Profile{Name: "a", Env: "dev", Scopes: []string{"x"}, AuthStyle: "", TimeoutSeconds: 5}
 	to := from
-	to.AuthStyle = storage.AuthAuto // the same style, spelled out
+	to.AuthStyle = model.AuthAuto // the same style, spelled out
 	to.Scopes = []string{"x"}
 	if c := Diff(from, to); !isEmpty(c) {
 		t.Errorf("Diff of equal profiles: %+v; want empty", c)
@@ -305,7 +306,7 @@ func isEmpty(c Change) bool { return reflect.ValueOf(c).IsZero() }
 func TestForgetToken(t *testing.T) {
 	f := newFixture(t)
 	p := f.add(t, "a")
-	if _, err := f.keys.SetToken(p.ID, storage.CachedToken{AccessToken: "t", Fingerprint: p.Fingerprint()}); err != nil {
+	if _, err := f.keys.SetToken(p.ID, model.Token{AccessToken: "t", Fingerprint: p.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.desk.ForgetToken(p); err != nil {

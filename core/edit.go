@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -20,7 +21,7 @@ type Change struct {
 	Notes                                    *string
 	CAFile                                   *string // made absolute
 	Scopes                                   *[]string
-	AuthStyle                                *storage.AuthStyle
+	AuthStyle                                *model.AuthStyle
 	Params                                   *url.Values
 	AutoRefresh, AllowInsecure               *bool
 	TimeoutSeconds                           *int
@@ -29,7 +30,7 @@ type Change struct {
 	CertFile *string
 	// Headers replaces the whole header list. A secret header with an
 	// empty value keeps the value the keychain holds for its name.
-	Headers *[]storage.Header
+	Headers *[]model.Header
 	// HeaderKinds replaces only the headers of each kind named, keeping the
 	// others (the CLI's --header, --token-header, --secret-header…).
 	HeaderKinds []HeaderSet
@@ -46,11 +47,11 @@ type Change struct {
 // secret or not.
 type HeaderSet struct {
 	Token, Secret bool
-	Headers       []storage.Header
+	Headers       []model.Header
 }
 
 // apply sets the fields c names on p.
-func (c Change) apply(p *storage.Profile) {
+func (c Change) apply(p *model.Profile) {
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = *src
@@ -113,7 +114,7 @@ func (c Change) apply(p *storage.Profile) {
 
 // Fields is the change that sets every setting of p (not its ID or
 // client certificate): p as a new profile, for Add.
-func Fields(p storage.Profile) Change {
+func Fields(p model.Profile) Change {
 	c := Change{
 		Name: &p.Name, Env: &p.Env, TokenURL: &p.TokenURL, BaseURL: &p.BaseURL, ClientID: &p.ClientID,
 		RequestPath: &p.RequestPath, ProbePath: &p.ProbePath, IntrospectionURL: &p.IntrospectionURL,
@@ -139,8 +140,8 @@ func (c Change) touchesHeaders() bool { return c.Headers != nil || len(c.HeaderK
 // new name (Saved.RenamedFrom says so). A change that retires the cached
 // token (new settings, secret, key, certificate or token-request header)
 // drops it.
-func (d *Desk) Edit(known storage.Profile, c Change) (Saved, error) {
-	var old, p storage.Profile
+func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
+	var old, p model.Profile
 	var key string
 	var made auth.Made
 	var tokenHeaderChanged bool
@@ -221,7 +222,7 @@ func (d *Desk) Edit(known storage.Profile, c Change) (Saved, error) {
 // Diff is the change that turns from into to: only the settings that
 // differ (a face's form compares what a person typed with the profile as
 // it was loaded, so that edits of other fields meanwhile survive).
-func Diff(from, to storage.Profile) Change {
+func Diff(from, to model.Profile) Change {
 	var c Change
 	str := func(dst **string, a, b string) {
 		if a != b {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -20,7 +21,7 @@ var ErrHeaderValueRequired = errors.New("a secret header's value is not copied; 
 // until Purge, so that Restore can bring it back whole.
 type Deleted struct {
 	// Profile is the profile as the file held it.
-	Profile storage.Profile
+	Profile model.Profile
 
 	d    *Desk
 	mu   sync.Mutex
@@ -32,7 +33,7 @@ type Deleted struct {
 // by Close for every deletion still pending when the process ends. A
 // profile that is gone already is storage.ErrNotFound.
 func (d *Desk) Remove(id string) (*Deleted, error) {
-	var removed storage.Profile
+	var removed model.Profile
 	err := d.store.Update(func(f *storage.File) error {
 		p, err := f.ByID(id)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -125,14 +126,14 @@ func TestDuplicate(t *testing.T) {
 func TestDuplicateAsksSecretHeaderValues(t *testing.T) {
 	f := newFixture(t)
 	src := f.add(t, "gw")
-	hs := []storage.Header{{Name: "X-Api-Key", Value: "k1", Secret: true}}
+	hs := []model.Header{{Name: "X-Api-Key", Value: "k1", Secret: true}}
 	if _, err := f.desk.Edit(src, Change{Headers: &hs}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.desk.Duplicate(src.ID, Change{Name: new("gw2"), Secret: "s"}); !errors.Is(err, ErrHeaderValueRequired) {
 		t.Errorf("copy without the header's value: got %v; want ErrHeaderValueRequired", err)
 	}
-	withValue := []storage.Header{{Name: "X-Api-Key", Value: "k2", Secret: true}}
+	withValue := []model.Header{{Name: "X-Api-Key", Value: "k2", Secret: true}}
 	saved, err := f.desk.Duplicate(src.ID, Change{Name: new("gw2"), Secret: "s", Headers: &withValue})
 	if err != nil {
 		t.Fatal(err)

@@ -8,21 +8,21 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // SharedProfiles is the file `export profiles` writes: settings only,
 // never a secret, a token or a machine's profile IDs.
 type SharedProfiles struct {
-	Format   string            `json:"tokendeskProfiles"`
-	Profiles []storage.Profile `json:"profiles"`
+	Format   string          `json:"tokendeskProfiles"`
+	Profiles []model.Profile `json:"profiles"`
 }
 
 const sharedFormat = "1"
 
 // ExportProfiles renders profiles for sharing.
-func ExportProfiles(ps []storage.Profile) ([]byte, error) {
-	shared := SharedProfiles{Format: sharedFormat, Profiles: make([]storage.Profile, len(ps))}
+func ExportProfiles(ps []model.Profile) ([]byte, error) {
+	shared := SharedProfiles{Format: sharedFormat, Profiles: make([]model.Profile, len(ps))}
 	for i, p := range ps {
 		p.ID = "" // an ID names keychain entries on this machine only
 		shared.Profiles[i] = p
@@ -33,7 +33,7 @@ func ExportProfiles(ps []storage.Profile) ([]byte, error) {
 
 // ReadShared reads a file written by ExportProfiles: its profiles, without
 // IDs.
-func ReadShared(r io.Reader) ([]storage.Profile, error) {
+func ReadShared(r io.Reader) ([]model.Profile, error) {
 	var shared SharedProfiles
 	if err := json.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&shared); err != nil || shared.Format == "" {
 		return nil, fmt.Errorf("not a file written by 'tokendesk export profiles'")
@@ -65,7 +65,7 @@ type PostmanEnv struct {
 // PostmanEntry is one profile for a Postman environment: its token, and its
 // client secret only when asked for.
 type PostmanEntry struct {
-	Profile      storage.Profile
+	Profile      model.Profile
 	Token        *auth.Token
 	ClientSecret string // empty: left out
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/atomicfile"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // Result is what became of one Medplum CLI file.
@@ -42,7 +42,7 @@ type MedplumFile struct {
 	Path string
 	// Profile is the profile it describes (no ID yet) and Secret its
 	// client secret; Err says why the file cannot be imported.
-	Profile storage.Profile
+	Profile model.Profile
 	Secret  string
 	Err     error
 	file    map[string]json.RawMessage
@@ -81,7 +81,7 @@ type medplumOptions struct {
 // medplumProfile turns Medplum CLI options into a profile. Without a
 // tokenUrl, the token URL is the base URL joined with oauth2/token, as
 // Medplum's own client does.
-func medplumProfile(name string, o medplumOptions) (storage.Profile, error) {
+func medplumProfile(name string, o medplumOptions) (model.Profile, error) {
 	base := strings.TrimSpace(o.BaseURL)
 	if base == "" {
 		base = "https://api.medplum.com/"
@@ -93,12 +93,12 @@ func medplumProfile(name string, o medplumOptions) (storage.Profile, error) {
 	if tokenURL == "" {
 		tokenURL = base + "oauth2/token"
 	}
-	p := storage.Profile{Name: name, TokenURL: tokenURL, BaseURL: base, ClientID: o.ClientID,
+	p := model.Profile{Name: name, TokenURL: tokenURL, BaseURL: base, ClientID: o.ClientID,
 		Scopes: strings.Fields(o.Scope), RequestPath: "auth/me", ProbePath: "auth/me"}
 	if o.Audience != "" {
 		p.Params = url.Values{"audience": {o.Audience}}
 	}
-	if !strings.HasPrefix(base, "https://") && storage.SecureTransport(tokenURL) {
+	if !strings.HasPrefix(base, "https://") && model.SecureTransport(tokenURL) {
 		p.Env = "local"
 	}
 	return p, p.Validate()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/keyringtest"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -21,7 +22,7 @@ import (
 type core struct {
 	keys     *storage.Keychain
 	sessions *auth.Manager
-	profile  storage.Profile
+	profile  model.Profile
 	requests atomic.Int32
 	hook     atomic.Pointer[func()]
 }
@@ -39,8 +40,8 @@ func newCore(t *testing.T) *core {
 	}))
 	t.Cleanup(srv.Close)
 	c.sessions = auth.NewManager(c.keys, auth.NewClient())
-	c.profile = storage.Profile{ID: "it-core-" + strings.ReplaceAll(t.Name(), "/", "-"), Name: "core",
-		TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: storage.AuthBody}
+	c.profile = model.Profile{ID: "it-core-" + strings.ReplaceAll(t.Name(), "/", "-"), Name: "core",
+		TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: model.AuthBody}
 	if err := c.keys.SetClientSecret(c.profile.ID, "s"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 	"github.com/zalando/go-keyring"
 )
@@ -64,7 +65,7 @@ func TestKeychainRoundTrip(t *testing.T) {
 	if got, err := k.ClientSecret(id); err != nil || got != "sécret with spaces & ünïcode" {
 		t.Errorf("secret %q, %v", got, err)
 	}
-	big := storage.CachedToken{AccessToken: strings.Repeat("a", 16<<10), Fingerprint: "fp"}
+	big := model.Token{AccessToken: strings.Repeat("a", 16<<10), Fingerprint: "fp"}
 	if memOnly, err := k.SetToken(id, big); err != nil || memOnly {
 		t.Fatalf("a 16 KiB token: memoryOnly=%v, %v", memOnly, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -75,7 +76,7 @@ func (e Entry) String() string {
 // the fields, then call Start.
 type Server struct {
 	// Profile is the profile served.
-	Profile storage.Profile
+	Profile model.Profile
 	// Keys holds the proxy key and the secret header values.
 	Keys *storage.Keychain
 	// Tokens fetches, caches and refreshes the profile's tokens.
@@ -86,7 +87,7 @@ type Server struct {
 	Log func(Entry)
 
 	mu      sync.Mutex
-	profile storage.Profile // with secret header values
+	profile model.Profile // with secret header values
 	sess    *auth.Session
 	key     string
 	url     string
@@ -112,7 +113,7 @@ func (s *Server) Start() error {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return fmt.Errorf("base URL %q: want an http:// or https:// URL", p.BaseURL)
 	}
-	if !p.AllowInsecure && !storage.SecureTransport(p.BaseURL) {
+	if !p.AllowInsecure && !model.SecureTransport(p.BaseURL) {
 		return ErrInsecure
 	}
 	if p, err = s.Keys.Resolve(p); err != nil {

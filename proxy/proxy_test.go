@@ -19,6 +19,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/testapi"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -51,13 +52,13 @@ func (f *fixture) entries(t *testing.T, n int) []Entry {
 }
 
 // profileFor is a profile of api's client with a plain and a secret header.
-func profileFor(api *testapi.API) storage.Profile {
-	return storage.Profile{ID: "p1", Name: "local", TokenURL: api.TokenURL(), BaseURL: api.BaseURL(),
-		ClientID: api.ClientID, AuthStyle: storage.AuthHeader,
-		Headers: []storage.Header{{Name: "X-Tenant", Value: "t1"}, {Name: "X-Api-Key", Secret: true}}}
+func profileFor(api *testapi.API) model.Profile {
+	return model.Profile{ID: "p1", Name: "local", TokenURL: api.TokenURL(), BaseURL: api.BaseURL(),
+		ClientID: api.ClientID, AuthStyle: model.AuthHeader,
+		Headers: []model.Header{{Name: "X-Tenant", Value: "t1"}, {Name: "X-Api-Key", Secret: true}}}
 }
 
-func newFixture(t testing.TB, change func(*storage.Profile)) *fixture {
+func newFixture(t testing.TB, change func(*model.Profile)) *fixture {
 	t.Helper()
 	api := testapi.New("cid", clientSecret)
 	t.Cleanup(api.Close)
@@ -284,7 +285,7 @@ func TestUpstreamDownIs502(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String() + "/"
 	l.Close()
-	f := newFixture(t, func(p *storage.Profile) { p.BaseURL = dead })
+	f := newFixture(t, func(p *model.Profile) { p.BaseURL = dead })
 	resp, body := do(t, mustGet(f.srv.URL()+"x"))
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "refused") {
 		t.Errorf("got %s %q; want 502 naming the refused connection", resp.Status, body)
@@ -392,14 +393,14 @@ func TestPortInUse(t *testing.T) {
 func TestRefusesProfile(t *testing.T) {
 	cases := []struct {
 		name   string
-		change func(*storage.Profile)
+		change func(*model.Profile)
 		want   error
 	}{
-		{"no base URL", func(p *storage.Profile) { p.BaseURL = "" }, ErrNoBaseURL},
-		{"plain http to another host", func(p *storage.Profile) { p.BaseURL = "http://api.example.com/" }, ErrInsecure},
-		{"secret header missing", func(p *storage.Profile) {
-			p.Headers = append(p.Headers, storage.Header{Name: "X-Other", Secret: true})
-		}, storage.ErrHeaderMissing},
+		{"no base URL", func(p *model.Profile) { p.BaseURL = "" }, ErrNoBaseURL},
+		{"plain http to another host", func(p *model.Profile) { p.BaseURL = "http://api.example.com/" }, ErrInsecure},
+		{"secret header missing", func(p *model.Profile) {
+			p.Headers = append(p.Headers, model.Header{Name: "X-Other", Secret: true})
+		}, model.ErrHeaderMissing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -422,7 +423,7 @@ func TestAllowInsecureStarts(t *testing.T) {
 	api := testapi.New("cid", clientSecret)
 	defer api.Close()
 	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := storage.Profile{ID: "p1", Name: "x", TokenURL: api.TokenURL(), ClientID: "cid",
+	p := model.Profile{ID: "p1", Name: "x", TokenURL: api.TokenURL(), ClientID: "cid",
 		BaseURL: "http://api.example.com/", AllowInsecure: true}
 	s := &Server{Profile: p, Keys: keys, Tokens: auth.NewManager(keys, auth.NewClient())}
 	if err := s.Start(); err != nil {
@@ -481,7 +482,7 @@ func TestAutoRefresh(t *testing.T) {
 	p.AutoRefresh = true
 	now := time.Now()
 	// 90 % of its lifetime gone: due for a refresh.
-	if _, err := keys.SetToken(p.ID, storage.CachedToken{AccessToken: "old", IssuedAt: now.Add(-54 * time.Minute),
+	if _, err := keys.SetToken(p.ID, model.Token{AccessToken: "old", IssuedAt: now.Add(-54 * time.Minute),
 		Expiry: now.Add(6 * time.Minute), Fingerprint: p.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}

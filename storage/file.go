@@ -1,3 +1,6 @@
+// Package storage keeps Token Desk's data: the profiles file (settings only,
+// never secrets) and the keychain, which holds each profile's secrets and
+// its cached token.
 package storage
 
 import (
@@ -9,11 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/tokendesk/tokendesk/internal/atomicfile"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // FileVersion is the version of the profiles file this build writes.
@@ -43,8 +46,8 @@ type Settings struct {
 
 // File is the whole profiles file.
 type File struct {
-	Version  int       `json:"version"`
-	Profiles []Profile `json:"profiles"`
+	Version  int             `json:"version"`
+	Profiles []model.Profile `json:"profiles"`
 	// EnvColors remembers the badge colour chosen per environment label,
 	// as #rrggbb.
 	EnvColors map[string]string `json:"envColors,omitempty"`
@@ -52,28 +55,28 @@ type File struct {
 }
 
 // ByName returns the profile with that name.
-func (f *File) ByName(name string) (Profile, error) {
+func (f *File) ByName(name string) (model.Profile, error) {
 	for _, p := range f.Profiles {
 		if p.Name == name {
 			return p, nil
 		}
 	}
-	return Profile{}, fmt.Errorf("profile %q: %w", name, ErrNotFound)
+	return model.Profile{}, fmt.Errorf("profile %q: %w", name, ErrNotFound)
 }
 
 // ByID returns the profile with that ID.
-func (f *File) ByID(id string) (Profile, error) {
+func (f *File) ByID(id string) (model.Profile, error) {
 	for _, p := range f.Profiles {
 		if p.ID == id {
 			return p, nil
 		}
 	}
-	return Profile{}, fmt.Errorf("profile %s: %w", id, ErrNotFound)
+	return model.Profile{}, fmt.Errorf("profile %s: %w", id, ErrNotFound)
 }
 
 // Put validates p and adds it, or replaces the profile with the same ID.
 // A profile without an ID gets a new one. It returns the stored profile.
-func (f *File) Put(p Profile) (Profile, error) {
+func (f *File) Put(p model.Profile) (model.Profile, error) {
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -83,7 +86,7 @@ func (f *File) Put(p Profile) (Profile, error) {
 		}
 	}
 	if p.ID == "" {
-		p.ID = NewID()
+		p.ID = model.NewID()
 	}
 	for i, q := range f.Profiles {
 		if q.ID == p.ID {
@@ -299,7 +302,7 @@ func (s *Store) Salvage() (f *File, skipped []string, err error) {
 				return f, skipped, nil
 			}
 			for i := 1; dec.More(); i++ {
-				var p Profile
+				var p model.Profile
 				if err := dec.Decode(&p); err != nil {
 					skipped = append(skipped, fmt.Sprintf("profile %d and after: %v", i, err))
 					return f, skipped, nil
@@ -355,7 +358,7 @@ func (s *Store) Recover(f *File, now time.Time) (string, error) {
 func (s *Store) write(f *File) error {
 	f.Version = FileVersion
 	if f.Profiles == nil {
-		f.Profiles = []Profile{}
+		f.Profiles = []model.Profile{}
 	}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -383,16 +386,4 @@ func save(path string, data []byte) error {
 		atomicfile.Sweep(target)
 	}
 	return atomicfile.WriteFile(target, data, 0o600)
-}
-
-// Matches reports whether the profile matches a filter typed by a person:
-// every word must appear in its name, environment or client ID.
-func (p Profile) Matches(filter string) bool {
-	hay := strings.ToLower(p.Name + "\x00" + p.Env + "\x00" + p.ClientID)
-	for _, w := range strings.Fields(strings.ToLower(filter)) {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
 }

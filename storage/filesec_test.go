@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/atomicfile"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func put(t *testing.T, s *Store, name string) {
@@ -168,21 +169,21 @@ func TestSpecialProfilesFileIsRefused(t *testing.T) {
 func TestValidateRefusesControlCharacters(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*Profile)
+		edit func(*model.Profile)
 		ok   bool
 	}{
-		{"plain", func(p *Profile) {}, true},
-		{"unicode name", func(p *Profile) { p.Name = "Prüfung – 東京" }, true},
-		{"shell syntax", func(p *Profile) { p.Name = "$(touch x)" }, true}, // quoted where shown, not refused
-		{"escape in name", func(p *Profile) { p.Name = "evil\x1b]0;owned\x07" }, false},
-		{"line break in name", func(p *Profile) { p.Name = "a\nb" }, false},
-		{"tab in name", func(p *Profile) { p.Name = "a\tb" }, false},
-		{"bidi override in name", func(p *Profile) { p.Name = "prod\u202etset" }, false},
-		{"C1 control in name", func(p *Profile) { p.Name = "a\u009bb" }, false},
-		{"invalid UTF-8 in name", func(p *Profile) { p.Name = "a\xffb" }, false},
-		{"escape in client ID", func(p *Profile) { p.ClientID = "id\x1b[2J" }, false},
-		{"zero-width space in client ID", func(p *Profile) { p.ClientID = "id\u200b" }, false},
-		{"carriage return in env", func(p *Profile) { p.Env = "prod\rstaging" }, false},
+		{"plain", func(p *model.Profile) {}, true},
+		{"unicode name", func(p *model.Profile) { p.Name = "Prüfung – 東京" }, true},
+		{"shell syntax", func(p *model.Profile) { p.Name = "$(touch x)" }, true}, // quoted where shown, not refused
+		{"escape in name", func(p *model.Profile) { p.Name = "evil\x1b]0;owned\x07" }, false},
+		{"line break in name", func(p *model.Profile) { p.Name = "a\nb" }, false},
+		{"tab in name", func(p *model.Profile) { p.Name = "a\tb" }, false},
+		{"bidi override in name", func(p *model.Profile) { p.Name = "prod\u202etset" }, false},
+		{"C1 control in name", func(p *model.Profile) { p.Name = "a\u009bb" }, false},
+		{"invalid UTF-8 in name", func(p *model.Profile) { p.Name = "a\xffb" }, false},
+		{"escape in client ID", func(p *model.Profile) { p.ClientID = "id\x1b[2J" }, false},
+		{"zero-width space in client ID", func(p *model.Profile) { p.ClientID = "id\u200b" }, false},
+		{"carriage return in env", func(p *model.Profile) { p.Env = "prod\rstaging" }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

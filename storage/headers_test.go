@@ -7,13 +7,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/model"
 )
 
 const apiKey = "api-key-value-5e6f"
 
-func secretProfile() Profile {
-	return Profile{ID: "p1", Name: "gw", TokenURL: "https://as.example.com/token", ClientID: "c",
-		Headers: []Header{{Name: "X-Plain", Value: "visible"}, {Name: "X-Api-Key", Value: apiKey, Secret: true},
+func secretProfile() model.Profile {
+	return model.Profile{ID: "p1", Name: "gw", TokenURL: "https://as.example.com/token", ClientID: "c",
+		Headers: []model.Header{{Name: "X-Plain", Value: "visible"}, {Name: "X-Api-Key", Value: apiKey, Secret: true},
 			{Name: "X-Gateway-Key", Value: "gw-1", Secret: true, TokenRequest: true}}}
 }
 
@@ -39,11 +41,11 @@ func TestSecretHeaderNeverMarshalled(t *testing.T) {
 	if len(p.Headers) != 3 || !p.Headers[1].Secret || p.Headers[1].Value != "" || p.Headers[0].Value != "visible" {
 		t.Errorf("loaded headers %+v", p.Headers)
 	}
-	one, _ := json.Marshal(Header{Name: "X-Api-Key", Value: apiKey, Secret: true})
+	one, _ := json.Marshal(model.Header{Name: "X-Api-Key", Value: apiKey, Secret: true})
 	if strings.Contains(string(one), apiKey) || !strings.Contains(string(one), `"secret":true`) {
 		t.Errorf("Header JSON %s", one)
 	}
-	if s := (Header{Name: "X-Api-Key", Value: apiKey, Secret: true}).String(); strings.Contains(s, apiKey) {
+	if s := (model.Header{Name: "X-Api-Key", Value: apiKey, Secret: true}).String(); strings.Contains(s, apiKey) {
 		t.Errorf("String shows the value: %s", s)
 	}
 }
@@ -62,9 +64,9 @@ func TestFingerprintAndSecretHeaders(t *testing.T) {
 		t.Error("the fingerprint differs once the value is left out")
 	}
 	r := secretProfile()
-	r.Headers = append(r.Headers, Header{Name: "X-Tenant", Value: "a", TokenRequest: true})
+	r.Headers = append(r.Headers, model.Header{Name: "X-Tenant", Value: "a", TokenRequest: true})
 	s := secretProfile()
-	s.Headers = append(s.Headers, Header{Name: "X-Tenant", Value: "b", TokenRequest: true})
+	s.Headers = append(s.Headers, model.Header{Name: "X-Tenant", Value: "b", TokenRequest: true})
 	if r.Fingerprint() == s.Fingerprint() {
 		t.Error("plain token-request headers no longer count")
 	}
@@ -79,7 +81,7 @@ func TestHeaderValuesKeychain(t *testing.T) {
 		t.Fatalf("first save: changed %v, %v", changed, err)
 	}
 	stored := p
-	stored.Headers = append([]Header(nil), p.Headers...)
+	stored.Headers = append([]model.Header(nil), p.Headers...)
 	stored.Headers[1].Value, stored.Headers[2].Value = "", "" // as loaded from the file
 	got, err := k.Resolve(stored)
 	if err != nil || got.Headers[1].Value != apiKey || got.Headers[2].Value != "gw-1" || stored.Headers[1].Value != "" {
@@ -88,7 +90,7 @@ func TestHeaderValuesKeychain(t *testing.T) {
 	// Blank keeps the old value, a new token-request value says so, a
 	// dropped header's value goes.
 	edit := stored
-	edit.Headers = []Header{stored.Headers[1], {Name: "X-Gateway-Key", Value: "gw-2", Secret: true, TokenRequest: true}}
+	edit.Headers = []model.Header{stored.Headers[1], {Name: "X-Gateway-Key", Value: "gw-2", Secret: true, TokenRequest: true}}
 	if changed, err := k.SaveHeaderValues(edit); err != nil || !changed {
 		t.Fatalf("edit: changed %v, %v", changed, err)
 	}
@@ -108,7 +110,7 @@ func TestHeaderValuesKeychain(t *testing.T) {
 	if err := k.SetHeaderValues(p.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Resolve(stored); !errors.Is(err, ErrHeaderMissing) || !strings.Contains(err.Error(), "X-Api-Key") {
+	if _, err := k.Resolve(stored); !errors.Is(err, model.ErrHeaderMissing) || !strings.Contains(err.Error(), "X-Api-Key") {
 		t.Errorf("missing value: %v", err)
 	}
 	// Forget takes the values with the rest.
@@ -119,7 +121,7 @@ func TestHeaderValuesKeychain(t *testing.T) {
 		t.Errorf("Forget: %v, %d entries left", err, mem.Len())
 	}
 	// A profile without secret headers costs no keychain read.
-	plain := Profile{ID: "p2", Headers: []Header{{Name: "X-Plain", Value: "v"}}}
+	plain := model.Profile{ID: "p2", Headers: []model.Header{{Name: "X-Plain", Value: "v"}}}
 	if got, err := NewKeychain(failingStore{}).Resolve(plain); err != nil || got.Headers[0].Value != "v" {
 		t.Errorf("plain profile: %v", err)
 	}
@@ -127,14 +129,14 @@ func TestHeaderValuesKeychain(t *testing.T) {
 
 func TestParseSecretHeaderHidesValue(t *testing.T) {
 	for _, in := range []string{"X-Api-Key=" + apiKey, "X Api: " + apiKey} {
-		if _, err := ParseSecretHeader(in); err == nil || strings.Contains(err.Error(), apiKey) {
+		if _, err := model.ParseSecretHeader(in); err == nil || strings.Contains(err.Error(), apiKey) {
 			t.Errorf("ParseSecretHeader(%q) = %v", strings.ReplaceAll(in, apiKey, "…"), err)
 		}
 	}
-	if _, err := ParseSecretHeader("X-Api-Key:"); err == nil {
+	if _, err := model.ParseSecretHeader("X-Api-Key:"); err == nil {
 		t.Error("an empty secret value was accepted")
 	}
-	if h := (Header{Name: "X-Api.Key~1"}); h.EnvName() != "X_API_KEY_1" {
+	if h := (model.Header{Name: "X-Api.Key~1"}); h.EnvName() != "X_API_KEY_1" {
 		t.Errorf("EnvName %q", h.EnvName())
 	}
 }

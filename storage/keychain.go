@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"sync"
 	"time"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/zalando/go-keyring"
 )
 
@@ -168,30 +168,6 @@ func (s *MemoryStore) Len() int {
 	return len(s.m)
 }
 
-// CachedToken is a token as the keychain keeps it between runs.
-type CachedToken struct {
-	AccessToken string    `json:"access_token"`
-	TokenType   string    `json:"token_type,omitempty"`
-	Expiry      time.Time `json:"expiry,omitzero"`
-	IssuedAt    time.Time `json:"issued_at,omitzero"`
-	Scope       string    `json:"scope,omitempty"`
-	// Fingerprint is the profile's Fingerprint when the token was issued.
-	Fingerprint string `json:"fingerprint"`
-	// Extra holds the response's other fields (Medplum's project, profile…).
-	Extra map[string]json.RawMessage `json:"extra,omitempty"`
-}
-
-// String never shows the token.
-func (t CachedToken) String() string {
-	return fmt.Sprintf("CachedToken{type=%s expiry=%s token=[redacted]}", t.TokenType, t.Expiry.Format(time.RFC3339))
-}
-
-// GoString never shows the token.
-func (t CachedToken) GoString() string { return t.String() }
-
-// LogValue never shows the token.
-func (t CachedToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
-
 // Keychain files each profile's secrets: callers ask for "the client secret
 // of profile X" and never build keychain keys themselves.
 type Keychain struct {
@@ -253,8 +229,8 @@ func (k *Keychain) SetPrivateKey(id, pem string) error {
 }
 
 // Token returns profile id's cached token, or ErrNotFound.
-func (k *Keychain) Token(id string) (CachedToken, error) {
-	var t CachedToken
+func (k *Keychain) Token(id string) (model.Token, error) {
+	var t model.Token
 	raw, err := k.mem.Get(tokenKey(id))
 	if errors.Is(err, ErrNotFound) {
 		raw, err = k.store.Get(tokenKey(id))
@@ -272,7 +248,7 @@ func (k *Keychain) Token(id string) (CachedToken, error) {
 // cannot take it (too large, locked, not running, refused), the token is
 // kept in this process's memory instead: memoryOnly says so, and err says
 // why (errors.Is ErrTooLarge, ErrKeychainLocked, ErrKeychainUnavailable…).
-func (k *Keychain) SetToken(id string, t CachedToken) (memoryOnly bool, err error) {
+func (k *Keychain) SetToken(id string, t model.Token) (memoryOnly bool, err error) {
 	data, err := json.Marshal(t)
 	if err != nil {
 		// Not even memory can hold it; the caller's copy is all there is.
@@ -368,7 +344,7 @@ func (k *Keychain) SetHeaderValues(id string, vals map[string]string) error {
 // for headers left blank, none for headers p no longer has. tokenChanged
 // says a token-request header got a new value, which retires a cached
 // token (the fingerprint cannot see secret values).
-func MergeHeaderValues(p Profile, old map[string]string) (vals map[string]string, tokenChanged bool) {
+func MergeHeaderValues(p model.Profile, old map[string]string) (vals map[string]string, tokenChanged bool) {
 	vals = map[string]string{}
 	for _, h := range p.Headers {
 		if !h.Secret {
@@ -388,7 +364,7 @@ func MergeHeaderValues(p Profile, old map[string]string) (vals map[string]string
 
 // SaveHeaderValues files p's secret header values as MergeHeaderValues
 // says, writing only when they changed.
-func (k *Keychain) SaveHeaderValues(p Profile) (tokenChanged bool, err error) {
+func (k *Keychain) SaveHeaderValues(p model.Profile) (tokenChanged bool, err error) {
 	old, err := k.HeaderValues(p.ID)
 	if err != nil {
 		return false, err
@@ -403,7 +379,7 @@ func (k *Keychain) SaveHeaderValues(p Profile) (tokenChanged bool, err error) {
 // Resolve returns p with its secret headers' values filled in from the
 // keychain, for a request or a command that carries them. Profiles without
 // secret headers cost no keychain read.
-func (k *Keychain) Resolve(p Profile) (Profile, error) {
+func (k *Keychain) Resolve(p model.Profile) (model.Profile, error) {
 	if !p.HasSecretHeaders() {
 		return p, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/zalando/go-keyring"
 )
 
@@ -35,7 +36,7 @@ func TestSetTokenMemoryOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := NewKeychain(&refusingStore{err: tt.err})
-			tok := CachedToken{AccessToken: "tok-" + tt.name, Fingerprint: "fp"}
+			tok := model.Token{AccessToken: "tok-" + tt.name, Fingerprint: "fp"}
 			memOnly, err := k.SetToken("p", tok)
 			if !memOnly || !errors.Is(err, tt.want) {
 				t.Errorf("SetToken: memoryOnly %v, %v; want true, %v", memOnly, err, tt.want)
@@ -60,11 +61,11 @@ func TestSetTokenMemoryOnly(t *testing.T) {
 func TestSetTokenCachedClearsMemory(t *testing.T) {
 	s := &refusingStore{err: &keychainError{kind: ErrKeychainLocked}}
 	k := NewKeychain(s)
-	if memOnly, _ := k.SetToken("p", CachedToken{AccessToken: "a"}); !memOnly {
+	if memOnly, _ := k.SetToken("p", model.Token{AccessToken: "a"}); !memOnly {
 		t.Fatal("got cached; want memory-only while locked")
 	}
 	k.store = &MemoryStore{}
-	memOnly, err := k.SetToken("p", CachedToken{AccessToken: "b"})
+	memOnly, err := k.SetToken("p", model.Token{AccessToken: "b"})
 	if memOnly || err != nil || k.TokenCacheErr("p") != nil {
 		t.Errorf("got memoryOnly %v, %v, cause %v; want false, nil, nil", memOnly, err, k.TokenCacheErr("p"))
 	}

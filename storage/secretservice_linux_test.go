@@ -12,6 +12,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/tokendesk/tokendesk/internal/keyringtest"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // TestSSErrorNames: D-Bus errors map by name to the cause a person can act
@@ -143,7 +144,7 @@ func TestSecretServiceSurvivesRestart(t *testing.T) {
 		if err := k.SetClientSecret(id, "before"); err != nil {
 			t.Errorf("round %d, write after restart: %v", round, err)
 		}
-		if memOnly, err := k.SetToken(id, CachedToken{AccessToken: "t", Fingerprint: "fp"}); memOnly || err != nil {
+		if memOnly, err := k.SetToken(id, model.Token{AccessToken: "t", Fingerprint: "fp"}); memOnly || err != nil {
 			t.Errorf("round %d, cache a token after restart: memoryOnly %v, %v", round, memOnly, err)
 		}
 	}
@@ -186,7 +187,7 @@ func TestSecretServiceLockedCache(t *testing.T) {
 		keyringtest.Start(t, conn) // unlocks the login keyring again
 		_ = k.Forget(id)
 	})
-	tok := CachedToken{AccessToken: "from-memory", Fingerprint: "fp"}
+	tok := model.Token{AccessToken: "from-memory", Fingerprint: "fp"}
 	memOnly, err := k.SetToken(id, tok)
 	if !memOnly || !errors.Is(err, ErrKeychainLocked) {
 		t.Errorf("SetToken: memoryOnly %v, %v; want true, ErrKeychainLocked", memOnly, err)

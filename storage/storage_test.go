@@ -11,15 +11,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokendesk/tokendesk/model"
 )
 
-func testProfile(name string) Profile {
-	return Profile{Name: name, TokenURL: "https://auth.example.com/oauth2/token", ClientID: "client-" + name}
+func testProfile(name string) model.Profile {
+	return model.Profile{Name: name, TokenURL: "https://auth.example.com/oauth2/token", ClientID: "client-" + name}
 }
 
 func TestUpdateRoundTrip(t *testing.T) {
 	s := Open(filepath.Join(t.TempDir(), "cfg"))
-	var saved Profile
+	var saved model.Profile
 	err := s.Update(func(f *File) (err error) {
 		saved, err = f.Put(testProfile("prod"))
 		return err
@@ -59,16 +61,16 @@ func TestUpdateRoundTrip(t *testing.T) {
 func TestPutRejects(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*Profile)
+		edit func(*model.Profile)
 		want string
 	}{
-		{"duplicate name", func(p *Profile) {}, "already exists"},
-		{"no name", func(p *Profile) { p.Name = " " }, "name is required"},
-		{"bad token URL", func(p *Profile) { p.TokenURL = "auth.example.com/token" }, "must start with https://"},
-		{"no client ID", func(p *Profile) { p.ClientID = "" }, "client ID is required"},
-		{"clear-text secret", func(p *Profile) { p.TokenURL = "http://auth.example.com/token" }, "clear text"},
-		{"bad auth style", func(p *Profile) { p.AuthStyle = "magic" }, "auth style"},
-		{"base URL without host", func(p *Profile) { p.BaseURL = "https://" }, "has no host"},
+		{"duplicate name", func(p *model.Profile) {}, "already exists"},
+		{"no name", func(p *model.Profile) { p.Name = " " }, "name is required"},
+		{"bad token URL", func(p *model.Profile) { p.TokenURL = "auth.example.com/token" }, "must start with https://"},
+		{"no client ID", func(p *model.Profile) { p.ClientID = "" }, "client ID is required"},
+		{"clear-text secret", func(p *model.Profile) { p.TokenURL = "http://auth.example.com/token" }, "clear text"},
+		{"bad auth style", func(p *model.Profile) { p.AuthStyle = "magic" }, "auth style"},
+		{"base URL without host", func(p *model.Profile) { p.BaseURL = "https://" }, "has no host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,7 +216,7 @@ func TestKeychain(t *testing.T) {
 	if got, _ := k.ClientSecret("p1"); got != "s3cret" {
 		t.Errorf("secret got %q", got)
 	}
-	tok := CachedToken{AccessToken: "tok", TokenType: "Bearer", Expiry: time.Unix(2e9, 0).UTC(), Fingerprint: "fp"}
+	tok := model.Token{AccessToken: "tok", TokenType: "Bearer", Expiry: time.Unix(2e9, 0).UTC(), Fingerprint: "fp"}
 	if memOnly, err := k.SetToken("p1", tok); err != nil || memOnly {
 		t.Fatalf("SetToken: %v, memoryOnly=%v", err, memOnly)
 	}
@@ -232,7 +234,7 @@ func TestKeychain(t *testing.T) {
 
 func TestTooLargeTokenStaysInMemory(t *testing.T) {
 	k := NewKeychain(&MemoryStore{MaxSize: 2560})
-	tok := CachedToken{AccessToken: strings.Repeat("x", 4000), Fingerprint: "fp"}
+	tok := model.Token{AccessToken: strings.Repeat("x", 4000), Fingerprint: "fp"}
 	memOnly, err := k.SetToken("p", tok)
 	if !errors.Is(err, ErrTooLarge) || !memOnly {
 		t.Fatalf("got memoryOnly=%v, %v; want true, ErrTooLarge", memOnly, err)
@@ -244,7 +246,7 @@ func TestTooLargeTokenStaysInMemory(t *testing.T) {
 }
 
 func TestCachedTokenRedacts(t *testing.T) {
-	tok := CachedToken{AccessToken: "very-secret-token"}
+	tok := model.Token{AccessToken: "very-secret-token"}
 	for _, s := range []string{tok.String(), tok.GoString()} {
 		if strings.Contains(s, "very-secret-token") {
 			t.Errorf("%q shows the token", s)
@@ -253,7 +255,7 @@ func TestCachedTokenRedacts(t *testing.T) {
 }
 
 func TestMatches(t *testing.T) {
-	p := Profile{Name: "Medplum Prod", Env: "prod", ClientID: "abc-123"}
+	p := model.Profile{Name: "Medplum Prod", Env: "prod", ClientID: "abc-123"}
 	for filter, want := range map[string]bool{"": true, "medplum": true, "PROD abc": true, "staging": false, "123": true} {
 		if got := p.Matches(filter); got != want {
 			t.Errorf("Matches(%q) = %v; want %v", filter, got, want)

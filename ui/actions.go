@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -57,7 +58,7 @@ func (k copyKind) shortcut() fyne.Shortcut {
 
 // named is a profile as the status line names it: with its environment,
 // so that a copy says which one it came from.
-func named(p storage.Profile) string {
+func named(p model.Profile) string {
 	if p.Env == "" {
 		return p.Name
 	}
@@ -86,13 +87,13 @@ func (u *UI) onFetch() {
 }
 
 // fetch gets a token off the UI thread and then runs then on it.
-func (u *UI) fetch(p storage.Profile, force bool, then func(*auth.Token)) {
+func (u *UI) fetch(p model.Profile, force bool, then func(*auth.Token)) {
 	u.fetchThen(p, force, then, "")
 }
 
 // fetchThen is fetch whose failure message ends with failNote (what did
 // not happen because of it).
-func (u *UI) fetchThen(p storage.Profile, force bool, then func(*auth.Token), failNote string) {
+func (u *UI) fetchThen(p model.Profile, force bool, then func(*auth.Token), failNote string) {
 	s := u.session(p)
 	go func() {
 		tok, err := s.Token(context.Background(), force)
@@ -140,7 +141,7 @@ func (u *UI) onCopy(kind copyKind) {
 // still holds what it held, which may be another profile's token.
 const nothingCopied = " — nothing copied"
 
-func (u *UI) copyFor(p storage.Profile, kind copyKind) {
+func (u *UI) copyFor(p model.Profile, kind copyKind) {
 	if kind == copyRequest {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
@@ -152,7 +153,7 @@ func (u *UI) copyFor(p storage.Profile, kind copyKind) {
 			return
 		}
 	}
-	copyWith := func(p storage.Profile) {
+	copyWith := func(p model.Profile) {
 		u.fetchThen(p, false, func(t *auth.Token) {
 			var text string
 			switch kind {
@@ -208,7 +209,7 @@ type clipState struct {
 
 // toClipboard copies text and schedules clearing it, if it still holds
 // what we put there.
-func (u *UI) toClipboard(p storage.Profile, kind copyKind, text string, t *auth.Token) {
+func (u *UI) toClipboard(p model.Profile, kind copyKind, text string, t *auth.Token) {
 	cb := u.app.Clipboard()
 	cb.SetContent(text)
 	if t != nil {
@@ -297,7 +298,7 @@ func (u *UI) onDelete() {
 // undoTime is how long a deleted profile can be brought back.
 const undoTime = 10 * time.Second
 
-func (u *UI) deleteProfile(p storage.Profile) {
+func (u *UI) deleteProfile(p model.Profile) {
 	delete(u.copied, p.ID)
 	go func() {
 		del, err := u.desk.Remove(p.ID)

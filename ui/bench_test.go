@@ -1,16 +1,15 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
 	"fmt"
 	"testing"
-
-	"github.com/tokendesk/tokendesk/storage"
 )
 
 // BenchmarkFilterKeystroke is one keystroke in the filter box with 1,000
 // profiles: the list is narrowed and redrawn (on the headless driver).
 func BenchmarkFilterKeystroke(b *testing.B) {
-	profiles := make([]storage.Profile, 1000)
+	profiles := make([]model.Profile, 1000)
 	for i := range profiles {
 		profiles[i] = prof(fmt.Sprintf("p%d", i), fmt.Sprintf("medplum-%04d", i), []string{"local", "staging", "prod"}[i%3], "https://a.example/token")
 	}

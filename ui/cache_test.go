@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestCacheRowSaysWhy(t *testing.T) {
 	tok := &auth.Token{AccessToken: "t", IssuedAt: time.Now()}
 	for _, tt := range tests {
 		var got string
-		for _, r := range tokenRows(storage.Profile{}, tok, auth.Status{Token: tok, MemoryOnly: true, CacheErr: tt.err}) {
+		for _, r := range tokenRows(model.Profile{}, tok, auth.Status{Token: tok, MemoryOnly: true, CacheErr: tt.err}) {
 			if r[0] == "Cache" {
 				got = r[1]
 			}

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -166,7 +167,7 @@ func (d *detail) copyMenu() *fyne.Menu {
 		switch {
 		case k == copyCurlPowerShell && runtime.GOOS != "windows" && d.lastCopyOf(p.ID) != k:
 			continue // offered in the Profile menu; here only on Windows
-		case k == copyRequest && (p.Style() == storage.AuthPrivateKeyJWT || p.Style() == storage.AuthClientSecretJWT):
+		case k == copyRequest && (p.Style() == model.AuthPrivateKeyJWT || p.Style() == model.AuthClientSecretJWT):
 			continue // the request carries a signed assertion, not $CLIENT_SECRET
 		}
 		items = append(items, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Shortcut: k.shortcut(), Action: func() { d.u.onCopy(k) }})
@@ -200,7 +201,7 @@ func heading(s string) *widget.Label {
 }
 
 // show redraws the panel for p (nil: nothing selected).
-func (d *detail) show(p *storage.Profile) {
+func (d *detail) show(p *model.Profile) {
 	scroll := d.content.(*fyne.Container).Objects[1]
 	d.setEnabled(p != nil)
 	if p == nil {
@@ -364,7 +365,7 @@ func setForm(f *widget.Form, rows [][2]string) {
 	f.Refresh()
 }
 
-func profileRows(p storage.Profile) [][2]string {
+func profileRows(p model.Profile) [][2]string {
 	rows := [][2]string{
 		{"Token URL", p.TokenURL},
 		{"Client ID", p.ClientID},
@@ -373,7 +374,7 @@ func profileRows(p storage.Profile) [][2]string {
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
 		{"Auth style", styleChoice(p.Style())},
 	}
-	if p.Style() == storage.AuthTLS {
+	if p.Style() == model.AuthTLS {
 		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})
 	}
 	if len(p.Params) > 0 {
@@ -426,7 +427,7 @@ func profileRows(p storage.Profile) [][2]string {
 	return rows
 }
 
-func tokenRows(p storage.Profile, t *auth.Token, st auth.Status) [][2]string {
+func tokenRows(p model.Profile, t *auth.Token, st auth.Status) [][2]string {
 	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
 	if t.Scope != "" {
 		v := t.Scope
@@ -500,13 +501,13 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 	d.testResult.Show()
 }
 
-func secretNote(p storage.Profile) string {
+func secretNote(p model.Profile) string {
 	switch p.Style() {
-	case storage.AuthPrivateKeyJWT:
+	case model.AuthPrivateKeyJWT:
 		return "none: a private key in the keychain signs each request"
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		return "none: the client certificate's private key is in the keychain"
-	case storage.AuthClientSecretJWT:
+	case model.AuthClientSecretJWT:
 		return "in the keychain; only a JWT signed with it is sent"
 	}
 	return "in the keychain"

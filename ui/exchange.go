@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/importer"
-	tdstorage "github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // onExportProfiles saves every profile's settings (never a secret) to a
@@ -102,7 +102,7 @@ func (u *UI) onExportPostman() {
 	})
 }
 
-func (u *UI) exportPostmanTo(p tdstorage.Profile, t *auth.Token, w io.Writer) error {
+func (u *UI) exportPostmanTo(p model.Profile, t *auth.Token, w io.Writer) error {
 	data, err := importer.Postman([]importer.PostmanEntry{{Profile: p, Token: t}}, u.opts.Now())
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -149,7 +150,7 @@ func (h *harness) apply(n int, s faceStep) {
 	}
 	f.secret.SetText(s.secret)
 	if s.header[0] != "" {
-		r := f.headers.add(storage.Header{})
+		r := f.headers.add(model.Header{})
 		r.name.SetText(s.header[0])
 		r.value.SetText(s.header[1])
 	}
@@ -161,7 +162,7 @@ func (h *harness) apply(n int, s faceStep) {
 			}
 		}
 		if row == nil {
-			row = f.headers.add(storage.Header{})
+			row = f.headers.add(model.Header{})
 			row.name.SetText(name)
 			test.Tap(row.secret)
 		}

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -43,8 +44,8 @@ var presets = []preset{
 // every profile needs, and an Advanced section for the rest.
 type profileForm struct {
 	u    *UI
-	orig *storage.Profile // the profile edited; nil when adding or duplicating
-	from *storage.Profile // the profile duplicated, or nil
+	orig *model.Profile // the profile edited; nil when adding or duplicating
+	from *model.Profile // the profile duplicated, or nil
 	dlg  *dialog.CustomDialog
 	keys *formKeys
 
@@ -93,7 +94,7 @@ func (u *UI) onDuplicate() {
 }
 
 // openForm shows the form: edit p, duplicate from, or (both nil) add.
-func (u *UI) openForm(p, from *storage.Profile) {
+func (u *UI) openForm(p, from *model.Profile) {
 	f := &profileForm{u: u, orig: p, from: from}
 	f.keys = &formKeys{escape: f.close, submit: f.onSave}
 	k := f.keys
@@ -258,7 +259,7 @@ func (f *profileForm) closed() {
 
 // usesAdvanced says whether p sets any of the Advanced section's fields, so
 // that the section opens on it.
-func usesAdvanced(p storage.Profile) bool {
+func usesAdvanced(p model.Profile) bool {
 	return len(p.Params) > 0 || p.RequestPath != "" || p.ProbePath != "" || p.TimeoutSeconds > 0 || p.CAFile != "" ||
 		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh
 }
@@ -323,17 +324,17 @@ func (f *profileForm) onEnv(env string) {
 
 // onStyle shows the credential entries the chosen auth style needs.
 func (f *profileForm) onStyle() {
-	style := storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	style := model.AuthStyles[max(f.style.SelectedIndex(), 0)]
 	label := "Client secret"
 	f.secret.Show()
 	f.keyFile.Hide()
 	f.certFile.Hide()
 	switch style {
-	case storage.AuthPrivateKeyJWT:
+	case model.AuthPrivateKeyJWT:
 		label = "Private key"
 		f.secret.Hide()
 		f.keyFile.Show()
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		label = "Key, certificate"
 		f.secret.Hide()
 		f.keyFile.Show()
@@ -396,12 +397,12 @@ func (f *profileForm) setChecks() {
 	f.introspectionURL.check = func(s string) error { return f.checkURL("introspection URL", s, false) }
 	f.clientID.check = func(s string) error {
 		if strings.TrimSpace(s) == "" {
-			return storage.ErrClientIDRequired
+			return model.ErrClientIDRequired
 		}
 		return nil
 	}
 	f.secret.check = func(s string) error {
-		if f.orig == nil && s == "" && !storage.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
+		if f.orig == nil && s == "" && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
 			return core.ErrSecretRequired
 		}
 		return nil
@@ -470,7 +471,7 @@ func (f *profileForm) recheckURLs() {
 func (f *profileForm) showAllowInsecure() {
 	need := f.allowInsecure.Checked
 	for _, e := range []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL} {
-		if s := strings.TrimSpace(e.Text); s != "" && storage.CheckURL("", s) == nil && !storage.SecureTransport(s) {
+		if s := strings.TrimSpace(e.Text); s != "" && model.CheckURL("", s) == nil && !model.SecureTransport(s) {
 			need = true
 		}
 	}
@@ -493,7 +494,7 @@ func (f *profileForm) show(e *formEntry, err error) {
 func (f *profileForm) checkName(s string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return storage.ErrNameRequired
+		return model.ErrNameRequired
 	}
 	if f.u.file != nil {
 		if q, err := f.u.file.ByName(s); err == nil && (f.orig == nil || q.ID != f.orig.ID) {
@@ -510,10 +511,10 @@ func (f *profileForm) checkURL(what, s string, required bool) error {
 	if s == "" && !required {
 		return nil
 	}
-	if err := storage.CheckURL(what, s); err != nil {
+	if err := model.CheckURL(what, s); err != nil {
 		return err
 	}
-	if !f.allowInsecure.Checked && !storage.SecureTransport(s) {
+	if !f.allowInsecure.Checked && !model.SecureTransport(s) {
 		where := "allow it →"
 		if what != "token URL" {
 			where = "allow it under Token URL"
@@ -523,7 +524,7 @@ func (f *profileForm) checkURL(what, s string, required bool) error {
 	return nil
 }
 
-func (f *profileForm) fill(p storage.Profile) {
+func (f *profileForm) fill(p model.Profile) {
 	f.name.SetText(p.Name)
 	f.env.SetText(p.Env)
 	f.color.SetSelected(colorName(envHex(f.u.file, p.Env)))
@@ -531,7 +532,7 @@ func (f *profileForm) fill(p storage.Profile) {
 	f.baseURL.SetText(p.BaseURL)
 	f.clientID.SetText(p.ClientID)
 	f.scopes.SetText(strings.Join(p.Scopes, " "))
-	f.style.SetSelectedIndex(slices.Index(storage.AuthStyles, p.Style()))
+	f.style.SetSelectedIndex(slices.Index(model.AuthStyles, p.Style()))
 	var lines []string
 	for k, vs := range p.Params {
 		for _, v := range vs {
@@ -595,8 +596,8 @@ func (f *profileForm) focus(e fyne.Focusable) {
 }
 
 // profile reads the form into a profile, or says what is wrong.
-func (f *profileForm) profile() (storage.Profile, error) {
-	var p storage.Profile
+func (f *profileForm) profile() (model.Profile, error) {
+	var p model.Profile
 	switch {
 	case f.orig != nil:
 		p = *f.orig
@@ -612,7 +613,7 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.BaseURL = strings.TrimSpace(f.baseURL.Text)
 	p.ClientID = strings.TrimSpace(f.clientID.Text)
 	p.Scopes = strings.Fields(f.scopes.Text)
-	p.AuthStyle = storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	p.AuthStyle = model.AuthStyles[max(f.style.SelectedIndex(), 0)]
 	p.Params, _ = core.ParseParams(strings.Split(f.params.Text, "\n")) // checked above
 	p.RequestPath = strings.TrimSpace(f.requestPath.Text)
 	p.TimeoutSeconds, _ = strconv.Atoi(f.timeout.Text)
@@ -638,8 +639,8 @@ func (f *profileForm) profile() (storage.Profile, error) {
 
 // checkHeaders says what storage would refuse in hs, for the message under
 // the headers: a minimal valid profile carrying them is checked.
-func checkHeaders(hs []storage.Header) error {
-	p := storage.Profile{Name: "h", TokenURL: "https://h.invalid/", ClientID: "h", Headers: hs}
+func checkHeaders(hs []model.Header) error {
+	p := model.Profile{Name: "h", TokenURL: "https://h.invalid/", ClientID: "h", Headers: hs}
 	return p.Validate()
 }
 
@@ -669,7 +670,7 @@ func (f *profileForm) onSave() {
 	if p.Style().UsesKey() {
 		c.Secret = ""
 		c.KeyFile = strings.TrimSpace(f.keyFile.Text)
-		if path := strings.TrimSpace(f.certFile.Text); path != "" && p.Style() == storage.AuthTLS {
+		if path := strings.TrimSpace(f.certFile.Text); path != "" && p.Style() == model.AuthTLS {
 			c.CertFile = &path
 		}
 	}
@@ -677,7 +678,7 @@ func (f *profileForm) onSave() {
 	if i := f.color.SelectedIndex(); i >= 0 && !strings.EqualFold(palette[i].Hex, envHex(f.u.file, p.Env)) {
 		c.EnvColor = palette[i].Hex
 	}
-	known := storage.Profile{}
+	known := model.Profile{}
 	switch {
 	case f.orig != nil:
 		known = *f.orig
@@ -742,13 +743,13 @@ func (f *profileForm) fail(err error) {
 	var pe *core.ParamError
 	var field *formEntry
 	switch {
-	case errors.Is(err, storage.ErrNameRequired), errors.As(err, &taken):
+	case errors.Is(err, model.ErrNameRequired), errors.As(err, &taken):
 		field = f.name
-	case errors.Is(err, storage.ErrInsecureURL):
+	case errors.Is(err, model.ErrInsecureURL):
 		field = f.tokenURL
-	case errors.Is(err, storage.ErrInsecureBaseURL):
+	case errors.Is(err, model.ErrInsecureBaseURL):
 		field = f.baseURL
-	case errors.Is(err, storage.ErrClientIDRequired):
+	case errors.Is(err, model.ErrClientIDRequired):
 		field = f.clientID
 	case errors.Is(err, core.ErrSecretRequired):
 		field = f.secret
@@ -801,7 +802,7 @@ func (f *profileForm) onDiscover() {
 		f.focus(f.baseURL)
 		return
 	}
-	style := storage.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	style := model.AuthStyles[max(f.style.SelectedIndex(), 0)]
 	f.discover.Disable()
 	f.discover.SetText("Discovering…")
 	u := f.u

@@ -9,30 +9,30 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // styleChoices are the auth style select's options, in storage.AuthStyles
 // order.
 func styleChoices() []string {
-	out := make([]string, len(storage.AuthStyles))
-	for i, s := range storage.AuthStyles {
+	out := make([]string, len(model.AuthStyles))
+	for i, s := range model.AuthStyles {
 		out[i] = styleChoice(s)
 	}
 	return out
 }
 
-func styleChoice(s storage.AuthStyle) string {
+func styleChoice(s model.AuthStyle) string {
 	switch s {
-	case storage.AuthHeader:
+	case model.AuthHeader:
 		return "header (client_secret_basic)"
-	case storage.AuthBody:
+	case model.AuthBody:
 		return "body (client_secret_post)"
-	case storage.AuthPrivateKeyJWT:
+	case model.AuthPrivateKeyJWT:
 		return "private_key_jwt (JWT signed with a key, no secret)"
-	case storage.AuthClientSecretJWT:
+	case model.AuthClientSecretJWT:
 		return "client_secret_jwt (JWT signed with the secret)"
-	case storage.AuthTLS:
+	case model.AuthTLS:
 		return "tls_client_auth (client certificate, also self-signed)"
 	}
 	return "auto (Basic, then form body)"
@@ -61,7 +61,7 @@ type headerRow struct {
 func newHeaderEditor(keys *formKeys) *headerEditor {
 	e := &headerEditor{keys: keys, rows: container.NewVBox()}
 	add := newRingButton(keys, "Add header", widget.LowImportance, func() {
-		r := e.add(storage.Header{})
+		r := e.add(model.Header{})
 		if e.focus != nil {
 			e.focus(r.name)
 		}
@@ -74,7 +74,7 @@ func newHeaderEditor(keys *formKeys) *headerEditor {
 	return e
 }
 
-func (e *headerEditor) add(h storage.Header) *headerRow {
+func (e *headerEditor) add(h model.Header) *headerRow {
 	r := &headerRow{name: newFormEntry(e.keys, "X-Medplum", false), value: newFormEntry(e.keys, "extended", false), token: widget.NewCheck("token request", nil)}
 	r.name.SetText(h.Name)
 	r.token.SetChecked(h.TokenRequest)
@@ -119,7 +119,7 @@ func (r *headerRow) forgetKept() {
 	}
 }
 
-func (e *headerEditor) set(hs []storage.Header) {
+func (e *headerEditor) set(hs []model.Header) {
 	e.rows.RemoveAll()
 	e.list = nil
 	for _, h := range hs {
@@ -128,14 +128,14 @@ func (e *headerEditor) set(hs []storage.Header) {
 }
 
 // get reads the rows; rows with neither name nor value are skipped.
-func (e *headerEditor) get() ([]storage.Header, error) {
-	var out []storage.Header
+func (e *headerEditor) get() ([]model.Header, error) {
+	var out []model.Header
 	for _, r := range e.list {
 		name, value := r.name.Text, r.value.Text
 		if strings.TrimSpace(name+value) == "" {
 			continue
 		}
-		h, err := storage.ParseHeader(name + ":" + value)
+		h, err := model.ParseHeader(name + ":" + value)
 		if err != nil {
 			return nil, err // names the header, never its value
 		}

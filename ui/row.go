@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -115,7 +116,7 @@ func badgeWidth(env string) float32 {
 // while the profile's token is on the clipboard.
 type rowView struct {
 	widget.BaseWidget
-	profile storage.Profile // the profile shown, for the ticker
+	profile model.Profile // the profile shown, for the ticker
 	badge   *badge
 	column  *badgeColumn
 	name    *widget.Label

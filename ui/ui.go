@@ -24,6 +24,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/importer"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -45,21 +46,21 @@ type Secrets interface {
 	DeleteToken(id string) error
 	Forget(id string) error
 	// SaveHeaderValues files a profile's secret header values after an edit.
-	SaveHeaderValues(p storage.Profile) (tokenChanged bool, err error)
+	SaveHeaderValues(p model.Profile) (tokenChanged bool, err error)
 	// Resolve fills a profile's secret header values in, for a command.
-	Resolve(p storage.Profile) (storage.Profile, error)
+	Resolve(p model.Profile) (model.Profile, error)
 }
 
 // TokenSessions owns the token state of each profile (auth.Manager).
 type TokenSessions interface {
-	Session(p storage.Profile) *auth.Session
+	Session(p model.Profile) *auth.Session
 	Drop(id string)
 	SetMargin(d time.Duration)
 	// Introspect asks the server about a token (RFC 7662) as p's client.
-	Introspect(ctx context.Context, p storage.Profile, t *auth.Token) (*auth.Introspection, error)
+	Introspect(ctx context.Context, p model.Profile, t *auth.Token) (*auth.Introspection, error)
 	// Probe calls p's API with a token, with p's client certificate where
 	// it has one.
-	Probe(ctx context.Context, p storage.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
+	Probe(ctx context.Context, p model.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.
@@ -83,7 +84,7 @@ type Options struct {
 	// a new auth.Client's.
 	Discover func(base string) (*auth.Metadata, error)
 	// Probe calls the API with a token; nil means Sessions.Probe.
-	Probe func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error)
+	Probe func(p model.Profile, t *auth.Token) (auth.ProbeResult, error)
 }
 
 // UI is the main window and its state.
@@ -95,7 +96,7 @@ type UI struct {
 
 	file      *storage.File // the profiles as last loaded
 	loadErr   error         // why the profiles file could not be read
-	shown     []storage.Profile
+	shown     []model.Profile
 	selected  string // ID of the selected profile, always one of shown
 	chosen    string // ID of the profile the person last selected
 	autoSel   bool   // the window, not the person, is selecting
@@ -159,7 +160,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 		}
 		if opts.Probe == nil {
 			sessions := opts.Sessions
-			opts.Probe = func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error) {
+			opts.Probe = func(p model.Profile, t *auth.Token) (auth.ProbeResult, error) {
 				return sessions.Probe(context.Background(), p, t, "")
 			}
 		}
@@ -290,7 +291,7 @@ func (u *UI) Reload() {
 }
 
 // shownAll is every profile in list order, ignoring the filter.
-func (u *UI) shownAll() []storage.Profile {
+func (u *UI) shownAll() []model.Profile {
 	all := slices.Clone(u.file.Profiles)
 	sort.SliceStable(all, func(i, j int) bool { return strings.ToLower(all[i].Name) < strings.ToLower(all[j].Name) })
 	return all
@@ -482,7 +483,7 @@ func (u *UI) shownIndex(id string) int {
 	if id == "" {
 		return -1
 	}
-	return slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == id })
+	return slices.IndexFunc(u.shown, func(p model.Profile) bool { return p.ID == id })
 }
 
 func envRank(env string) int {
@@ -519,7 +520,7 @@ func (u *UI) selectProfile(id string) {
 
 // current returns the selected profile if the list shows it: every action
 // works on this one, so none reaches a profile filtered away.
-func (u *UI) current() *storage.Profile {
+func (u *UI) current() *model.Profile {
 	if u.selected == "" || u.file == nil {
 		return nil
 	}
@@ -531,7 +532,7 @@ func (u *UI) current() *storage.Profile {
 }
 
 // session returns the token session of p.
-func (u *UI) session(p storage.Profile) *auth.Session { return u.opts.Sessions.Session(p) }
+func (u *UI) session(p model.Profile) *auth.Session { return u.opts.Sessions.Session(p) }
 
 // Tick advances every countdown; one ticker drives it for the whole window.
 // It also starts due auto-refreshes and warns before a copied token expires.
@@ -580,7 +581,7 @@ func (u *UI) OnSessionChange(id string) {
 func (u *UI) Start(ctx context.Context) {
 	u.Reload()
 	if id := u.app.Preferences().String("lastSelected"); id != "" {
-		if idx := slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == id }); idx >= 0 {
+		if idx := slices.IndexFunc(u.shown, func(p model.Profile) bool { return p.ID == id }); idx >= 0 {
 			u.list.Select(idx)
 			u.list.ScrollTo(idx)
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,7 +47,7 @@ type harness struct {
 
 var epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-func newHarness(t testing.TB, profiles ...storage.Profile) *harness {
+func newHarness(t testing.TB, profiles ...model.Profile) *harness {
 	t.Helper()
 	h := &harness{t: t, now: epoch, queue: make(chan func(), 1000)}
 	h.app = test.NewTempApp(t)
@@ -134,8 +135,8 @@ func tokenServer(t *testing.T, handler http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
-func prof(id, name, env, tokenURL string) storage.Profile {
-	return storage.Profile{ID: id, Name: name, Env: env, TokenURL: tokenURL, ClientID: "client-" + name,
+func prof(id, name, env, tokenURL string) model.Profile {
+	return model.Profile{ID: id, Name: name, Env: env, TokenURL: tokenURL, ClientID: "client-" + name,
 		BaseURL: "https://api.example.com/", RequestPath: "fhir/R4/Patient", Scopes: []string{"openid"}}
 }
 
@@ -496,8 +497,8 @@ func TestEmptyStateAndSnapshots(t *testing.T) {
 		prof("3", "hydra-local", "local", "http://127.0.0.1:1/oauth2/token"),
 	)
 	for id, left := range map[string]time.Duration{"1": 42*time.Minute + 17*time.Second, "2": 45 * time.Second} {
-		p, _ := func() (storage.Profile, error) { f, _ := h.store.Load(); return f.ByID(id) }()
-		_, err := h.keys.SetToken(id, storage.CachedToken{AccessToken: "opaque-" + id, TokenType: "bearer",
+		p, _ := func() (model.Profile, error) { f, _ := h.store.Load(); return f.ByID(id) }()
+		_, err := h.keys.SetToken(id, model.Token{AccessToken: "opaque-" + id, TokenType: "bearer",
 			IssuedAt: h.now.Add(left - time.Hour), Expiry: h.now.Add(left), Fingerprint: p.Fingerprint()})
 		if err != nil {
 			t.Fatal(err)
@@ -657,7 +658,7 @@ func TestNoSecretInWindowOrLogs(t *testing.T) {
 		fmt.Fprintf(w, "bad secret %s", r.PostForm.Get("client_secret")) // a server that echoes it
 	})
 	good, bad := prof("1", "good", "", srv.URL+"/t"), prof("2", "bad", "", srv.URL+"/t")
-	good.AuthStyle, bad.AuthStyle = storage.AuthBody, storage.AuthBody
+	good.AuthStyle, bad.AuthStyle = model.AuthBody, model.AuthBody
 	h := newHarness(t, good, bad)
 	markups := []string{}
 	for _, name := range []string{"good", "bad"} {
@@ -699,7 +700,7 @@ func TestDetailFollowsSelection(t *testing.T) {
 	for _, id := range []string{"a", "b"} {
 		f, _ := h.store.Load()
 		p, _ := f.ByID(id)
-		_, err := h.keys.SetToken(id, storage.CachedToken{AccessToken: "token-of-" + id, Scope: "scope-of-" + id,
+		_, err := h.keys.SetToken(id, model.Token{AccessToken: "token-of-" + id, Scope: "scope-of-" + id,
 			IssuedAt: h.now, Expiry: h.now.Add(time.Hour), Fingerprint: p.Fingerprint()})
 		if err != nil {
 			t.Fatal(err)
@@ -816,7 +817,7 @@ func TestTestCallShowsAnswer(t *testing.T) {
 	p.ProbePath = "auth/me"
 	h := newHarness(t, p)
 	var called string
-	h.u.opts.Probe = func(p storage.Profile, tok *auth.Token) (auth.ProbeResult, error) {
+	h.u.opts.Probe = func(p model.Profile, tok *auth.Token) (auth.ProbeResult, error) {
 		called = p.ProbePath + " with " + tok.AccessToken
 		return auth.ProbeResult{URL: "https://api.example.com/auth/me", Status: "200 OK", Code: 200, Took: 42 * time.Millisecond, Snippet: `{"ok":true}`}, nil
 	}
@@ -902,7 +903,7 @@ func TestBuildOffMainThenAttach(t *testing.T) {
 	before := w.Content()
 	store := storage.Open(t.TempDir())
 	if err := store.Update(func(f *storage.File) error {
-		for _, p := range []storage.Profile{prof("p1", "alpha", "local", "https://a.example/token"), prof("p2", "beta", "prod", "https://b.example/token")} {
+		for _, p := range []model.Profile{prof("p1", "alpha", "local", "https://a.example/token"), prof("p2", "beta", "prod", "https://b.example/token")} {
 			if _, err := f.Put(p); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
 	"fmt"
 	"net/http"
 	"os"
@@ -28,12 +29,12 @@ func TestMutualTLSProfileFromForm(t *testing.T) {
 	if f.style.Selected != "tls_client_auth (client certificate, also self-signed)" {
 		t.Fatalf("style %q", f.style.Selected)
 	}
-	f.headers.add(storage.Header{Name: "X-Medplum", Value: "extended"})
-	r := f.headers.add(storage.Header{})
+	f.headers.add(model.Header{Name: "X-Medplum", Value: "extended"})
+	r := f.headers.add(model.Header{})
 	r.name.SetText("X-Tenant")
 	r.value.SetText("t1")
 	r.token.SetChecked(true)
-	f.headers.add(storage.Header{}) // left empty: skipped
+	f.headers.add(model.Header{}) // left empty: skipped
 	test.Tap(f.save)
 	h.until("the save", func() bool { return h.u.form == nil })
 
@@ -43,13 +44,13 @@ func TestMutualTLSProfileFromForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	key, err := h.keys.PrivateKey(p.ID)
-	if err != nil || storage.CheckCertificate(p.ClientCert) != nil {
+	if err != nil || model.CheckCertificate(p.ClientCert) != nil {
 		t.Fatalf("key %v, certificate %q", err, p.ClientCert)
 	}
 	if _, _, err := auth.SettleKeyPair(&p, key, "", h.now); err != nil {
 		t.Errorf("the certificate does not go with the stored key: %v", err)
 	}
-	want := []storage.Header{{Name: "X-Medplum", Value: "extended"}, {Name: "X-Tenant", Value: "t1", TokenRequest: true}}
+	want := []model.Header{{Name: "X-Medplum", Value: "extended"}, {Name: "X-Tenant", Value: "t1", TokenRequest: true}}
 	if fmt.Sprint(p.Headers) != fmt.Sprint(want) {
 		t.Errorf("headers %v; want %v", p.Headers, want)
 	}
@@ -207,7 +208,7 @@ func TestSecretHeaderFromForm(t *testing.T) {
 	f.clientID.SetText("c")
 	f.secret.SetText("s")
 	f.baseURL.SetText("https://api.example.com/")
-	r := f.headers.add(storage.Header{})
+	r := f.headers.add(model.Header{})
 	r.name.SetText("X-Api-Key")
 	r.secret.SetChecked(true)
 	if !r.value.Password {

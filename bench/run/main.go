@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -140,15 +141,15 @@ func tokenHandler(w http.ResponseWriter, r *http.Request) {
 const benchSecret = "bench-secret-value"
 
 // seed writes n profiles into dir with secrets and, if tokens, live cached tokens.
-func seed(dir string, n int, tokenURL string, keys *storage.Keychain, secrets, tokens bool) []storage.Profile {
+func seed(dir string, n int, tokenURL string, keys *storage.Keychain, secrets, tokens bool) []model.Profile {
 	s := storage.Open(dir)
-	var ps []storage.Profile
+	var ps []model.Profile
 	check(s.Update(func(f *storage.File) error {
 		for i := range n {
-			p := storage.Profile{
+			p := model.Profile{
 				ID: fmt.Sprintf("bench%04d", i), Name: fmt.Sprintf("bench-%04d", i),
 				Env: []string{"local", "staging", "prod"}[i%3], TokenURL: tokenURL, ClientID: "bench-client",
-				BaseURL: "https://api.example.com/", AuthStyle: storage.AuthHeader,
+				BaseURL: "https://api.example.com/", AuthStyle: model.AuthHeader,
 			}
 			q, err := f.Put(p)
 			if err != nil {
@@ -164,7 +165,7 @@ func seed(dir string, n int, tokenURL string, keys *storage.Keychain, secrets, t
 			check(keys.SetClientSecret(p.ID, benchSecret))
 		}
 		if tokens {
-			_, err := keys.SetToken(p.ID, storage.CachedToken{AccessToken: "cached-" + p.ID, TokenType: "bearer",
+			_, err := keys.SetToken(p.ID, model.Token{AccessToken: "cached-" + p.ID, TokenType: "bearer",
 				IssuedAt: now, Expiry: now.Add(2 * time.Hour), Fingerprint: p.Fingerprint()})
 			check(err)
 		}
@@ -172,7 +173,7 @@ func seed(dir string, n int, tokenURL string, keys *storage.Keychain, secrets, t
 	return ps
 }
 
-func forget(keys *storage.Keychain, ps []storage.Profile) {
+func forget(keys *storage.Keychain, ps []model.Profile) {
 	for _, p := range ps {
 		_ = keys.Forget(p.ID)
 	}
@@ -360,7 +361,7 @@ func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
 	// The last ten minutes of a token count seconds, in the list and the
 	// detail pane alike: what that costs, for the record.
 	now := time.Now()
-	_, err := keys.SetToken(live[0].ID, storage.CachedToken{AccessToken: "cached-" + live[0].ID, TokenType: "bearer",
+	_, err := keys.SetToken(live[0].ID, model.Token{AccessToken: "cached-" + live[0].ID, TokenType: "bearer",
 		IssuedAt: now.Add(-50 * time.Minute), Expiry: now.Add(9*time.Minute + 30*time.Second), Fingerprint: live[0].Fingerprint()})
 	check(err)
 	r := idleRow(hello, gui, display, filepath.Join(work, "none"), cfg50, "one selected in its last 10 minutes (seconds ticking)")
@@ -392,9 +393,9 @@ func stormRow() {
 	srv := httptest.NewServer(http.HandlerFunc(tokenHandler))
 	defer srv.Close()
 	keys := storage.NewKeychain(&storage.MemoryStore{}) // the keychain is not what is measured here
-	var ps []storage.Profile
+	var ps []model.Profile
 	for i := range 50 {
-		p := storage.Profile{ID: fmt.Sprintf("s%02d", i), Name: fmt.Sprintf("s%02d", i), TokenURL: srv.URL + "/slow", ClientID: "c", AuthStyle: storage.AuthHeader}
+		p := model.Profile{ID: fmt.Sprintf("s%02d", i), Name: fmt.Sprintf("s%02d", i), TokenURL: srv.URL + "/slow", ClientID: "c", AuthStyle: model.AuthHeader}
 		check(keys.SetClientSecret(p.ID, benchSecret))
 		ps = append(ps, p)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/testapi"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/proxy"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -49,8 +50,8 @@ func measureProxy(latency time.Duration, n, rounds int) (viaProxy, direct load) 
 	defer api.Close()
 	api.Latency = latency
 	keys := storage.NewKeychain(&storage.MemoryStore{}) // the keychain is not what is measured here
-	p := storage.Profile{ID: "px", Name: "px", TokenURL: api.TokenURL(), BaseURL: api.BaseURL(), ClientID: api.ClientID,
-		AuthStyle: storage.AuthHeader}
+	p := model.Profile{ID: "px", Name: "px", TokenURL: api.TokenURL(), BaseURL: api.BaseURL(), ClientID: api.ClientID,
+		AuthStyle: model.AuthHeader}
 	check(keys.SetClientSecret(p.ID, benchSecret))
 	m := auth.NewManager(keys, auth.NewClient())
 	srv := &proxy.Server{Profile: p, Keys: keys, Tokens: m}

@@ -1,7 +1,7 @@
-// Package storage keeps Token Desk's data: the profiles file (settings only,
-// never secrets) and the keychain that holds each profile's client secret and
-// its cached token.
-package storage
+// Package model is what Token Desk works with, apart from where it is kept:
+// a profile (a client of an authorization server, its settings and the rules
+// that make them valid), and a token as a server issued it.
+package model
 
 import (
 	"crypto/rand"
@@ -446,4 +446,16 @@ func Loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Matches reports whether the profile matches a filter typed by a person:
+// every word must appear in its name, environment or client ID.
+func (p Profile) Matches(filter string) bool {
+	hay := strings.ToLower(p.Name + "\x00" + p.Env + "\x00" + p.ClientID)
+	for _, w := range strings.Fields(strings.ToLower(filter)) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
 }
