@@ -40,6 +40,8 @@ type Change struct {
 	// EnvColor is the badge colour (#rrggbb) chosen for the environment;
 	// empty leaves the colours as they are.
 	EnvColor string
+	// APIAuth is how API calls authenticate.
+	APIAuth *storage.APIAuth
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -109,6 +111,9 @@ func (c Change) apply(p *storage.Profile) {
 	if len(p.Headers) == 0 {
 		p.Headers = nil
 	}
+	if c.APIAuth != nil {
+		p.APIAuth = *c.APIAuth
+	}
 }
 
 // Fields is the change that sets every setting of p (not its ID or
@@ -121,6 +126,7 @@ func Fields(p storage.Profile) Change {
 		AutoRefresh: &p.AutoRefresh, AllowInsecure: &p.AllowInsecure, TimeoutSeconds: &p.TimeoutSeconds,
 		Headers: &p.Headers,
 	}
+	c.APIAuth = &p.APIAuth
 	return c
 }
 
@@ -258,6 +264,9 @@ func Diff(from, to storage.Profile) Change {
 	}
 	if !slices.Equal(from.Headers, to.Headers) {
 		c.Headers = &to.Headers
+	}
+	if from.BasicAPI() != to.BasicAPI() {
+		c.APIAuth = &to.APIAuth
 	}
 	return c
 }

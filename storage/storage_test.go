@@ -69,6 +69,8 @@ func TestPutRejects(t *testing.T) {
 		{"clear-text secret", func(p *Profile) { p.TokenURL = "http://auth.example.com/token" }, "clear text"},
 		{"bad auth style", func(p *Profile) { p.AuthStyle = "magic" }, "auth style"},
 		{"base URL without host", func(p *Profile) { p.BaseURL = "https://" }, "has no host"},
+		{"bad API auth", func(p *Profile) { p.APIAuth = "digest" }, "API auth"},
+		{"Basic API auth without a secret", func(p *Profile) { p.AuthStyle, p.APIAuth = AuthPrivateKeyJWT, APIBasic }, "Basic auth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +104,19 @@ func TestInsecureAllowedAndLoopback(t *testing.T) {
 	p.AllowInsecure = true
 	if err := p.Validate(); err != nil {
 		t.Errorf("explicitly allowed insecure: %v", err)
+	}
+}
+
+func TestAPIAuthValid(t *testing.T) {
+	for _, a := range []APIAuth{"", APIBearer, APIBasic} {
+		p := testProfile("medplum")
+		p.APIAuth = a
+		if err := p.Validate(); err != nil {
+			t.Errorf("API auth %q: got %v; want valid", a, err)
+		}
+		if got, want := p.BasicAPI(), a == APIBasic; got != want {
+			t.Errorf("API auth %q: BasicAPI() = %v; want %v", a, got, want)
+		}
 	}
 }
 

@@ -168,6 +168,8 @@ func (d *detail) copyMenu() *fyne.Menu {
 			continue // offered in the Profile menu; here only on Windows
 		case k == copyRequest && (p.Style() == storage.AuthPrivateKeyJWT || p.Style() == storage.AuthClientSecretJWT):
 			continue // the request carries a signed assertion, not $CLIENT_SECRET
+		case k == copyCurlSecret && !p.BasicAPI():
+			continue // only Basic API calls carry the secret
 		}
 		items = append(items, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Shortcut: k.shortcut(), Action: func() { d.u.onCopy(k) }})
 	}

@@ -661,6 +661,9 @@ func (u *UI) menu() *fyne.MainMenu {
 		{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
 	}
 	for _, k := range copyKinds {
+		if k == copyCurlSecret {
+			continue // the pane's Copy menu offers it, for Basic profiles only
+		}
 		u.profileMenu = append(u.profileMenu, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Action: func() { u.onCopy(k) }, Shortcut: k.shortcut()})
 	}
 	u.profileMenu = append(u.profileMenu,
