@@ -107,7 +107,7 @@ func newDetail(u *UI) *detail {
 	split := container.New(layout.NewCustomPaddedHBoxLayout(0), d.copyBtn, d.copyMenuBtn)
 	actions := container.New(layout.NewRowWrapLayout(),
 		d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.moreBtn)
-	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
+	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
@@ -216,6 +216,7 @@ func (d *detail) show(p *storage.Profile) {
 		d.testResult.Hide()
 	}
 	d.showCopy(p.ID)
+	d.u.serve.show(p)
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
 	if p.AllowInsecure && p.ClearText() {
