@@ -375,6 +375,9 @@ func profileRows(p storage.Profile) [][2]string {
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
 		{"Auth style", styleChoice(p.Style())},
 	}
+	if p.BasicAPI() {
+		rows = append(rows, [2]string{"API calls", "Basic auth: the client ID and secret, no token"})
+	}
 	if p.Style() == storage.AuthTLS {
 		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})
 	}

@@ -48,6 +48,7 @@ type profileForm struct {
 	scopePick                                      *widget.CheckGroup
 	color, style                                   *widget.Select
 	autoRefresh, allowInsecure                     *widget.Check
+	basicAPI                                       *widget.Check // API calls use Basic auth
 	problem                                        *widget.Label
 	discover                                       *widget.Button
 	save                                           *widget.Button
@@ -101,6 +102,7 @@ func (u *UI) openForm(p *storage.Profile) {
 	f.style.SetSelectedIndex(0)
 	f.autoRefresh = widget.NewCheck("Fetch a new token before expiry", nil)
 	f.allowInsecure = widget.NewCheck("Allow plain http:// to a non-loopback host (sends the secret in clear text)", nil)
+	f.basicAPI = widget.NewCheck("API calls use Basic auth (client ID and secret, no token: Medplum's On-Behalf-Of)", nil)
 	f.problem = widget.NewLabel("")
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
@@ -157,6 +159,7 @@ func (u *UI) openForm(p *storage.Profile) {
 		f.credItem,
 		widget.NewFormItem("Scopes", container.NewVBox(f.scopes, f.scopePick)),
 		widget.NewFormItem("Auth style", f.style),
+		widget.NewFormItem("", f.basicAPI),
 		widget.NewFormItem("Parameters", f.params),
 		widget.NewFormItem("Request path", f.requestPath),
 		widget.NewFormItem("Probe path", f.probePath),
@@ -274,6 +277,7 @@ func (f *profileForm) fill(p storage.Profile) {
 	}
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
+	f.basicAPI.SetChecked(p.BasicAPI())
 	f.preset.SetSelectedIndex(len(presets) - 1)
 	for i, pr := range presets {
 		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL {
@@ -314,6 +318,9 @@ func (f *profileForm) profile() (storage.Profile, error) {
 	p.ProbePath = strings.TrimSpace(f.probePath.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
+	if p.APIAuth = ""; f.basicAPI.Checked {
+		p.APIAuth = storage.APIBasic
+	}
 	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
 	headers, err := f.headers.get()
 	if err != nil {

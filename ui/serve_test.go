@@ -223,3 +223,22 @@ func TestCopySecretOnlyForBasic(t *testing.T) {
 		t.Errorf("copy menu of a bearer profile: %s; want no secret copy", got)
 	}
 }
+
+// The form's API auth check saves as basic, and clearing it as bearer.
+func TestFormBasicAPI(t *testing.T) {
+	h := newHarness(t, prof("1", "m", "prod", "https://a.example.com/token"))
+	for _, on := range []bool{true, false} {
+		h.selectName("m")
+		h.u.onEdit()
+		if h.u.form.basicAPI.Checked == on {
+			t.Fatalf("the form shows Basic %v before the edit; want %v", on, !on)
+		}
+		test.Tap(h.u.form.basicAPI)
+		test.Tap(h.u.form.save)
+		h.until("the save", func() bool { return h.u.form == nil })
+		file, _ := h.store.Load()
+		if p, err := file.ByID("1"); err != nil || p.BasicAPI() != on {
+			t.Errorf("after checking %v: %+v %v; want BasicAPI %v", on, p.APIAuth, err, on)
+		}
+	}
+}
