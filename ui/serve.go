@@ -3,6 +3,7 @@ package ui
 import (
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,16 +81,16 @@ func newServing(u *UI) *serving {
 	s.url.Selectable = true
 	s.url.Truncation = fyne.TextTruncateEllipsis
 	s.copyBtn = &widget.Button{Text: "Copy URL", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopyURL}
-	s.hint = widget.NewLabel("Paste this as the base URL in Postman: requests get a fresh token on the way. Loopback only; the key in the path keeps other local programs out.")
+	s.hint = widget.NewLabel("")
 	s.hint.Wrapping = fyne.TextWrapWord
-	s.hint.Importance = widget.LowImportance
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
 	s.problem.Importance = widget.DangerImportance
 	s.log = widget.NewLabel("")
+	s.log.Wrapping = fyne.TextWrapWord // a long path or cause must not widen the window
 	logScroll := container.NewVScroll(s.log)
 	logScroll.SetMinSize(fyne.NewSize(0, 120))
-	s.logBox = container.NewVBox(heading("Requests (time, method, path, status, duration)"), logScroll)
+	s.logBox = container.NewVBox(heading("Requests, newest first (time, method, path, status, duration)"), logScroll)
 	s.urlRow = container.NewBorder(nil, nil, nil, s.copyBtn, s.url)
 	s.box = container.NewVBox(s.check, s.urlRow, s.hint, s.problem, s.logBox)
 	if s.start == nil {
@@ -268,6 +269,7 @@ func (s *serving) show(p *storage.Profile) {
 	setVisible(s.copyBtn, running)
 	setLabel(s.url, text)
 	setVisible(s.urlRow, sv != nil)
+	setLabel(s.hint, hintText(*p))
 	setVisible(s.hint, running)
 	problem := s.errs[p.ID]
 	if sv != nil && sv.fail != "" {
@@ -277,13 +279,24 @@ func (s *serving) show(p *storage.Profile) {
 	setVisible(s.problem, problem != "")
 	logText := ""
 	if sv != nil {
-		logText = strings.Join(sv.lines, "\n")
+		lines := slices.Clone(sv.lines)
+		slices.Reverse(lines) // the newest in sight without scrolling
+		logText = strings.Join(lines, "\n")
 	}
 	if logText == "" && running {
 		logText = "No requests yet."
 	}
 	setLabel(s.log, logText)
 	setVisible(s.logBox, running)
+}
+
+// hintText says what to do with the URL and what the proxy adds.
+func hintText(p storage.Profile) string {
+	adds := "a fresh token"
+	if p.BasicAPI() {
+		adds = "the client ID and secret (Basic)"
+	}
+	return "Paste this as the base URL in Postman: requests get " + adds + " on the way. Loopback only; the key in the path keeps other local programs out."
 }
 
 func setLabel(l *widget.Label, text string) {
