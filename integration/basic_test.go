@@ -48,8 +48,12 @@ func TestBasicAPIAuthCLI(t *testing.T) {
 	}
 	checkBasicEcho(t, "curl", out)
 
+	fetches := api.Fetches()
 	if r := cli(t, cfg, "", "test", "obo", "auth/me"); r.code != 0 || !strings.Contains(r.stdout, "200 OK") {
 		t.Errorf("test: exit %d, %s%s; want 200", r.code, r.stdout, r.stderr)
+	}
+	if n := api.Fetches() - fetches; n != 0 {
+		t.Errorf("test fetched %d tokens; want none: Basic needs none", n)
 	}
 	run, stop := startProxy(t, cfg, "obo")
 	resp, err := http.Get(run.base + "auth/me")

@@ -553,7 +553,7 @@ func (u *UI) onTest() {
 		u.say("Test: set a base URL and a probe path (e.g. auth/me) with Edit")
 		return
 	}
-	u.fetch(*p, false, func(t *auth.Token) {
+	run := func(t *auth.Token) {
 		u.say("Testing %s…", probe.Name)
 		go func() {
 			r, err := u.opts.Probe(probe, t)
@@ -571,7 +571,12 @@ func (u *UI) onTest() {
 				u.detail.showTest(probe.ID, r.String(), imp)
 			})
 		}()
-	})
+	}
+	if p.BasicAPI() {
+		run(nil) // the client ID and secret, no token
+		return
+	}
+	u.fetch(*p, false, run)
 }
 
 // onCopyJWKS copies the public key set of a private_key_jwt profile, to

@@ -200,7 +200,10 @@ func (s *serving) sync() {
 		switch {
 		case i < 0:
 			s.stop(id)
-		case !reflect.DeepEqual(s.u.file.Profiles[i], sv.p) && sv.proxy != nil:
+		case reflect.DeepEqual(s.u.file.Profiles[i], sv.p):
+		case sv.proxy == nil: // still starting with the old settings: start anew
+			s.run(s.u.file.Profiles[i], 0, sv.lines)
+		default:
 			old, p := sv.proxy, s.u.file.Profiles[i]
 			port := portOf(old.URL())
 			next := &served{p: p, lines: sv.lines} // starting: a toggle meanwhile sees it on

@@ -242,3 +242,24 @@ func TestFormBasicAPI(t *testing.T) {
 		}
 	}
 }
+
+// Test of a Basic profile calls the API with the client ID and secret and
+// asks for no token.
+func TestTestBasicNoToken(t *testing.T) {
+	api := testapi.New("client-t", "secret-t")
+	t.Cleanup(api.Close)
+	p := apiProfile(api, "pt", "t")
+	p.APIAuth, p.ProbePath = storage.APIBasic, "auth/me"
+	p.Headers = []storage.Header{{Name: testapi.OnBehalfOf, Value: "ProjectMembership/42"}}
+	h := newHarness(t, p)
+	h.selectName("t")
+	h.u.onTest()
+	h.until("the test result", func() bool { return h.u.detail.testResult.Visible() })
+	// 200 with On-Behalf-Of: the test API takes that only with Basic.
+	if got := h.u.detail.testResult.Text; !strings.Contains(got, "200 OK") {
+		t.Errorf("test result %q; want 200", got)
+	}
+	if n := api.Fetches(); n != 0 {
+		t.Errorf("token fetches: got %d; want 0", n)
+	}
+}
