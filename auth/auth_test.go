@@ -429,17 +429,17 @@ func TestCopyFormatsGolden(t *testing.T) {
 	body := base
 	body.AuthStyle = model.AuthBody
 	body.Params = url.Values{"audience": {"https://api.example.com"}, "resource": {"urn:a", "urn:b"}}
-	curl, err := Curl(base, tok, "fhir/R4/Patient?name=O'Brien&_count=10")
+	curl, err := Curl(base, Credential{Token: tok}, "fhir/R4/Patient?name=O'Brien&_count=10")
 	if err != nil {
 		t.Fatal(err)
 	}
 	withHeaders := base
 	withHeaders.Headers = []model.Header{{Name: "X-Medplum-On-Behalf-Of", Value: "ProjectMembership/1 2"}, {Name: "X-Medplum", Value: "extended"}}
-	curlH, err := Curl(withHeaders, tok, "auth/me")
+	curlH, err := Curl(withHeaders, Credential{Token: tok}, "auth/me")
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpieH, err := HTTPie(withHeaders, tok, "auth/me")
+	httpieH, err := HTTPie(withHeaders, Credential{Token: tok}, "auth/me")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func BenchmarkCurl(b *testing.B) {
 	t := &Token{AccessToken: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", TokenType: "bearer"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Curl(p, t, "fhir/R4/Patient?name=O'Brien"); err != nil {
+		if _, err := Curl(p, Credential{Token: t}, "fhir/R4/Patient?name=O'Brien"); err != nil {
 			b.Fatal(err)
 		}
 	}

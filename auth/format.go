@@ -95,8 +95,8 @@ func resolved(p model.Profile) error {
 }
 
 // Curl is a curl command, quoted for a POSIX shell, that calls the profile's
-// API at path with the token.
-func Curl(p model.Profile, t *Token, path string) (string, error) {
+// API at path with c.
+func Curl(p model.Profile, c Credential, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err
@@ -104,16 +104,26 @@ func Curl(p model.Profile, t *Token, path string) (string, error) {
 	if err := resolved(p); err != nil {
 		return "", err
 	}
-	args := []string{"curl", "-H", Header(t)}
-	for _, h := range p.Headers {
-		args = append(args, "-H", h.Line())
+	v, shell, err := c.authorization(p)
+	if err != nil {
+		return "", err
 	}
-	return shellescape.QuoteCommand(append(args, u)), nil
+	q := shellescape.Quote
+	args := []string{"curl"}
+	if shell {
+		args = append(args, "-u", `"$CLIENT_ID:$CLIENT_SECRET"`)
+	} else {
+		args = append(args, "-H", q("Authorization: "+v))
+	}
+	for _, h := range p.Headers {
+		args = append(args, "-H", q(h.Line()))
+	}
+	return strings.Join(append(args, q(u)), " "), nil
 }
 
 // HTTPie is the same request as an HTTPie command line, quoted for a POSIX
 // shell.
-func HTTPie(p model.Profile, t *Token, path string) (string, error) {
+func HTTPie(p model.Profile, c Credential, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err
@@ -121,11 +131,23 @@ func HTTPie(p model.Profile, t *Token, path string) (string, error) {
 	if err := resolved(p); err != nil {
 		return "", err
 	}
-	args := []string{"http", "GET", u, "Authorization:" + HeaderValue(t)}
-	for _, h := range p.Headers {
-		args = append(args, h.Name+":"+h.Value)
+	v, shell, err := c.authorization(p)
+	if err != nil {
+		return "", err
 	}
-	return shellescape.QuoteCommand(args), nil
+	q := shellescape.Quote
+	args := []string{"http"}
+	if shell {
+		args = append(args, "-a", `"$CLIENT_ID:$CLIENT_SECRET"`) // HTTPie's default auth is Basic
+	}
+	args = append(args, "GET", q(u))
+	if !shell {
+		args = append(args, q("Authorization:"+v))
+	}
+	for _, h := range p.Headers {
+		args = append(args, q(h.Name+":"+h.Value))
+	}
+	return strings.Join(args, " "), nil
 }
 
 // TokenRequestCurl is the token request itself as a curl command; the

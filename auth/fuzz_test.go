@@ -67,7 +67,7 @@ func FuzzCurlQuoting(f *testing.F) {
 		}
 		p := model.Profile{Name: "p", BaseURL: "https://api.example.com/"}
 		tok := &Token{AccessToken: token, TokenType: "bearer"}
-		line, err := Curl(p, tok, path)
+		line, err := Curl(p, Credential{Token: tok}, path)
 		if err != nil {
 			return // not a usable path: refused, not mis-quoted
 		}

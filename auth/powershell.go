@@ -29,7 +29,7 @@ func PowerShellQuote(s string) string {
 // CurlPowerShell is Curl for PowerShell on Windows: curl.exe by its full
 // name (in Windows PowerShell 5.1, plain curl is Invoke-WebRequest), each
 // argument a verbatim string.
-func CurlPowerShell(p model.Profile, t *Token, path string) (string, error) {
+func CurlPowerShell(p model.Profile, c Credential, path string) (string, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return "", err
@@ -37,7 +37,16 @@ func CurlPowerShell(p model.Profile, t *Token, path string) (string, error) {
 	if err := resolved(p); err != nil {
 		return "", err
 	}
-	args := []string{"curl.exe", "-H", PowerShellQuote(Header(t))}
+	v, shell, err := c.authorization(p)
+	if err != nil {
+		return "", err
+	}
+	args := []string{"curl.exe"}
+	if shell {
+		args = append(args, "-u", `"${env:CLIENT_ID}:${env:CLIENT_SECRET}"`)
+	} else {
+		args = append(args, "-H", PowerShellQuote("Authorization: "+v))
+	}
 	for _, h := range p.Headers {
 		args = append(args, "-H", PowerShellQuote(h.Line()))
 	}

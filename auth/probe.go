@@ -35,16 +35,18 @@ func (r ProbeResult) String() string {
 }
 
 // Probe calls the profile's probe path (or path, if given) with the token,
-// to show that the token works against the API.
+// to show that the token works against the API. A profile whose API calls
+// use Basic auth needs its secret: Manager.Probe reads it.
 func (c *Client) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
-	return c.probe(ctx, p, t, path, "")
+	return c.probe(ctx, p, t, path, "", "")
 }
 
 // probe is Probe presenting, for a tls_client_auth profile whose private
 // key is given, the client certificate too: an API that checks
 // certificate-bound tokens (RFC 8705 §3) wants the certificate the token
-// was issued to.
-func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key string) (ProbeResult, error) {
+// was issued to. secret is the client secret for a profile whose API calls
+// use Basic auth.
+func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key, secret string) (ProbeResult, error) {
 	if path == "" {
 		path = p.ProbePath
 	}
@@ -59,10 +61,9 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key
 		return ProbeResult{}, err
 	}
 	req.Header.Set("Accept", "application/json, */*")
-	for _, h := range p.Headers {
-		req.Header.Set(h.Name, h.Value)
+	if err := SetAPIHeaders(req.Header, p, t, secret); err != nil {
+		return ProbeResult{}, err
 	}
-	req.Header.Set("Authorization", HeaderValue(t))
 	// The API is usually the token endpoint's server: trust the profile's
 	// CA file here too.
 	tc, err := c.clientFor(p, key)
@@ -82,7 +83,14 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key
 		}
 		return nil
 	}}
-	red := newRedactor(append(secretValues(p), t.AccessToken)...)
+	shh := secretValues(p)
+	if t != nil {
+		shh = append(shh, t.AccessToken)
+	}
+	if secret != "" {
+		shh = append(shh, secret, strings.TrimPrefix(req.Header.Get("Authorization"), "Basic "))
+	}
+	red := newRedactor(shh...)
 	start := c.Now()
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -91,9 +91,9 @@ func TestBaseURLClearTextRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := model.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
-		_, curlErr := Curl(p, tok, tt.path)
-		_, httpieErr := HTTPie(p, tok, tt.path)
-		_, psErr := CurlPowerShell(p, tok, tt.path)
+		_, curlErr := Curl(p, Credential{Token: tok}, tt.path)
+		_, httpieErr := HTTPie(p, Credential{Token: tok}, tt.path)
+		_, psErr := CurlPowerShell(p, Credential{Token: tok}, tt.path)
 		for name, err := range map[string]error{"Curl": curlErr, "HTTPie": httpieErr, "CurlPowerShell": psErr} {
 			if got := errors.Is(err, model.ErrInsecureBaseURL); got != tt.refused {
 				t.Errorf("%s(%s, %s, allow=%v): %v; want refused=%v", name, tt.base, tt.path, tt.allow, err, tt.refused)

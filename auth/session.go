@@ -486,20 +486,25 @@ func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*I
 }
 
 // Probe calls p's API with t (Client.Probe), presenting the client
-// certificate for a tls_client_auth profile.
+// certificate for a tls_client_auth profile, and with the client ID and
+// secret instead of t for one whose API calls use Basic auth.
 func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
 	p, err := m.keys.Resolve(p)
 	if err != nil {
 		return ProbeResult{}, err
 	}
-	key := ""
+	key, secret := "", ""
 	if presentsCert(p.Style()) {
-		var err error
 		if key, err = m.credential(p); err != nil {
 			return ProbeResult{}, err
 		}
 	}
-	return m.clientNow().probe(ctx, p, t, path, key)
+	if p.BasicAPI() {
+		if secret, err = m.keys.ClientSecret(p.ID); err != nil {
+			return ProbeResult{}, err
+		}
+	}
+	return m.clientNow().probe(ctx, p, t, path, key, secret)
 }
 
 // fetch asks the server for p's token and caches it.

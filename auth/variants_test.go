@@ -505,20 +505,20 @@ func TestSecretHeadersResolved(t *testing.T) {
 	if want := []string{"/auth/me " + key, "/introspect " + key}; !slices.Equal(seen, want) {
 		t.Errorf("the server saw %q", seen)
 	}
-	if _, err := Curl(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
+	if _, err := Curl(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("Curl of an unresolved profile: %v", err)
 	}
-	if _, err := HTTPie(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
+	if _, err := HTTPie(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("HTTPie of an unresolved profile: %v", err)
 	}
-	if _, err := CurlPowerShell(stored, tok, ""); !errors.Is(err, model.ErrHeaderMissing) {
+	if _, err := CurlPowerShell(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
 		t.Errorf("CurlPowerShell of an unresolved profile: %v", err)
 	}
 	resolved, err := keys.Resolve(stored)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if line, err := Curl(resolved, tok, ""); err != nil || !strings.Contains(line, "'X-Api-Key: "+key+"'") {
+	if line, err := Curl(resolved, Credential{Token: tok}, ""); err != nil || !strings.Contains(line, "'X-Api-Key: "+key+"'") {
 		t.Errorf("Curl: %q, %v", line, err)
 	}
 	if line := TokenRequestCurl(resolved); strings.Contains(line, key) || !strings.Contains(line, `'X-Api-Key: '"$X_API_KEY"`) {

@@ -496,7 +496,7 @@ func (env *Env) repairKeychain(remove bool) error {
 // printRequest prints the API call NAME [PATH|URL] as a command line that
 // render makes (curl, HTTPie), fetching a token if needed. A path that
 // cannot be resolved is a usage error, found before any token request.
-func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(model.Profile, *auth.Token, string) (string, error)) error {
+func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(model.Profile, auth.Credential, string) (string, error)) error {
 	path := ""
 	if len(args) == 2 {
 		path = args[1]
@@ -508,14 +508,16 @@ func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, rend
 	if _, err := auth.RequestURL(p, path); err != nil {
 		return usageError{err}
 	}
-	p, t, err := env.token(cmd.Context(), args[0], fresh)
-	if err != nil {
-		return err
+	var c auth.Credential // Basic API calls: no token, $CLIENT_ID and $CLIENT_SECRET
+	if !p.BasicAPI() {
+		if p, c.Token, err = env.token(cmd.Context(), args[0], fresh); err != nil {
+			return err
+		}
 	}
 	if p, err = env.Keys.Resolve(p); err != nil {
 		return err
 	}
-	line, err := render(p, t, path)
+	line, err := render(p, c, path)
 	if err != nil {
 		return err
 	}

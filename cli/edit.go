@@ -24,6 +24,7 @@ type profileFlags struct {
 	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
+	apiAuth                                                                            string // --api-auth
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -47,6 +48,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
+	fs.StringVar(&pf.apiAuth, "api-auth", "bearer", "how API calls (curl, HTTPie, test, proxy) authenticate: bearer (the token) or basic (the client ID and secret, as Medplum's On-Behalf-Of wants)")
 }
 
 // change reads the flags that were given (all of them for a new profile)
@@ -126,6 +128,13 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 	}
 	if set("timeout") {
 		c.TimeoutSeconds = &pf.timeout
+	}
+	if set("api-auth") {
+		a := model.APIAuth(pf.apiAuth)
+		if a != model.APIBearer && a != model.APIBasic {
+			return c, usageError{fmt.Errorf("--api-auth %q: want bearer or basic", pf.apiAuth)}
+		}
+		c.APIAuth = &a
 	}
 	return c, nil
 }

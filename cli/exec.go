@@ -37,11 +37,14 @@ func tokenEnv(p model.Profile, t *auth.Token) [][2]string {
 	if p.BaseURL != "" {
 		vars = append(vars, [2]string{"BASE_URL", p.BaseURL})
 	}
+	if p.BasicAPI() { // what the copied commands name: -u "$CLIENT_ID:$CLIENT_SECRET"
+		vars = append(vars, [2]string{"CLIENT_ID", p.ClientID})
+	}
 	return vars
 }
 
 func newEnv(env *Env) *cobra.Command {
-	var fresh bool
+	var fresh, withSecret bool
 	var shell string
 	c := &cobra.Command{
 		Use:   "env NAME",
@@ -50,18 +53,37 @@ func newEnv(env *Env) *cobra.Command {
 ACCESS_TOKEN, TOKEN_TYPE, TOKEN_EXPIRES_AT (RFC 3339, when known) and
 BASE_URL (when set). The cached token is used while valid. With --shell
 powershell (the default on Windows) the lines set $env: variables, for
-Invoke-Expression.`,
+Invoke-Expression.
+
+For a profile whose API calls use Basic auth (--api-auth basic), CLIENT_ID
+too, and with --include-secret CLIENT_SECRET: the variables the copied
+curl and HTTPie commands name.`,
 		Example: "  eval \"$(tokendesk env prod)\"\n  curl -H \"Authorization: Bearer $ACCESS_TOKEN\" \"${BASE_URL}fhir/R4/Patient\"\n  tokendesk env prod --shell powershell | Invoke-Expression   # PowerShell",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkShell(shell); err != nil {
 				return err
 			}
+			if withSecret {
+				if _, p, err := env.profile(args[0]); err != nil {
+					return err
+				} else if !p.BasicAPI() {
+					return usageError{fmt.Errorf("profile %q sends its token to the API, not the client secret: --include-secret is for --api-auth basic", p.Name)}
+				}
+			}
 			p, t, err := env.token(cmd.Context(), args[0], fresh)
 			if err != nil {
 				return err
 			}
-			for _, kv := range tokenEnv(p, t) {
+			vars := tokenEnv(p, t)
+			if withSecret {
+				secret, err := env.Keys.ClientSecret(p.ID)
+				if err != nil {
+					return err
+				}
+				vars = append(vars, [2]string{"CLIENT_SECRET", secret})
+			}
+			for _, kv := range vars {
 				line := "export " + kv[0] + "=" + shellescape.Quote(kv[1])
 				if shell == "powershell" {
 					line = "$env:" + kv[0] + " = " + auth.PowerShellQuote(kv[1])
@@ -75,6 +97,7 @@ Invoke-Expression.`,
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
 	c.Flags().StringVar(&shell, "shell", defaultShell(), "print for posix or powershell")
+	c.Flags().BoolVar(&withSecret, "include-secret", false, "also print CLIENT_SECRET, the client secret itself (--api-auth basic profiles)")
 	return c
 }
 

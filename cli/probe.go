@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/auth"
 )
 
 func newTest(env *Env) *cobra.Command {
@@ -22,7 +23,7 @@ the body. Exits 0 when the API answers 2xx.`,
 			if len(args) == 2 {
 				path = args[1]
 			}
-			_, p, err := env.profile(args[0])
+			f, p, err := env.profile(args[0])
 			if err != nil {
 				return err
 			}
@@ -32,9 +33,11 @@ the body. Exits 0 when the API answers 2xx.`,
 			if path == "" && p.ProbePath == "" {
 				path = p.RequestPath
 			}
-			f, p, t, err := env.tokenIn(cmd.Context(), args[0], fresh)
-			if err != nil {
-				return err
+			var t *auth.Token // Basic API calls: the client ID and secret, no token
+			if !p.BasicAPI() {
+				if f, p, t, err = env.tokenIn(cmd.Context(), args[0], fresh); err != nil {
+					return err
+				}
 			}
 			r, err := env.manager(f).Probe(cmd.Context(), p, t, path)
 			if err != nil {

@@ -41,6 +41,8 @@ type Change struct {
 	// EnvColor is the badge colour (#rrggbb) chosen for the environment;
 	// empty leaves the colours as they are.
 	EnvColor string
+	// APIAuth is how API calls authenticate.
+	APIAuth *model.APIAuth
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -110,6 +112,9 @@ func (c Change) apply(p *model.Profile) {
 	if len(p.Headers) == 0 {
 		p.Headers = nil
 	}
+	if c.APIAuth != nil {
+		p.APIAuth = *c.APIAuth
+	}
 }
 
 // Fields is the change that sets every setting of p (not its ID or
@@ -122,6 +127,7 @@ func Fields(p model.Profile) Change {
 		AutoRefresh: &p.AutoRefresh, AllowInsecure: &p.AllowInsecure, TimeoutSeconds: &p.TimeoutSeconds,
 		Headers: &p.Headers,
 	}
+	c.APIAuth = &p.APIAuth
 	return c
 }
 
@@ -259,6 +265,9 @@ func Diff(from, to model.Profile) Change {
 	}
 	if !slices.Equal(from.Headers, to.Headers) {
 		c.Headers = &to.Headers
+	}
+	if from.BasicAPI() != to.BasicAPI() {
+		c.APIAuth = &to.APIAuth
 	}
 	return c
 }

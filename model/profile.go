@@ -70,6 +70,20 @@ func ParseAuthStyle(s string) AuthStyle {
 // client secret.
 func (s AuthStyle) UsesKey() bool { return s == AuthPrivateKeyJWT || s == AuthTLS }
 
+// APIAuth says how calls to a profile's API authenticate. The zero value
+// means APIBearer.
+type APIAuth string
+
+// The ways a profile's API calls can authenticate.
+const (
+	// APIBearer sends the access token: Authorization: Bearer <token>.
+	APIBearer APIAuth = "bearer"
+	// APIBasic sends the client ID and secret as HTTP Basic on every call
+	// and no token: what Medplum asks of a ClientApplication acting on
+	// behalf of a user (X-Medplum-On-Behalf-Of).
+	APIBasic APIAuth = "basic"
+)
+
 // Header is an extra HTTP header for the requests made with the token (the
 // copied curl and HTTPie commands, the test call), such as Medplum's
 // X-Medplum-On-Behalf-Of. A plain header's value is a setting, saved in
@@ -215,6 +229,8 @@ type Profile struct {
 	// IntrospectionURL is the RFC 7662 endpoint that "Inspect" asks about
 	// the current token. Empty means: look it up by discovery.
 	IntrospectionURL string `json:"introspectionUrl,omitempty"`
+	// APIAuth: empty means APIBearer.
+	APIAuth APIAuth `json:"apiAuth,omitempty"`
 	// Headers are added to the requests made with the token, and those so
 	// marked to the token request.
 	Headers []Header `json:"headers,omitempty"`
@@ -241,6 +257,10 @@ func (p Profile) Style() AuthStyle {
 	}
 	return p.AuthStyle
 }
+
+// BasicAPI says whether the profile's API calls carry the client ID and
+// secret as HTTP Basic rather than the token.
+func (p Profile) BasicAPI() bool { return p.APIAuth == APIBasic }
 
 // Fingerprint identifies everything that decides which token the server
 // hands out. A cached token whose fingerprint differs from its profile's was
@@ -345,6 +365,15 @@ func (p Profile) Validate() error {
 			names[i] = string(s)
 		}
 		return fmt.Errorf("auth style %q: want one of %s", p.AuthStyle, strings.Join(names, ", "))
+	}
+	switch p.APIAuth {
+	case "", APIBearer:
+	case APIBasic:
+		if p.Style().UsesKey() {
+			return fmt.Errorf("API calls with Basic auth send the client secret, and %s has none: use bearer", p.Style())
+		}
+	default:
+		return fmt.Errorf("API auth %q: want bearer or basic", p.APIAuth)
 	}
 	if p.Style() == AuthTLS {
 		if err := CheckCertificate(p.ClientCert); err != nil {

@@ -88,6 +88,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	profile model.Profile // with secret header values
+	secret  string        // the client secret, for Basic API calls only
 	sess    *auth.Session
 	key     string
 	url     string
@@ -119,6 +120,12 @@ func (s *Server) Start() error {
 	if p, err = s.Keys.Resolve(p); err != nil {
 		return err
 	}
+	secret := ""
+	if p.BasicAPI() {
+		if secret, err = s.Keys.ClientSecret(p.ID); err != nil {
+			return err
+		}
+	}
 	key, err := s.Keys.ProxyKey(p.ID)
 	if err != nil {
 		return err
@@ -131,7 +138,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	s.profile, s.key, s.base = p, key, base
+	s.profile, s.secret, s.key, s.base = p, secret, key, base
 	s.sess = s.Tokens.Session(s.Profile)
 	s.url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/" + key + "/"
 	rp := &httputil.ReverseProxy{
@@ -301,6 +308,10 @@ func (s *Server) handler(rp *httputil.ReverseProxy) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if s.profile.BasicAPI() {
+			rp.ServeHTTP(w, r) // the client ID and secret, no token
+			return
+		}
 		asked := s.Tokens.Now()
 		t, err := s.sess.Token(ctx, false)
 		if err != nil {
@@ -346,7 +357,8 @@ func dotSegment(p string) bool {
 }
 
 // rewrite points the request at the profile's API, with its headers and
-// the token; the client's own Authorization is replaced. Cookies are left
+// the token (or for Basic API calls the client ID and secret); the
+// client's own Authorization is replaced. Cookies are left
 // out both ways: a browser sends the proxy every cookie of 127.0.0.1,
 // whichever local app on whichever port set it.
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
@@ -354,7 +366,7 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Header.Del("Cookie")
 	st := stateOf(pr.In.Context())
 	// The headers are checked at Start; an error here cannot happen.
-	_ = auth.SetAPIHeaders(pr.Out.Header, s.profile, st.token)
+	_ = auth.SetAPIHeaders(pr.Out.Header, s.profile, st.token, s.secret)
 	if st.body != nil {
 		pr.Out.GetBody = nil // the replay builds its own
 	}
@@ -495,7 +507,7 @@ func (rt *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if len(body) == 0 {
 		again.Body = nil
 	}
-	if err := auth.SetAPIHeaders(again.Header, rt.s.profile, t); err != nil {
+	if err := auth.SetAPIHeaders(again.Header, rt.s.profile, t, rt.s.secret); err != nil {
 		return nil, err
 	}
 	st.token, st.replayed = t, true

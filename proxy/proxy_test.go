@@ -530,3 +530,24 @@ func TestServesBothLoopbacks(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestBasicOnBehalfOf: a profile whose API calls use Basic sends the
+// client ID and secret, no token, and so may act on behalf of a user.
+func TestBasicOnBehalfOf(t *testing.T) {
+	f := newFixture(t, func(p *model.Profile) {
+		p.APIAuth = model.APIBasic
+		p.Headers = append(p.Headers, model.Header{Name: testapi.OnBehalfOf, Value: "ProjectMembership/42"})
+	})
+	req := mustGet(f.srv.URL() + "fhir/R4/Patient")
+	req.Header.Set("Authorization", "Bearer what-the-client-sent")
+	e := echo(t, req)
+	if e.Auth != "basic" || e.OnBehalfOf != "ProjectMembership/42" {
+		t.Errorf("got auth %q on behalf of %q; want basic, ProjectMembership/42", e.Auth, e.OnBehalfOf)
+	}
+	if n := f.api.Fetches(); n != 0 {
+		t.Errorf("token fetches: got %d; want 0", n)
+	}
+	if got := f.entries(t, 1)[0]; got.Status != http.StatusOK {
+		t.Errorf("log: got %v; want status 200", got)
+	}
+}

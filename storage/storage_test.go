@@ -71,6 +71,8 @@ func TestPutRejects(t *testing.T) {
 		{"clear-text secret", func(p *model.Profile) { p.TokenURL = "http://auth.example.com/token" }, "clear text"},
 		{"bad auth style", func(p *model.Profile) { p.AuthStyle = "magic" }, "auth style"},
 		{"base URL without host", func(p *model.Profile) { p.BaseURL = "https://" }, "has no host"},
+		{"bad API auth", func(p *model.Profile) { p.APIAuth = "digest" }, "API auth"},
+		{"Basic API auth without a secret", func(p *model.Profile) { p.AuthStyle, p.APIAuth = model.AuthPrivateKeyJWT, model.APIBasic }, "Basic auth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +106,19 @@ func TestInsecureAllowedAndLoopback(t *testing.T) {
 	p.AllowInsecure = true
 	if err := p.Validate(); err != nil {
 		t.Errorf("explicitly allowed insecure: %v", err)
+	}
+}
+
+func TestAPIAuthValid(t *testing.T) {
+	for _, a := range []model.APIAuth{"", model.APIBearer, model.APIBasic} {
+		p := testProfile("medplum")
+		p.APIAuth = a
+		if err := p.Validate(); err != nil {
+			t.Errorf("API auth %q: got %v; want valid", a, err)
+		}
+		if got, want := p.BasicAPI(), a == model.APIBasic; got != want {
+			t.Errorf("API auth %q: BasicAPI() = %v; want %v", a, got, want)
+		}
 	}
 }
 

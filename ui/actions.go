@@ -29,18 +29,26 @@ const (
 	copyRequest
 	copyHTTPie
 	copyCurlPowerShell
+	// copyCurlSecret is curl with the client ID and secret themselves, for
+	// a profile whose API calls use Basic auth.
+	copyCurlSecret
+	// copyProxyURL is the local token proxy's URL, key included: the
+	// pane's Serve locally section copies it.
+	copyProxyURL
 )
 
 func (k copyKind) String() string {
-	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command", "curl command for PowerShell"}[k]
+	return [...]string{"bearer token", "Authorization header", "curl command", "token request (curl, with $CLIENT_SECRET)", "HTTPie command", "curl command for PowerShell",
+		"curl command with the client secret", "local proxy URL"}[k]
 }
 
 // copyKinds are the copies in the order the menus offer them.
-var copyKinds = []copyKind{copyToken, copyHeader, copyCurl, copyHTTPie, copyCurlPowerShell, copyRequest}
+var copyKinds = []copyKind{copyToken, copyHeader, copyCurl, copyHTTPie, copyCurlPowerShell, copyCurlSecret, copyRequest}
 
 // menuLabel is the copy's name after "Copy " in a menu or on the button.
 func (k copyKind) menuLabel() string {
-	return [...]string{"token", "header", "curl", "token request (curl)", "HTTPie", "curl for PowerShell"}[k]
+	return [...]string{"token", "header", "curl", "token request (curl)", "HTTPie", "curl for PowerShell",
+		"curl with the client secret itself (Basic)", "local proxy URL"}[k]
 }
 
 // shortcut is the copy's keyboard shortcut, if it has one.
@@ -132,8 +140,10 @@ func (u *UI) onCopy(kind copyKind) {
 	if p == nil {
 		return
 	}
-	u.lastCopy[p.ID] = kind
-	u.detail.showCopy(p.ID)
+	if kind != copyCurlSecret { // the secret itself is never what a plain Copy repeats
+		u.lastCopy[p.ID] = kind
+		u.detail.showCopy(p.ID)
+	}
 	u.copyFor(*p, kind)
 }
 
@@ -146,12 +156,16 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
 		return
 	}
-	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell
+	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell || kind == copyCurlSecret
 	if commandKind {
 		if _, err := auth.RequestURL(p, ""); err != nil {
 			u.say("Copy %s of %s: %v — set a base URL and request path with Edit%s", kind, named(p), err, nothingCopied)
 			return
 		}
+	}
+	if commandKind && p.BasicAPI() {
+		u.copyBasic(p, kind)
+		return
 	}
 	copyWith := func(p model.Profile) {
 		u.fetchThen(p, false, func(t *auth.Token) {
@@ -170,7 +184,7 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 					render = auth.CurlPowerShell
 				}
 				var err error
-				if text, err = render(p, t, ""); err != nil {
+				if text, err = render(p, auth.Credential{Token: t}, ""); err != nil {
 					u.say("Copy %s of %s: %v%s", kind, named(p), err, nothingCopied)
 					return
 				}
@@ -196,6 +210,38 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 	}()
 }
 
+// copyBasic copies a command of a profile whose API calls use Basic auth:
+// no token, and the client ID and secret left to the shell unless the
+// copy is copyCurlSecret. A copy that holds a secret (that one, or secret
+// header values) is cleared like a token.
+func (u *UI) copyBasic(p model.Profile, kind copyKind) {
+	render := auth.Curl
+	switch kind {
+	case copyHTTPie:
+		render = auth.HTTPie
+	case copyCurlPowerShell:
+		render = auth.CurlPowerShell
+	}
+	go func() { // the keychain may take its time
+		var c auth.Credential
+		rp, err := u.opts.Secrets.Resolve(p)
+		if err == nil && kind == copyCurlSecret {
+			c.Secret, err = u.opts.Secrets.ClientSecret(p.ID)
+		}
+		text := ""
+		if err == nil {
+			text, err = render(rp, c, "")
+		}
+		u.opts.Do(func() {
+			if err != nil {
+				u.say("Copy %s of %s: %s%s", kind, named(p), errorText(err), nothingCopied)
+				return
+			}
+			u.copyText(p, kind, text, nil, c.Secret != "" || p.HasSecretHeaders())
+		})
+	}()
+}
+
 // clipState is what the window last put on the clipboard: the row of its
 // profile carries a mark, and the status line counts down to its clearing.
 type clipState struct {
@@ -210,6 +256,12 @@ type clipState struct {
 // toClipboard copies text and schedules clearing it, if it still holds
 // what we put there.
 func (u *UI) toClipboard(p model.Profile, kind copyKind, text string, t *auth.Token) {
+	u.copyText(p, kind, text, t, t != nil)
+}
+
+// copyText is toClipboard that clears what it copied if secret: the text
+// holds a token or another secret.
+func (u *UI) copyText(p model.Profile, kind copyKind, text string, t *auth.Token, secret bool) {
 	cb := u.app.Clipboard()
 	cb.SetContent(text)
 	if t != nil {
@@ -217,10 +269,10 @@ func (u *UI) toClipboard(p model.Profile, kind copyKind, text string, t *auth.To
 	}
 	what := fmt.Sprintf("%s of %s", kind, named(p))
 	after := u.clearAfter()
-	if after < 0 || t == nil {
+	if after < 0 || !secret {
 		// Nothing secret (the token request), or never cleared: no countdown.
 		u.setClip(nil)
-		if t != nil {
+		if secret {
 			u.setClip(&clipState{id: p.ID, what: what})
 		}
 		u.say("Copied %s", what)
@@ -587,7 +639,7 @@ func (u *UI) onTest() {
 		u.say("Test: set a base URL and a probe path (e.g. auth/me) with Edit")
 		return
 	}
-	u.fetch(*p, false, func(t *auth.Token) {
+	run := func(t *auth.Token) {
 		u.say("Testing %s…", probe.Name)
 		go func() {
 			r, err := u.opts.Probe(probe, t)
@@ -605,7 +657,12 @@ func (u *UI) onTest() {
 				u.detail.showTest(probe.ID, r.String(), imp)
 			})
 		}()
-	})
+	}
+	if p.BasicAPI() {
+		run(nil) // the client ID and secret, no token
+		return
+	}
+	u.fetch(*p, false, run)
 }
 
 // onCopyJWKS copies the public key set of a private_key_jwt profile, to

@@ -1,9 +1,10 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
 	"fmt"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // BenchmarkFilterKeystroke is one keystroke in the filter box with 1,000

@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 

@@ -108,7 +108,7 @@ func newDetail(u *UI) *detail {
 	split := container.New(layout.NewCustomPaddedHBoxLayout(0), d.copyBtn, d.copyMenuBtn)
 	actions := container.New(layout.NewRowWrapLayout(),
 		d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.moreBtn)
-	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult,
+	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
@@ -169,6 +169,8 @@ func (d *detail) copyMenu() *fyne.Menu {
 			continue // offered in the Profile menu; here only on Windows
 		case k == copyRequest && (p.Style() == model.AuthPrivateKeyJWT || p.Style() == model.AuthClientSecretJWT):
 			continue // the request carries a signed assertion, not $CLIENT_SECRET
+		case k == copyCurlSecret && !p.BasicAPI():
+			continue // only Basic API calls carry the secret
 		}
 		items = append(items, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Shortcut: k.shortcut(), Action: func() { d.u.onCopy(k) }})
 	}
@@ -216,6 +218,7 @@ func (d *detail) show(p *model.Profile) {
 		d.testResult.Hide()
 	}
 	d.showCopy(p.ID)
+	d.u.serve.show(p)
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
 	if p.AllowInsecure && p.ClearText() {
@@ -373,6 +376,9 @@ func profileRows(p model.Profile) [][2]string {
 		{"Base URL", orNone(p.BaseURL)},
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
 		{"Auth style", styleChoice(p.Style())},
+	}
+	if p.BasicAPI() {
+		rows = append(rows, [2]string{"API calls", "Basic auth: the client ID and secret, no token"})
 	}
 	if p.Style() == model.AuthTLS {
 		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})

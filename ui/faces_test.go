@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/cli"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 

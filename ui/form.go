@@ -57,7 +57,7 @@ type profileForm struct {
 	headers                                                *headerEditor
 	headersMsg                                             *canvas.Text
 	scopePick                                              *widget.CheckGroup
-	autoRefresh, allowInsecure                             *formCheck
+	autoRefresh, allowInsecure, basicAPI                   *formCheck          // basicAPI: API calls use Basic auth
 	advanced                                               []fyne.CanvasObject // the Advanced section's labels and fields
 	advancedBtn                                            *ringButton
 	// problem says what concerns no one field (a failed save), or what
@@ -132,6 +132,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 	f.style.SetSelectedIndex(0)
 	f.autoRefresh = newFormCheck(k, "Fetch a new token before expiry", nil)
 	f.allowInsecure = newFormCheck(k, "Allow plain http://", func(bool) { f.recheckURLs() })
+	f.basicAPI = newFormCheck(k, "API calls use Basic auth (client ID and secret, no token: Medplum's On-Behalf-Of)", nil)
 	f.problem = widget.NewLabel("")
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
@@ -213,6 +214,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 		{"Headers", container.NewVBox(f.headers.box, f.headersMsg)},
 		{"Notes", f.notes},
 		{"", f.autoRefresh},
+		{"", f.basicAPI},
 	} {
 		f.advanced = append(f.advanced, row(r[0].(string), r[1].(fyne.CanvasObject))...)
 	}
@@ -261,7 +263,7 @@ func (f *profileForm) closed() {
 // that the section opens on it.
 func usesAdvanced(p model.Profile) bool {
 	return len(p.Params) > 0 || p.RequestPath != "" || p.ProbePath != "" || p.TimeoutSeconds > 0 || p.CAFile != "" ||
-		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh
+		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh || p.BasicAPI()
 }
 
 // showAdvanced opens or closes the Advanced section.
@@ -555,6 +557,7 @@ func (f *profileForm) fill(p model.Profile) {
 	}
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
+	f.basicAPI.SetChecked(p.BasicAPI())
 	// Which preset it matches, without applying the preset's URLs.
 	f.preset.Selected = presets[len(presets)-1].name
 	for _, pr := range presets {
@@ -622,6 +625,9 @@ func (f *profileForm) profile() (model.Profile, error) {
 	p.ProbePath = strings.TrimSpace(f.probePath.Text)
 	p.AutoRefresh = f.autoRefresh.Checked
 	p.AllowInsecure = f.allowInsecure.Checked
+	if p.APIAuth = ""; f.basicAPI.Checked {
+		p.APIAuth = model.APIBasic
+	}
 	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
 	headers, err := f.headers.get()
 	if err == nil {

@@ -85,6 +85,9 @@ type Options struct {
 	Discover func(base string) (*auth.Metadata, error)
 	// Probe calls the API with a token; nil means Sessions.Probe.
 	Probe func(p model.Profile, t *auth.Token) (auth.ProbeResult, error)
+	// Serve starts a local token proxy; nil means proxy.Server when
+	// Secrets is a *storage.Keychain and Sessions an *auth.Manager.
+	Serve ServeFunc
 }
 
 // UI is the main window and its state.
@@ -132,6 +135,7 @@ type UI struct {
 	warned         map[*auth.Token]bool
 	clip           *clipState          // what the window last put on the clipboard
 	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
+	serve          *serving            // the local token proxies (Serve locally)
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -174,6 +178,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
 	u.desk.Now = opts.Now
+	u.serve = newServing(u)
 	u.build()
 	return u
 }
@@ -183,6 +188,9 @@ func (u *UI) Attach() {
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()
+	// Closing the window quits the app (without a tray); a quit that skips
+	// it (the tray's Quit, a signal) ends the process, sockets and all.
+	u.win.SetOnClosed(u.StopServing)
 	u.attached = true
 }
 
@@ -285,6 +293,7 @@ func (u *UI) Reload() {
 	u.applyFilter()
 	u.showBody()
 	u.refreshTray()
+	u.serve.sync()
 	if u.preloading {
 		u.Preload() // new or recovered profiles: read their cached tokens too
 	}
@@ -663,6 +672,9 @@ func (u *UI) menu() *fyne.MainMenu {
 		{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
 	}
 	for _, k := range copyKinds {
+		if k == copyCurlSecret {
+			continue // the pane's Copy menu offers it, for Basic profiles only
+		}
 		u.profileMenu = append(u.profileMenu, &fyne.MenuItem{Label: "Copy " + k.menuLabel(), Action: func() { u.onCopy(k) }, Shortcut: k.shortcut()})
 	}
 	u.profileMenu = append(u.profileMenu,

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 

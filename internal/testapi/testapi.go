@@ -27,7 +27,10 @@ import (
 //     reports that on Gone;
 //   - anything else echoes the request as JSON (Echo).
 //
-// A request without a token it issued (or after RevokeAll) gets 401.
+// A request without a token it issued (or after RevokeAll) gets 401,
+// unless it carries the client's ID and secret as HTTP Basic, as Medplum
+// accepts them. A request on behalf of a user (OnBehalfOf header) must
+// use Basic: with a token it gets 401, as from Medplum.
 type API struct {
 	*httptest.Server
 	ClientID, Secret string
@@ -51,7 +54,14 @@ type Echo struct {
 	Header http.Header `json:"headers"` // without Authorization
 	Bytes  int64       `json:"bytes"`   // the body's length
 	SHA256 string      `json:"sha256"`  // the body's hash, hex
+	Auth   string      `json:"auth"`    // "basic" or "bearer": how the call authenticated
+	// OnBehalfOf is the OnBehalfOf header's value, when the call had one.
+	OnBehalfOf string `json:"onBehalfOf,omitempty"`
 }
+
+// OnBehalfOf is Medplum's header for a ClientApplication acting on behalf
+// of a user.
+const OnBehalfOf = "X-Medplum-On-Behalf-Of"
 
 // New starts an API for one client.
 func New(clientID, secret string) *API {
@@ -118,10 +128,15 @@ func (a *API) api(w http.ResponseWriter, r *http.Request) {
 	if a.Latency > 0 {
 		time.Sleep(a.Latency) // the simulated server latency
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !a.Valid(tok) || a.reject.Load() {
+	how, ok := a.authorized(r)
+	if !ok || a.reject.Load() {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "invalid token", http.StatusUnauthorized)
+		return
+	}
+	obo := r.Header.Get(OnBehalfOf)
+	if obo != "" && how != "basic" {
+		http.Error(w, "On-Behalf-Of needs Basic authentication with the client ID and secret", http.StatusUnauthorized)
 		return
 	}
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/api/")
@@ -151,5 +166,15 @@ func (a *API) api(w http.ResponseWriter, r *http.Request) {
 	hdr.Del("Authorization")
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(Echo{Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: hdr,
-		Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil)), Auth: how, OnBehalfOf: obo})
+}
+
+// authorized says how r authenticated: a token the endpoint issued, or the
+// client's ID and secret as Basic.
+func (a *API) authorized(r *http.Request) (how string, ok bool) {
+	if id, secret, basic := r.BasicAuth(); basic {
+		return "basic", id == a.ClientID && secret == a.Secret
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return "bearer", ok && a.Valid(tok)
 }
