@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"al.essio.dev/pkg/shellescape"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -73,14 +74,14 @@ func (c *Client) authOf(p model.Profile, credential string) (clientAuth, error) 
 	switch a.style {
 	case model.AuthPrivateKeyJWT:
 		a.key = credential
-		assertion, err := Assertion(credential, p.ClientID, p.TokenURL, c.Now())
+		assertion, err := keys.Assertion(credential, p.ClientID, p.TokenURL, c.Now())
 		if err != nil {
 			return a, err
 		}
 		a.assertion = assertion
 	case model.AuthClientSecretJWT:
 		a.secret = credential
-		assertion, err := SecretAssertion(credential, p.ClientID, p.TokenURL, c.Now())
+		assertion, err := keys.SecretAssertion(credential, p.ClientID, p.TokenURL, c.Now())
 		if err != nil {
 			return a, err
 		}
@@ -115,7 +116,7 @@ func (a clientAuth) apply(w way, h http.Header, form url.Values) {
 		form.Set("client_secret", a.secret)
 	case viaAssertion:
 		form.Set("client_id", a.id)
-		form.Set("client_assertion_type", AssertionType)
+		form.Set("client_assertion_type", keys.AssertionType)
 		form.Set("client_assertion", a.assertion)
 	case viaCert:
 		form.Set("client_id", a.id)
@@ -152,7 +153,7 @@ func (w way) curlArgs(clientID string) []string {
 			"--data-urlencode", q("client_id=" + clientID)}
 	case viaAssertion:
 		return []string{"--data-urlencode", q("client_id=" + clientID),
-			"-d", "client_assertion_type=" + url.QueryEscape(AssertionType),
+			"-d", "client_assertion_type=" + url.QueryEscape(keys.AssertionType),
 			"--data-urlencode", "client_assertion=" + `"$CLIENT_ASSERTION"`}
 	case viaBody:
 		return []string{"--data-urlencode", q("client_id=" + clientID),

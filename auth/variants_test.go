@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -42,7 +43,7 @@ func TestClientSecretJWTOnTheWire(t *testing.T) {
 		if _, _, basic := r.BasicAuth(); basic || r.PostForm.Has("client_secret") {
 			t.Error("the secret went on the wire")
 		}
-		if got := r.PostForm.Get("client_assertion_type"); got != AssertionType {
+		if got := r.PostForm.Get("client_assertion_type"); got != keys.AssertionType {
 			t.Errorf("client_assertion_type %q", got)
 		}
 		tokenURL := "http://" + r.Host + r.URL.Path
@@ -114,8 +115,8 @@ func newPKI(t *testing.T) pki {
 // file.
 func TestMutualTLSOnTheWire(t *testing.T) {
 	pk := newPKI(t)
-	clientKey, _ := GenerateKey()
-	clientCert, err := SelfSignedCert(clientKey, "my-client", time.Now())
+	clientKey, _ := keys.GenerateKey()
+	clientCert, err := keys.SelfSignedCert(clientKey, "my-client", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,15 +158,15 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 
 	// Another key with the same certificate: refused before any request,
 	// and the message names no key material.
-	otherKey, _ := GenerateKey()
+	otherKey, _ := keys.GenerateKey()
 	_, err = NewClient().Fetch(context.Background(), p, otherKey)
 	if err == nil || !strings.Contains(err.Error(), "does not go with its private key") || strings.Contains(err.Error(), "PRIVATE KEY") {
 		t.Errorf("mismatched key: %v", err)
 	}
 	// A certificate the server does not trust: the handshake fails.
-	strangerKey, _ := GenerateKey()
+	strangerKey, _ := keys.GenerateKey()
 	stranger := p
-	stranger.ClientCert, _ = SelfSignedCert(strangerKey, "my-client", time.Now())
+	stranger.ClientCert, _ = keys.SelfSignedCert(strangerKey, "my-client", time.Now())
 	if _, err := NewClient().Fetch(context.Background(), stranger, strangerKey); err == nil {
 		t.Error("an untrusted client certificate was accepted")
 	}
@@ -176,7 +177,7 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 		t.Errorf("without the CA file: %v", err)
 	}
 	// The JWKS carries the certificate as x5c.
-	set, err := JWKS(clientKey, clientCert)
+	set, err := keys.JWKS(clientKey, clientCert)
 	if err != nil || !strings.Contains(set, `"x5c"`) {
 		t.Errorf("JWKS with certificate: %v\n%s", err, set)
 	}
@@ -412,8 +413,8 @@ func TestSettleKeyPair(t *testing.T) {
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
 	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
 	ca, _ := x509.ParseCertificate(caDER)
-	clientKey, _ := GenerateKey()
-	signer, _ := ParsePrivateKey(clientKey)
+	clientKey, _ := keys.GenerateKey()
+	signer, _ := keys.ParsePrivateKey(clientKey)
 	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "svc"},
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca, signer.Public(), caKey)
 	if err != nil {
@@ -421,16 +422,16 @@ func TestSettleKeyPair(t *testing.T) {
 	}
 	issued := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}))
 	p := model.Profile{ClientID: "svc", AuthStyle: model.AuthTLS, ClientCert: issued}
-	if key, m, err := SettleKeyPair(&p, clientKey, "", time.Now()); err != nil || key != "" || m.Key || m.Cert || p.ClientCert != issued {
+	if key, m, err := keys.SettleKeyPair(&p, clientKey, "", time.Now()); err != nil || key != "" || m.Key || m.Cert || p.ClientCert != issued {
 		t.Errorf("matching key: %v %+v", err, m)
 	}
-	otherKey, _ := GenerateKey()
-	if _, _, err := SettleKeyPair(&p, otherKey, "", time.Now()); !errors.Is(err, ErrCertMismatch) {
+	otherKey, _ := keys.GenerateKey()
+	if _, _, err := keys.SettleKeyPair(&p, otherKey, "", time.Now()); !errors.Is(err, keys.ErrCertMismatch) {
 		t.Errorf("issued certificate, other key: %v", err)
 	}
-	self, _ := SelfSignedCert(clientKey, "svc", time.Now())
+	self, _ := keys.SelfSignedCert(clientKey, "svc", time.Now())
 	p.ClientCert = self
-	if _, m, err := SettleKeyPair(&p, otherKey, "", time.Now()); err != nil || !m.Cert || p.ClientCert == self {
+	if _, m, err := keys.SettleKeyPair(&p, otherKey, "", time.Now()); err != nil || !m.Cert || p.ClientCert == self {
 		t.Errorf("self-signed certificate, other key: %v %+v", err, m)
 	}
 }
@@ -439,8 +440,8 @@ func TestSettleKeyPair(t *testing.T) {
 // an API that checks certificate-bound tokens (RFC 8705 §3) requires.
 func TestProbePresentsClientCertificate(t *testing.T) {
 	pk := newPKI(t)
-	clientKey, _ := GenerateKey()
-	clientCert, _ := SelfSignedCert(clientKey, "svc", time.Now())
+	clientKey, _ := keys.GenerateKey()
+	clientCert, _ := keys.SelfSignedCert(clientKey, "svc", time.Now())
 	block, _ := pem.Decode([]byte(clientCert))
 	leaf, _ := x509.ParseCertificate(block.Bytes)
 	trusted := x509.NewCertPool()

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
@@ -236,7 +236,7 @@ func saveError(err error) error {
 	var invalid *core.InvalidError
 	var taken *core.NameTakenError
 	switch {
-	case errors.Is(err, auth.ErrCertMismatch):
+	case errors.Is(err, keys.ErrCertMismatch):
 		return usageError{fmt.Errorf("%w: give the matching --private-key (or --client-cert '' for a new self-signed certificate)", err)}
 	case errors.As(err, &invalid), errors.As(err, &taken), errors.Is(err, core.ErrKeyNotUsed):
 		return usageError{err}
@@ -372,7 +372,7 @@ func (env *Env) deskIn(f *storage.File) *core.Desk {
 }
 
 // sayMade tells what was generated and what to do with it.
-func (env *Env) sayMade(p model.Profile, m auth.Made) {
+func (env *Env) sayMade(p model.Profile, m keys.Made) {
 	if s := m.Advice(p); s != "" {
 		fmt.Fprintln(env.Stderr, s)
 	}

@@ -10,6 +10,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -169,7 +170,7 @@ self_signed_tls_client_auth servers register.`,
 			if err != nil {
 				return err
 			}
-			set, err := auth.JWKS(key, p.ClientCert)
+			set, err := keys.JWKS(key, p.ClientCert)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/tokendesk/tokendesk/keys"
+	"github.com/tokendesk/tokendesk/model"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,9 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/model"
 )
 
 func (f *fixture) saved(name string) model.Profile {
@@ -66,7 +65,7 @@ func TestAddMutualTLS(t *testing.T) {
 		t.Error("the private key reached the profiles file")
 	}
 	// A new key retires the self-signed certificate made for the old one.
-	otherKey, _ := auth.GenerateKey()
+	otherKey, _ := keys.GenerateKey()
 	if err := os.WriteFile(keyFile, []byte(otherKey), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -143,7 +144,7 @@ type Saved struct {
 	Profile model.Profile
 	// Made says what key or certificate was generated (Made.Advice says
 	// what to do with it).
-	Made auth.Made
+	Made keys.Made
 	// RenamedFrom is the name the caller knew when someone else renamed
 	// the profile meanwhile; empty otherwise.
 	RenamedFrom string
@@ -154,7 +155,7 @@ func normalize(p *model.Profile, certFile string) error {
 	if p.Style() != model.AuthTLS {
 		p.ClientCert = "" // only tls_client_auth presents one
 	} else if certFile != "" {
-		cert, err := auth.ReadCertFile(certFile)
+		cert, err := keys.ReadCertFile(certFile)
 		if err != nil {
 			return err
 		}
@@ -243,7 +244,7 @@ func (d *Desk) Add(c Change) (Saved, error) {
 	if c.KeyFile != "" && !p.Style().UsesKey() {
 		return Saved{}, fmt.Errorf("%w; %q uses %s", ErrKeyNotUsed, p.Name, p.Style())
 	}
-	key, made, err := auth.SettleKeyPair(&p, "", c.KeyFile, d.now())
+	key, made, err := keys.SettleKeyPair(&p, "", c.KeyFile, d.now())
 	if err != nil {
 		return Saved{}, err
 	}

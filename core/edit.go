@@ -3,12 +3,11 @@ package core
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"slices"
-
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
+	"net/url"
+	"slices"
 )
 
 // Change is an edit of a profile: the fields to set, and the secrets to
@@ -149,7 +148,7 @@ func (c Change) touchesHeaders() bool { return c.Headers != nil || len(c.HeaderK
 func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	var old, p model.Profile
 	var key string
-	var made auth.Made
+	var made keys.Made
 	var tokenHeaderChanged bool
 	err := d.store.Update(func(f *storage.File) error {
 		var err error
@@ -174,7 +173,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 					return err
 				}
 			}
-			if key, made, err = auth.SettleKeyPair(&p, current, c.KeyFile, d.now()); err != nil {
+			if key, made, err = keys.SettleKeyPair(&p, current, c.KeyFile, d.now()); err != nil {
 				return err
 			}
 		}

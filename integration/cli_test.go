@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/zalando/go-keyring"
 )
 
@@ -266,7 +267,7 @@ func TestDiscoverHydra(t *testing.T) {
 func TestPrivateKeyJWTWithHydra(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
-	key, err := auth.GenerateKey()
+	key, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestPrivateKeyJWTWithHydra(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, _ := auth.JWKS(key, "")
+	set, _ := keys.JWKS(key, "")
 	var jwks any
 	if err := json.Unmarshal([]byte(set), &jwks); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -677,7 +678,7 @@ func (u *UI) onCopyJWKS() {
 		key, err := u.opts.Secrets.PrivateKey(id)
 		set := ""
 		if err == nil {
-			set, err = auth.JWKS(key, cert)
+			set, err = keys.JWKS(key, cert)
 		}
 		u.opts.Do(func() {
 			if err != nil {

@@ -17,8 +17,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -716,7 +716,7 @@ func (f *profileForm) onSave() {
 		u.opts.Do(func() {
 			f.save.Enable()
 			f.save.SetText("Save")
-			if errors.Is(err, auth.ErrCertMismatch) {
+			if errors.Is(err, keys.ErrCertMismatch) {
 				err = fmt.Errorf("%w: choose the certificate file that was issued for this key too", err)
 			}
 			if err != nil {

@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -863,7 +864,7 @@ func TestPrivateKeyJWTProfile(t *testing.T) {
 	}
 	test.Tap(h.u.detail.fetchBtn)
 	h.until("the token", func() bool { return strings.HasPrefix(h.u.detail.state.Text, "valid") })
-	if form.Get("client_assertion_type") != auth.AssertionType || form.Get("client_id") != "pk-client" || form.Has("client_secret") {
+	if form.Get("client_assertion_type") != keys.AssertionType || form.Get("client_id") != "pk-client" || form.Has("client_secret") {
 		t.Errorf("token request form %v", form)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -47,7 +48,7 @@ func TestMutualTLSProfileFromForm(t *testing.T) {
 	if err != nil || model.CheckCertificate(p.ClientCert) != nil {
 		t.Fatalf("key %v, certificate %q", err, p.ClientCert)
 	}
-	if _, _, err := auth.SettleKeyPair(&p, key, "", h.now); err != nil {
+	if _, _, err := keys.SettleKeyPair(&p, key, "", h.now); err != nil {
 		t.Errorf("the certificate does not go with the stored key: %v", err)
 	}
 	want := []model.Header{{Name: "X-Medplum", Value: "extended"}, {Name: "X-Tenant", Value: "t1", TokenRequest: true}}

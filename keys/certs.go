@@ -1,4 +1,4 @@
-package auth
+package keys
 
 import (
 	"bytes"
@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/model"
@@ -97,27 +95,6 @@ func ReadCertFile(path string) (string, error) {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	return string(out), nil
-}
-
-// ScopeDiff compares the scope the server granted with the scopes asked
-// for. An empty grant says nothing (RFC 6749 §5.1: the same as asked),
-// and neither does a grant when nothing was asked for.
-func ScopeDiff(requested []string, granted string) (missing, added []string) {
-	if strings.TrimSpace(granted) == "" || len(requested) == 0 {
-		return nil, nil
-	}
-	got := strings.Fields(granted)
-	for _, s := range requested {
-		if !slices.Contains(got, s) {
-			missing = append(missing, s)
-		}
-	}
-	for _, s := range got {
-		if !slices.Contains(requested, s) {
-			added = append(added, s)
-		}
-	}
-	return missing, added
 }
 
 // Made says what SettleKeyPair generated.

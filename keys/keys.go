@@ -1,4 +1,8 @@
-package auth
+// Package keys makes and reads a client's keys and certificates: private
+// keys (RSA, EC P-256), self-signed certificates for mutual TLS, the public
+// key set (JWKS) a server registers, and the signed assertions
+// (private_key_jwt, client_secret_jwt) a client authenticates with.
+package keys
 
 import (
 	"crypto"
