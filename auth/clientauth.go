@@ -24,6 +24,9 @@ const (
 	// viaCert names the client in the form; the TLS connection carries its
 	// certificate (tls_client_auth).
 	viaCert
+	// viaPublic names a public client in the form; it has no credential
+	// (token_endpoint_auth_method none).
+	viaPublic
 )
 
 // waysOf lists how a client of style authenticates, in the order tried:
@@ -38,6 +41,8 @@ func waysOf(s storage.AuthStyle) []way {
 		return []way{viaAssertion}
 	case storage.AuthTLS:
 		return []way{viaCert}
+	case storage.AuthNone:
+		return []way{viaPublic}
 	}
 	return []way{viaBasic, viaBody}
 }
@@ -117,7 +122,7 @@ func (a clientAuth) apply(w way, h http.Header, form url.Values) {
 		form.Set("client_id", a.id)
 		form.Set("client_assertion_type", AssertionType)
 		form.Set("client_assertion", a.assertion)
-	case viaCert:
+	case viaCert, viaPublic:
 		form.Set("client_id", a.id)
 	}
 }
@@ -157,6 +162,8 @@ func (w way) curlArgs(clientID string) []string {
 	case viaBody:
 		return []string{"--data-urlencode", q("client_id=" + clientID),
 			"--data-urlencode", q("client_secret=") + `"$CLIENT_SECRET"`}
+	case viaPublic:
+		return []string{"--data-urlencode", q("client_id=" + clientID)}
 	}
 	return []string{"-u", q(clientID+":") + `"$CLIENT_SECRET"`}
 }

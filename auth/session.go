@@ -22,10 +22,11 @@ const (
 	StateExpiring              // under a minute, or under 10 % of its lifetime, left
 	StateExpired               // the token's time is up
 	StateFailed                // the last request failed
+	StateSignIn                // a person must sign in (ErrSignInNeeded)
 )
 
 func (s State) String() string {
-	return [...]string{"no token", "fetching", "valid", "expiring", "expired", "error"}[s]
+	return [...]string{"no token", "fetching", "valid", "expiring", "expired", "error", "sign-in needed"}[s]
 }
 
 // Status is a snapshot of a Session, for display.
@@ -48,6 +49,12 @@ type Status struct {
 	// KeychainErr is why the keychain could not be read (none, or locked),
 	// when that is why no cached token was found.
 	KeychainErr error
+	// SignedIn says a person's sign-in is on file (the grants a person
+	// signs in to), as User; RefreshExpiry is its refresh token's own
+	// expiry, when the server gave one.
+	SignedIn      bool
+	User          storage.User
+	RefreshExpiry time.Time
 }
 
 // ExpiryKnown says whether the server gave the token a lifetime.
@@ -80,6 +87,7 @@ type Session struct {
 	memOnly bool
 	err     error
 	keyErr  error // why the keychain could not be read, if it could not
+	signIn  *storage.SignIn // the sign-in on file, without its refresh token
 	call    *call
 	auto    autoState
 }
@@ -152,10 +160,17 @@ func (s *Session) Load() {
 		s.mu.Unlock()
 		return
 	}
-	id, fp := s.profile.ID, s.fp
+	id, fp, signs := s.profile.ID, s.fp, s.profile.GrantType().SignsIn()
 	s.mu.Unlock()
 
 	t, err := s.m.keys.Token(id)
+	var si *storage.SignIn
+	if signs {
+		if got, err := s.m.keys.SignIn(id); err == nil && got.Fingerprint == fp {
+			got.RefreshToken = "" // not needed to show who signed in
+			si = &got
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -163,6 +178,7 @@ func (s *Session) Load() {
 		return
 	}
 	s.loaded = true
+	s.signIn = si
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
@@ -178,6 +194,9 @@ func (s *Session) Status(now time.Time) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded, KeychainErr: s.keyErr}
+	if s.signIn != nil {
+		st.SignedIn, st.User, st.RefreshExpiry = true, s.signIn.User, s.signIn.Expiry
+	}
 	if t := s.tok; t != nil && !t.Expiry.IsZero() {
 		st.Left = t.Expiry.Sub(now)
 		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
@@ -185,8 +204,12 @@ func (s *Session) Status(now time.Time) Status {
 	switch {
 	case s.call != nil:
 		st.State = StateFetching
+	case errors.Is(s.err, ErrSignInNeeded):
+		st.State = StateSignIn
 	case s.err != nil:
 		st.State = StateFailed
+	case s.tok == nil && s.loaded && s.signIn == nil && s.profile.GrantType().SignsIn():
+		st.State = StateSignIn
 	case s.tok == nil:
 		st.State = StateNone
 	case s.tok.Expiry.IsZero():
@@ -268,7 +291,20 @@ func (s *Session) Cancel() {
 func (s *Session) Forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tok, s.err, s.memOnly, s.loaded = nil, nil, false, true
+	s.tok, s.err, s.memOnly, s.loaded, s.signIn = nil, nil, false, true, nil
+}
+
+// adopt takes a token a sign-in got, with the sign-in (its refresh token
+// is not kept here).
+func (s *Session) adopt(t *Token, memOnly bool, si *storage.SignIn) {
+	shown := *si
+	shown.RefreshToken = ""
+	s.mu.Lock()
+	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn = t, nil, memOnly, nil, true, &shown
+	s.auto.fails, s.auto.retryAt = 0, time.Time{}
+	id := s.profile.ID
+	s.mu.Unlock()
+	s.m.changed(id)
 }
 
 // start begins a request, an auto-refresh if auto; s.mu is held.
@@ -287,6 +323,9 @@ func (s *Session) start(auto bool) *call {
 			// Cancelled by a person: the session stays as it was.
 		case err != nil:
 			s.err = err
+			if errors.Is(err, ErrSignInNeeded) {
+				s.signIn = nil
+			}
 			if auto {
 				s.auto.fails++
 				s.auto.retryAt = s.m.Now().Add(backoff(s.auto.fails))
@@ -361,6 +400,12 @@ type Manager struct {
 	// OnChange, if set, is called (from any goroutine) when a session's
 	// state changes because a request started or ended.
 	OnChange func(profileID string)
+	// Profiles looks a profile up by ID: the subject profile of a token
+	// exchange. Nil: token exchange takes its subject from Subject only.
+	Profiles func(id string) (storage.Profile, error)
+	// Subject gives the subject token of a token exchange profile that
+	// names no subject profile (the CLI reads standard input); nil: none.
+	Subject func(p storage.Profile) (string, error)
 
 	sem      chan struct{}
 	mu       sync.Mutex
@@ -459,6 +504,9 @@ func (m *Manager) clientNow() *Client {
 // credential reads p's client secret, or its private key for the styles
 // that use one, from the keychain.
 func (m *Manager) credential(p storage.Profile) (string, error) {
+	if p.Style() == storage.AuthNone {
+		return "", nil // a public client has none
+	}
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
 	}
@@ -496,14 +544,8 @@ func (m *Manager) Probe(ctx context.Context, p storage.Profile, t *Token, path s
 	return m.clientNow().probe(ctx, p, t, path, key)
 }
 
-// fetch asks the server for p's token and caches it.
+// fetch gets p's token the way its grant does, and caches it.
 func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, error) {
-	select {
-	case m.sem <- struct{}{}:
-		defer func() { <-m.sem }()
-	case <-ctx.Done():
-		return nil, false, errors.New("token request cancelled")
-	}
 	p, err := m.keys.Resolve(p)
 	if err != nil {
 		return nil, false, err
@@ -512,16 +554,35 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	tok, err := m.clientNow().Fetch(ctx, p, secret)
+	get := func(ctx context.Context) (*Token, error) { return m.clientNow().Fetch(ctx, p, secret) }
+	switch p.GrantType() {
+	case storage.GrantAuthorizationCode, storage.GrantDeviceCode:
+		get = func(ctx context.Context) (*Token, error) { return m.renew(ctx, p, secret) }
+	case storage.GrantTokenExchange:
+		get = func(ctx context.Context) (*Token, error) { return m.exchange(ctx, p, secret) }
+	}
+	// A token exchange takes no slot: its subject token may need one.
+	if p.GrantType() != storage.GrantTokenExchange {
+		select {
+		case m.sem <- struct{}{}:
+			defer func() { <-m.sem }()
+		case <-ctx.Done():
+			return nil, false, errors.New("token request cancelled")
+		}
+	}
+	tok, err := get(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	memOnly, err := m.keys.SetToken(p.ID, *tok)
-	if err != nil {
-		// The token is good; only the cache failed. Hand it out and say so.
-		return tok, true, nil
-	}
-	return tok, memOnly, nil
+	return tok, m.cache(p.ID, tok), nil
+}
+
+// cache files tok in the keychain and says whether it could only be kept
+// in memory (too large, or the keychain failed: the token is good, only
+// the cache is not).
+func (m *Manager) cache(id string, tok *Token) (memoryOnly bool) {
+	memOnly, err := m.keys.SetToken(id, *tok)
+	return memOnly || err != nil
 }
 
 // secretValues are p's secret header values, as resolved.

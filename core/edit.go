@@ -40,6 +40,15 @@ type Change struct {
 	// EnvColor is the badge colour (#rrggbb) chosen for the environment;
 	// empty leaves the colours as they are.
 	EnvColor string
+
+	Grant                                  *storage.Grant
+	AuthorizeURL, DeviceURL, RevocationURL *string
+	Issuer, RedirectURI, SubjectTokenType  *string
+	RedirectPort                           *int
+	// SubjectProfile names the token exchange's subject profile by name
+	// or ID (the ID is stored); "" takes the subject token from standard
+	// input.
+	SubjectProfile *string
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -66,6 +75,19 @@ func (c Change) apply(p *storage.Profile) {
 	set(&p.IntrospectionURL, c.IntrospectionURL)
 	set(&p.Notes, c.Notes)
 	set(&p.CAFile, c.CAFile)
+	set(&p.AuthorizeURL, c.AuthorizeURL)
+	set(&p.DeviceURL, c.DeviceURL)
+	set(&p.RevocationURL, c.RevocationURL)
+	set(&p.Issuer, c.Issuer)
+	set(&p.RedirectURI, c.RedirectURI)
+	set(&p.SubjectTokenType, c.SubjectTokenType)
+	set(&p.SubjectProfile, c.SubjectProfile)
+	if c.Grant != nil {
+		p.Grant = *c.Grant
+	}
+	if c.RedirectPort != nil {
+		p.RedirectPort = *c.RedirectPort
+	}
 	if c.Scopes != nil {
 		p.Scopes = slices.Clone(*c.Scopes)
 	}
@@ -120,6 +142,9 @@ func Fields(p storage.Profile) Change {
 		Notes: &p.Notes, CAFile: &p.CAFile, Scopes: &p.Scopes, AuthStyle: &p.AuthStyle, Params: &p.Params,
 		AutoRefresh: &p.AutoRefresh, AllowInsecure: &p.AllowInsecure, TimeoutSeconds: &p.TimeoutSeconds,
 		Headers: &p.Headers,
+		Grant:   &p.Grant, AuthorizeURL: &p.AuthorizeURL, DeviceURL: &p.DeviceURL, RevocationURL: &p.RevocationURL,
+		Issuer: &p.Issuer, RedirectURI: &p.RedirectURI, SubjectTokenType: &p.SubjectTokenType,
+		RedirectPort: &p.RedirectPort, SubjectProfile: &p.SubjectProfile,
 	}
 	return c
 }
@@ -170,6 +195,9 @@ func (d *Desk) Edit(known storage.Profile, c Change) (Saved, error) {
 			if key, made, err = auth.SettleKeyPair(&p, current, c.KeyFile, d.now()); err != nil {
 				return err
 			}
+		}
+		if err := resolveSubject(f, &p); err != nil {
+			return err
 		}
 		if err := p.Validate(); err != nil {
 			return &InvalidError{err}
@@ -238,6 +266,19 @@ func Diff(from, to storage.Profile) Change {
 	str(&c.IntrospectionURL, from.IntrospectionURL, to.IntrospectionURL)
 	str(&c.Notes, from.Notes, to.Notes)
 	str(&c.CAFile, from.CAFile, to.CAFile)
+	str(&c.AuthorizeURL, from.AuthorizeURL, to.AuthorizeURL)
+	str(&c.DeviceURL, from.DeviceURL, to.DeviceURL)
+	str(&c.RevocationURL, from.RevocationURL, to.RevocationURL)
+	str(&c.Issuer, from.Issuer, to.Issuer)
+	str(&c.RedirectURI, from.RedirectURI, to.RedirectURI)
+	str(&c.SubjectTokenType, from.SubjectTokenType, to.SubjectTokenType)
+	str(&c.SubjectProfile, from.SubjectProfile, to.SubjectProfile)
+	if from.GrantType() != to.GrantType() {
+		c.Grant = &to.Grant
+	}
+	if from.RedirectPort != to.RedirectPort {
+		c.RedirectPort = &to.RedirectPort
+	}
 	if !slices.Equal(from.Scopes, to.Scopes) {
 		c.Scopes = &to.Scopes
 	}
@@ -260,4 +301,20 @@ func Diff(from, to storage.Profile) Change {
 		c.Headers = &to.Headers
 	}
 	return c
+}
+
+// resolveSubject stores p's subject profile by ID: the change may name it
+// by name.
+func resolveSubject(f *storage.File, p *storage.Profile) error {
+	if p.SubjectProfile == "" {
+		return nil
+	}
+	q, err := f.ByID(p.SubjectProfile)
+	if err != nil {
+		if q, err = f.ByName(p.SubjectProfile); err != nil {
+			return &InvalidError{fmt.Errorf("subject profile %q: no such profile", p.SubjectProfile)}
+		}
+	}
+	p.SubjectProfile = q.ID
+	return nil
 }

@@ -56,6 +56,9 @@ type TokenSessions interface {
 	// Probe calls p's API with a token, with p's client certificate where
 	// it has one.
 	Probe(ctx context.Context, p storage.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
+	// SignIn and SignOut are core.Sessions' (a person's sign-in).
+	SignIn(ctx context.Context, p storage.Profile, o auth.SignInOptions) (storage.User, error)
+	SignOut(ctx context.Context, p storage.Profile) (revoked bool, err error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.
