@@ -20,6 +20,9 @@ import (
 type profileFlags struct {
 	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile, probePath string
 	clientCert, introspectionURL                                                       string
+	grant, authorizeURL, deviceURL, revocationURL, issuer, redirectURI                 string
+	subjectProfile, subjectTokenType                                                   string
+	redirectPort                                                                       int
 	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
@@ -30,7 +33,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.clientID, "client-id", "", "the client ID")
 	fs.StringVar(&pf.baseURL, "base-url", "", "the API base URL that curl paths are resolved against")
 	fs.StringArrayVar(&pf.scopes, "scope", nil, "a scope to request (repeat for more, or give them space-separated)")
-	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (or client_secret_basic), body (or client_secret_post), private_key_jwt, client_secret_jwt, or tls_client_auth (or self_signed_tls_client_auth)")
+	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (or client_secret_basic), body (or client_secret_post), private_key_jwt, client_secret_jwt, tls_client_auth (or self_signed_tls_client_auth), or none (a public client: the default of the grants a person signs in to)")
 	fs.StringVar(&pf.clientCert, "client-cert", "", "with tls_client_auth: the client certificate PEM file (only its certificates are kept); none makes a self-signed one")
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
@@ -45,6 +48,15 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&pf.allowInsecure, "allow-insecure-http", false, "allow a plain http:// token URL to a non-loopback host (sends the secret in clear text)")
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
+	fs.StringVar(&pf.grant, "grant", "client_credentials", "how the token is got: client_credentials, authorization_code (a person signs in in the browser), device_code (a person signs in with a code) or token_exchange (another token traded in)")
+	fs.StringVar(&pf.authorizeURL, "authorize-url", "", "with authorization_code: the authorization endpoint the browser is sent to")
+	fs.StringVar(&pf.deviceURL, "device-url", "", "with device_code: the device authorization endpoint")
+	fs.StringVar(&pf.revocationURL, "revocation-url", "", "the RFC 7009 endpoint 'tokendesk logout' revokes the refresh token at (default: from the server's metadata)")
+	fs.StringVar(&pf.issuer, "issuer", "", "the server's issuer: a sign-in coming back with another iss is refused (RFC 9207)")
+	fs.IntVar(&pf.redirectPort, "redirect-port", 0, "with authorization_code: the loopback port of http://127.0.0.1:PORT/callback (default: a free one)")
+	fs.StringVar(&pf.redirectURI, "redirect-uri", "", "with authorization_code: the exact loopback redirect URI to listen on, for a server that matches it exactly (Medplum: http://localhost:9615)")
+	fs.StringVar(&pf.subjectProfile, "subject-profile", "", "with token_exchange: the profile whose token is exchanged (default: the token on standard input)")
+	fs.StringVar(&pf.subjectTokenType, "subject-token-type", "", "with token_exchange: the subject token's type (default urn:ietf:params:oauth:token-type:access_token)")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
 }
 
@@ -69,6 +81,28 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 	str("probe-path", &c.ProbePath, pf.probePath)
 	str("notes", &c.Notes, pf.notes)
 	str("ca-file", &c.CAFile, pf.caFile)
+	str("authorize-url", &c.AuthorizeURL, pf.authorizeURL)
+	str("device-url", &c.DeviceURL, pf.deviceURL)
+	str("revocation-url", &c.RevocationURL, pf.revocationURL)
+	str("issuer", &c.Issuer, pf.issuer)
+	str("redirect-uri", &c.RedirectURI, pf.redirectURI)
+	str("subject-profile", &c.SubjectProfile, pf.subjectProfile)
+	str("subject-token-type", &c.SubjectTokenType, pf.subjectTokenType)
+	if set("redirect-port") {
+		c.RedirectPort = &pf.redirectPort
+	}
+	if set("grant") {
+		g := storage.Grant(pf.grant)
+		if g == storage.GrantClientCredentials {
+			g = "" // the zero value means client_credentials
+		}
+		c.Grant = &g
+		if g.SignsIn() && !set("auth-style") {
+			// A native app is a public client (RFC 8252 §8.4) unless a
+			// secret is asked for.
+			c.AuthStyle = new(storage.AuthNone)
+		}
+	}
 	if set("scope") {
 		var scopes []string
 		for _, s := range pf.scopes {
@@ -269,7 +303,7 @@ each, in the order of their flags.`,
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[0])
-			if !style.UsesKey() {
+			if !style.UsesKey() && style != storage.AuthNone {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -282,6 +316,10 @@ each, in the order of their flags.`,
 				return saveError(err)
 			}
 			env.sayMade(saved.Profile, saved.Made)
+			if p := saved.Profile; p.GrantType().SignsIn() {
+				fmt.Fprintf(env.Stderr, "Added %q. Sign in with 'tokendesk login %s'.\n", p.Name, p.Name)
+				return nil
+			}
 			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
 			return nil
 		},
