@@ -194,12 +194,15 @@ func (c *Client) deviceAuthorize(ctx context.Context, p storage.Profile, credent
 	if life, _ := lifetime(raw.ExpiresIn.String()); life > 0 {
 		d.Expires = start.Add(life)
 	}
-	d.interval = 5 * time.Second // RFC 8628 §3.2's default
+	d.interval = 5 * pollUnit // RFC 8628 §3.2's default
 	if n, err := raw.Interval.Int64(); err == nil && n > 0 && n < 3600 {
-		d.interval = time.Duration(n) * time.Second
+		d.interval = time.Duration(n) * pollUnit
 	}
 	return d, nil
 }
+
+// pollUnit is the second of RFC 8628's intervals; tests shorten it.
+var pollUnit = time.Second
 
 // Device sign-in outcomes a face branches on.
 var (
@@ -236,7 +239,7 @@ func (c *Client) pollDevice(ctx context.Context, p storage.Profile, credential s
 		switch fe.Code {
 		case "authorization_pending":
 		case "slow_down":
-			interval += 5 * time.Second
+			interval += 5 * pollUnit
 		case "expired_token":
 			return nil, ErrDeviceExpired
 		case "access_denied":

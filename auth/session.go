@@ -86,7 +86,7 @@ type Session struct {
 	tok     *Token
 	memOnly bool
 	err     error
-	keyErr  error // why the keychain could not be read, if it could not
+	keyErr  error           // why the keychain could not be read, if it could not
 	signIn  *storage.SignIn // the sign-in on file, without its refresh token
 	call    *call
 	auto    autoState
@@ -617,6 +617,8 @@ func (st Status) Describe() string {
 		return "fetching…"
 	case StateFailed:
 		return "error"
+	case StateSignIn:
+		return "sign-in needed"
 	case StateNone:
 		return "no token"
 	case StateExpired:
