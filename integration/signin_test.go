@@ -356,3 +356,77 @@ func TestSignInDenied(t *testing.T) {
 		t.Error("a refused sign-in left a sign-in in the keychain")
 	}
 }
+
+// refreshRefused says the server refuses rt for clientID: revoked.
+func refreshRefused(t *testing.T, tokenURL, clientID, rt string) bool {
+	t.Helper()
+	resp, err := http.PostForm(tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {clientID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode == http.StatusBadRequest && strings.Contains(string(body), "invalid_grant")
+}
+
+// oidc-provider through the built binary: a public native client on a
+// free loopback port, a confidential one on a fixed redirect URI, and the
+// device flow; each signs in with the development login form, refreshes
+// and signs out with revocation.
+func TestSignInWithOIDCProvider(t *testing.T) {
+	need(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := fmt.Sprintf("http://127.0.0.1:%d/cb", port)
+	const webSecret = "it-web-secret-0123456789abcdef-Q7zX"
+	issuer := startOIDCProvider(t, "jwt-client", "it-unused-jwt-secret-0123456789abcdef", "WEB_REDIRECT_URI="+fixed, "WEB_SECRET="+webSecret)
+	tokenURL := issuer + "/token"
+	cases := []struct {
+		name, client, stdin, who string
+		flags                    []string
+	}{
+		{"native", "native-app", "", "Alice Example", []string{"--grant", "authorization_code", "--authorize-url", issuer + "/auth", "--issuer", issuer}},
+		{"confidential", "web-app", webSecret + "\n", "Alice Example", []string{"--grant", "authorization_code", "--authorize-url", issuer + "/auth",
+			"--auth-style", "header", "--redirect-uri", fixed}},
+		{"device", "device-app", "", "Alice Example", []string{"--grant", "device_code", "--device-url", issuer + "/device/auth"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := t.TempDir()
+			args := append([]string{"add", tc.name, "--client-id", tc.client, "--token-url", tokenURL,
+				"--scope", "openid profile email offline_access api:read"}, tc.flags...)
+			ok(t, cfg, tc.stdin, args...)
+			r := cliEnv(t, asBrowser(t), cfg, "", "login", tc.name)
+			if want := "Signed in to " + tc.name + " as " + tc.who + ".\n"; r.code != 0 || r.stdout != want {
+				t.Fatalf("login: exit %d, stdout %q (want %q), stderr %q", r.code, r.stdout, want, r.stderr)
+			}
+			if tc.name == "device" && !strings.Contains(r.stderr, "and enter the code: ") {
+				t.Errorf("device login did not show the code: %q", r.stderr)
+			}
+			tok := strings.TrimSpace(ok(t, cfg, "", "token", tc.name))
+			pid, si := signInEntry(t, cfg, tc.name)
+			first, _ := si["refresh_token"].(string)
+			if tok == "" || first == "" {
+				t.Fatal("no access or refresh token after login")
+			}
+			expireCached(t, pid)
+			if renewed := strings.TrimSpace(ok(t, cfg, "", "token", tc.name)); renewed == tok {
+				t.Error("an expired access token was not renewed")
+			}
+			_, si = signInEntry(t, cfg, tc.name)
+			current, _ := si["refresh_token"].(string)
+			if current == "" {
+				t.Fatal("no refresh token in the keychain after the refresh")
+			}
+			r = cli(t, cfg, tc.stdin, "logout", tc.name)
+			if r.code != 0 || !strings.Contains(r.stderr, "refresh token is revoked") {
+				t.Fatalf("logout: exit %d, stderr %q", r.code, r.stderr)
+			}
+			if tc.client != "web-app" && !refreshRefused(t, tokenURL, tc.client, current) {
+				t.Error("the refresh token still works after logout")
+			}
+		})
+	}
+}
