@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -270,7 +271,7 @@ func saveError(err error) error {
 
 func newAdd(env *Env) *cobra.Command {
 	var pf profileFlags
-	var keyFile string
+	var keyFile, preset, discover string
 	c := &cobra.Command{
 		Use:   "add NAME --token-url URL --client-id ID [flags]",
 		Short: "Add a profile; the client secret is read from standard input",
@@ -290,6 +291,9 @@ each, in the order of their flags.`,
 				return err
 			}
 			ch.Name, ch.KeyFile = &args[0], keyFile
+			if ch, err = env.presetOf(cmd, preset, discover, pf, ch); err != nil {
+				return err
+			}
 			desk := env.desk()
 			if err := desk.Check(storage.Profile{}, ch); err != nil {
 				var taken *core.NameTakenError
@@ -326,7 +330,43 @@ each, in the order of their flags.`,
 	}
 	pf.register(c.Flags())
 	c.Flags().StringVar(&keyFile, "private-key", "", "with private_key_jwt or tls_client_auth: the PEM private key (RSA or EC P-256); none generates an RSA 2048 key")
+	c.Flags().StringVar(&preset, "preset", "", "start from a preset: medplum (a sign-in at --base-url, default Medplum's cloud, as the Medplum CLI's public client medplum-cli on http://localhost:9615)")
+	c.Flags().StringVar(&discover, "discover", "", "fill the endpoints the grant needs (token, authorization, device, revocation) and the issuer from this server's metadata")
 	return c
+}
+
+// presetOf lays the flags given (ch) over a preset and what discovery
+// found, for add.
+func (env *Env) presetOf(cmd *cobra.Command, preset, discover string, pf profileFlags, ch core.Change) (core.Change, error) {
+	var base storage.Profile
+	switch preset {
+	case "":
+	case "medplum":
+		base = importer.MedplumSignIn("", pf.baseURL, pf.clientID)
+		if !cmd.Flags().Changed("auth-style") {
+			ch.AuthStyle = nil // the preset's public client, unless said otherwise
+		}
+	default:
+		return ch, usageError{fmt.Errorf("--preset %q: want medplum", preset)}
+	}
+	if discover != "" {
+		md, err := env.Client.Discover(cmd.Context(), discover)
+		if err != nil {
+			return ch, err
+		}
+		p := core.Applied(base, ch)
+		md.Fill(&p)
+		for _, w := range append(md.GrantWarnings(p.GrantType()), md.Warnings(p.Style())...) {
+			if p.GrantType() == storage.GrantClientCredentials || !strings.Contains(w, "client_credentials") {
+				env.say("warning: %s", w)
+			}
+		}
+		return core.Preset(p, core.Change{Secret: ch.Secret, KeyFile: ch.KeyFile, HeaderKinds: ch.HeaderKinds}), nil
+	}
+	if preset == "" {
+		return ch, nil
+	}
+	return core.Preset(base, ch), nil
 }
 
 func newEdit(env *Env) *cobra.Command {

@@ -318,3 +318,20 @@ func resolveSubject(f *storage.File, p *storage.Profile) error {
 	p.SubjectProfile = q.ID
 	return nil
 }
+
+// Preset is the change that adds preset (a Medplum sign-in, what a
+// server's metadata says) with c's fields over it: what a person typed
+// wins.
+func Preset(preset storage.Profile, c Change) Change {
+	c.apply(&preset)
+	out := Fields(preset)
+	out.Secret, out.KeyFile, out.EnvColor, out.CertFile = c.Secret, c.KeyFile, c.EnvColor, c.CertFile
+	out.HeaderKinds = c.HeaderKinds // applied again, the same: their secret values are read later
+	return out
+}
+
+// Applied is p with c applied.
+func Applied(p storage.Profile, c Change) storage.Profile {
+	c.apply(&p)
+	return p
+}
