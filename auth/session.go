@@ -88,8 +88,10 @@ type Session struct {
 	err     error
 	keyErr  error           // why the keychain could not be read, if it could not
 	signIn  *storage.SignIn // the sign-in on file, without its refresh token
-	call    *call
-	auto    autoState
+	// signInRead says the sign-in has been read (Load).
+	signInRead bool
+	call       *call
+	auto       autoState
 }
 
 // autoState is what keeps auto-refresh from storming a server: one
@@ -152,25 +154,40 @@ func (s *Session) setProfile(p storage.Profile) {
 	s.profile, s.fp = p, fp
 }
 
-// Load reads the cached token from the keychain, once; it may block on the
-// keychain, so the window calls it off the UI thread.
+// Load reads the cached token and, for the grants a person signs in to,
+// who signed in from the keychain, once; it may block on the keychain, so
+// the window calls it off the UI thread.
 func (s *Session) Load() {
+	s.mu.Lock()
+	id, fp, want := s.profile.ID, s.fp, s.profile.GrantType().SignsIn() && !s.signInRead
+	s.mu.Unlock()
+	if want {
+		si, err := s.m.keys.SignIn(id)
+		s.mu.Lock()
+		if !s.signInRead {
+			s.signInRead = true
+			if err == nil && si.Fingerprint == fp {
+				si.RefreshToken = "" // not needed to show who signed in
+				s.signIn = &si
+			}
+		}
+		s.mu.Unlock()
+	}
+	s.loadToken()
+}
+
+// loadToken reads the cached token from the keychain, once: all a token
+// request needs.
+func (s *Session) loadToken() {
 	s.mu.Lock()
 	if s.loaded {
 		s.mu.Unlock()
 		return
 	}
-	id, fp, signs := s.profile.ID, s.fp, s.profile.GrantType().SignsIn()
+	id, fp := s.profile.ID, s.fp
 	s.mu.Unlock()
 
 	t, err := s.m.keys.Token(id)
-	var si *storage.SignIn
-	if signs {
-		if got, err := s.m.keys.SignIn(id); err == nil && got.Fingerprint == fp {
-			got.RefreshToken = "" // not needed to show who signed in
-			si = &got
-		}
-	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,7 +195,6 @@ func (s *Session) Load() {
 		return
 	}
 	s.loaded = true
-	s.signIn = si
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
@@ -208,7 +224,7 @@ func (s *Session) Status(now time.Time) Status {
 		st.State = StateSignIn
 	case s.err != nil:
 		st.State = StateFailed
-	case s.tok == nil && s.loaded && s.signIn == nil && s.profile.GrantType().SignsIn():
+	case s.tok == nil && s.signInRead && s.signIn == nil && s.profile.GrantType().SignsIn():
 		st.State = StateSignIn
 	case s.tok == nil:
 		st.State = StateNone
@@ -237,7 +253,7 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 	if !force {
-		s.Load() // a forced request has no use for the cache: skip the keychain read
+		s.loadToken() // a forced request has no use for the cache: skip the keychain read
 	}
 	s.mu.Lock()
 	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
@@ -291,7 +307,17 @@ func (s *Session) Cancel() {
 func (s *Session) Forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tok, s.err, s.memOnly, s.loaded, s.signIn = nil, nil, false, true, nil
+	s.tok, s.err, s.memOnly, s.loaded = nil, nil, false, true
+}
+
+// signedOut forgets the token and the sign-in.
+func (s *Session) signedOut() {
+	s.Forget()
+	s.mu.Lock()
+	s.signIn, s.signInRead = nil, true
+	id := s.profile.ID
+	s.mu.Unlock()
+	s.m.changed(id)
 }
 
 // adopt takes a token a sign-in got, with the sign-in (its refresh token
@@ -300,7 +326,7 @@ func (s *Session) adopt(t *Token, memOnly bool, si *storage.SignIn) {
 	shown := *si
 	shown.RefreshToken = ""
 	s.mu.Lock()
-	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn = t, nil, memOnly, nil, true, &shown
+	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn, s.signInRead = t, nil, memOnly, nil, true, &shown, true
 	s.auto.fails, s.auto.retryAt = 0, time.Time{}
 	id := s.profile.ID
 	s.mu.Unlock()

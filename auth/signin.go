@@ -172,7 +172,7 @@ func (c *Client) signInDevice(ctx context.Context, p storage.Profile, credential
 // why it did not, the tokens being forgotten all the same.
 func (m *Manager) SignOut(ctx context.Context, p storage.Profile) (revoked bool, err error) {
 	si, readErr := m.keys.SignIn(p.ID)
-	defer m.Session(p).Forget()
+	defer m.Session(p).signedOut()
 	if err := m.keys.DeleteToken(p.ID); err != nil {
 		return false, err
 	}
@@ -235,14 +235,17 @@ func (m *Manager) renew(ctx context.Context, p storage.Profile, credential strin
 	if err != nil {
 		return nil, err
 	}
+	was := si
 	if is.Refresh != "" {
 		si.RefreshToken, si.Expiry = is.Refresh, is.RefreshExpiry
 	}
 	if u := userOf(is.IDToken); u != (storage.User{}) {
 		si.User = u
 	}
-	if err := m.keys.SetSignIn(p.ID, si); err != nil {
-		return nil, err
+	if si != was { // a keychain write only for a rotation (or news of the user)
+		if err := m.keys.SetSignIn(p.ID, si); err != nil {
+			return nil, err
+		}
 	}
 	return is.Token, nil
 }

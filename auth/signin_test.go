@@ -167,6 +167,11 @@ func TestSignInWithPKCEThenRefresh(t *testing.T) {
 	if st := m.Session(p).Status(time.Now()); !st.SignedIn || st.User.Name != "Alice Example" {
 		t.Errorf("status: signed in %v as %q; want Alice Example", st.SignedIn, st.User)
 	}
+	// Forgetting the access token keeps the sign-in.
+	m.Session(p).Forget()
+	if st := m.Session(p).Status(time.Now()); !st.SignedIn || st.State == StateSignIn {
+		t.Errorf("after Forget: signed in %v, state %v; want still signed in", st.SignedIn, st.State)
+	}
 }
 
 func TestSignInCallbackProblems(t *testing.T) {
