@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -101,6 +103,9 @@ func (m *Manager) SignIn(ctx context.Context, p storage.Profile, o SignInOptions
 		return storage.User{}, err
 	}
 	si := storage.SignIn{RefreshToken: is.Refresh, Expiry: is.RefreshExpiry, Fingerprint: p.Fingerprint(), User: userOf(is.IDToken), At: m.Now()}
+	if si.User == (storage.User{}) {
+		si.User = m.userinfo(ctx, p, is.Token)
+	}
 	if err := m.keys.SetSignIn(p.ID, si); err != nil {
 		return si.User, err
 	}
@@ -283,17 +288,47 @@ func (m *Manager) exchange(ctx context.Context, p storage.Profile, credential st
 // discoverRevocation looks up the revocation endpoint of p's server in its
 // metadata (at its issuer, or its token endpoint's origin); none found is "".
 func (m *Manager) discoverRevocation(ctx context.Context, p storage.Profile) string {
-	base := p.Issuer
-	if base == "" {
-		u, err := url.Parse(p.TokenURL)
-		if err != nil {
-			return ""
-		}
-		base = u.Scheme + "://" + u.Host
-	}
-	md, err := m.client.Discover(ctx, base)
+	md, err := m.client.Discover(ctx, discoveryBase(p))
 	if err != nil {
 		return ""
 	}
 	return md.RevocationEndpoint
+}
+
+// userinfo asks the server's userinfo endpoint (from its metadata) who
+// signed in, when no ID token said so; none found is the zero User.
+func (m *Manager) userinfo(ctx context.Context, p storage.Profile, t *Token) storage.User {
+	var u storage.User
+	md, err := m.client.Discover(ctx, discoveryBase(p))
+	if err != nil || md.UserinfoEndpoint == "" || (!p.AllowInsecure && !storage.SecureTransport(md.UserinfoEndpoint)) {
+		return u
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, md.UserinfoEndpoint, nil)
+	if err != nil {
+		return u
+	}
+	req.Header.Set("Authorization", HeaderValue(t))
+	req.Header.Set("Accept", "application/json")
+	hc, err := m.client.clientFor(p, "")
+	if err != nil {
+		return u
+	}
+	ans, err := read(hc, req)
+	if err == nil && ans.ok() {
+		_ = json.Unmarshal(ans.body, &u)
+	}
+	return u
+}
+
+// discoveryBase is where p's server metadata is looked for: its issuer,
+// or its token endpoint's origin.
+func discoveryBase(p storage.Profile) string {
+	if p.Issuer != "" {
+		return p.Issuer
+	}
+	u, err := url.Parse(p.TokenURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

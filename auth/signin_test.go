@@ -501,3 +501,42 @@ func TestTokenExchangeFromSubjectGiven(t *testing.T) {
 		t.Fatalf("got %v %v; want ok-at", tok, err)
 	}
 }
+
+// Without an ID token, who signed in comes from the userinfo endpoint the
+// server's metadata lists.
+func TestSignInUserFromUserinfo(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			fmt.Fprintf(w, `{"issuer":%[1]q,"token_endpoint":"%[1]s/token","userinfo_endpoint":"%[1]s/userinfo"}`, srv.URL)
+		case "/userinfo":
+			if r.Header.Get("Authorization") != "Bearer at-plain" {
+				w.WriteHeader(401)
+				return
+			}
+			fmt.Fprint(w, `{"sub":"u9","email":"bob@example.com"}`)
+		case "/token":
+			fmt.Fprint(w, `{"access_token":"at-plain","token_type":"Bearer","expires_in":60}`)
+		}
+	}))
+	defer srv.Close()
+	m, _ := newTestManager()
+	p := storage.Profile{ID: "p1", Grant: storage.GrantAuthorizationCode, ClientID: "app", AuthStyle: storage.AuthNone,
+		TokenURL: srv.URL + "/token", AuthorizeURL: srv.URL + "/authorize"}
+	open := func(raw string) error {
+		u, _ := url.Parse(raw)
+		q := u.Query()
+		go func() {
+			if resp, err := http.Get(q.Get("redirect_uri") + "?code=c&state=" + url.QueryEscape(q.Get("state"))); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		return nil
+	}
+	user, err := m.SignIn(context.Background(), p, SignInOptions{Open: open})
+	if err != nil || user.Email != "bob@example.com" || user.String() != "bob@example.com" {
+		t.Errorf("got %q (%+v) %v; want bob@example.com from userinfo", user, user, err)
+	}
+}
