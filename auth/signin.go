@@ -38,6 +38,9 @@ func (e *SignInError) Is(target error) bool { return target == ErrSignInNeeded }
 // Unwrap returns the refresh's failure.
 func (e *SignInError) Unwrap() error { return e.Reason }
 
+// ErrSignInCancelled is a sign-in a person cancelled (its context ended).
+var ErrSignInCancelled = errors.New("sign-in cancelled")
+
 // DefaultSignInTimeout bounds a sign-in whose options set none: the
 // browser's callback or the device code's approval must come by then.
 const DefaultSignInTimeout = 5 * time.Minute
@@ -98,6 +101,9 @@ func (m *Manager) SignIn(ctx context.Context, p storage.Profile, o SignInOptions
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == context.DeadlineExceeded {
 		return storage.User{}, fmt.Errorf("no sign-in within %s", timeout)
+	}
+	if ctx.Err() == context.Canceled {
+		return storage.User{}, ErrSignInCancelled
 	}
 	if err != nil {
 		return storage.User{}, err

@@ -540,3 +540,15 @@ func TestSignInUserFromUserinfo(t *testing.T) {
 		t.Errorf("got %q (%+v) %v; want bob@example.com from userinfo", user, user, err)
 	}
 }
+
+// A face cancels a sign-in under way (the window's Cancel) through its
+// context.
+func TestSignInCancelled(t *testing.T) {
+	s := newAuthServer(t)
+	m, _ := newTestManager()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := m.SignIn(ctx, signInProfile(s), SignInOptions{Prompt: func(Prompt) { cancel() }})
+	if !errors.Is(err, ErrSignInCancelled) {
+		t.Errorf("got %v; want ErrSignInCancelled", err)
+	}
+}

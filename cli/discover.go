@@ -48,7 +48,7 @@ when --auth-style or client_credentials is not among them.`,
 			for _, g := range m.Grants() {
 				grants = append(grants, string(g))
 			}
-			rows = append(rows, []string{"Token Desk grants:", orUnlisted(grants)})
+			rows = append(rows, []string{"grants usable:", orUnlisted(grants)})
 			if err := env.table(rows); err != nil {
 				return err
 			}

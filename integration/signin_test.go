@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -428,5 +430,46 @@ func TestSignInWithOIDCProvider(t *testing.T) {
 				t.Error("the refresh token still works after logout")
 			}
 		})
+	}
+}
+
+// Over ssh there is no browser: login --no-browser prints the URL, which
+// the person opens elsewhere (here, the test's browser, in this process).
+func TestSignInNoBrowserWithHydra(t *testing.T) {
+	need(t)
+	cfg := t.TempDir()
+	id := hydraPublicClient(t)
+	ok(t, cfg, "", "add", "me", "--grant", "authorization_code", "--client-id", id,
+		"--token-url", env.tokenURL, "--authorize-url", env.public+"/oauth2/auth", "--scope", "openid offline_access")
+	cmd := exec.Command(env.bin, "login", "me", "--no-browser")
+	// A $BROWSER that would fail the test if it were started.
+	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "BROWSER=/bin/false")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var shown strings.Builder
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		shown.WriteString(line + "\n")
+		if strings.HasPrefix(line, env.public+"/oauth2/auth?") {
+			if code := runBrowser(line); code != 0 {
+				t.Errorf("the browser could not follow the printed URL")
+			}
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	if err := cmd.Wait(); err != nil || out.String() != "Signed in to me as Alice Example.\n" {
+		t.Errorf("login --no-browser: %v, stdout %q, stderr so far %q", err, out.String(), shown.String())
+	}
+	if tok := strings.TrimSpace(ok(t, cfg, "", "token", "me")); introspect(t, tok)["active"] != true {
+		t.Error("no active token after signing in with the printed URL")
 	}
 }
