@@ -447,6 +447,10 @@ func TestCopyFormatsGolden(t *testing.T) {
 	mtls.Headers = []storage.Header{{Name: "X-Tenant", Value: "a'b", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
 	csjwt := base
 	csjwt.AuthStyle = storage.AuthClientSecretJWT
+	signIn := base
+	signIn.Grant, signIn.AuthStyle = storage.GrantAuthorizationCode, storage.AuthNone
+	exchange := body
+	exchange.Grant = storage.GrantTokenExchange
 	got := strings.Join([]string{
 		Header(tok),
 		curl,
@@ -456,6 +460,8 @@ func TestCopyFormatsGolden(t *testing.T) {
 		httpieH,
 		TokenRequestCurl(mtls),
 		TokenRequestCurl(csjwt),
+		TokenRequestCurl(signIn),
+		TokenRequestCurl(exchange),
 	}, "\n") + "\n"
 	golden := filepath.Join("testdata", "copy.golden")
 	if *update {
