@@ -552,3 +552,30 @@ func TestSignInCancelled(t *testing.T) {
 		t.Errorf("got %v; want ErrSignInCancelled", err)
 	}
 }
+
+// Medplum's exact redirect URI names localhost: the browser may resolve it
+// to either loopback address, and the path is the root.
+func TestListenerOnLocalhost(t *testing.T) {
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := probe.Addr().(*net.TCPAddr).Port
+	probe.Close()
+	l, err := listen(storage.Profile{RedirectURI: fmt.Sprintf("http://localhost:%d", port)}, "st")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	if l.redirect != fmt.Sprintf("http://localhost:%d", port) {
+		t.Errorf("redirect %q; want the profile's, exactly", l.redirect)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/?code=c&state=st", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, err := l.wait(context.Background()); code != "c" || err != nil {
+		t.Errorf("wait: %q %v; want the code from a callback to the root path", code, err)
+	}
+}
