@@ -579,3 +579,40 @@ func TestListenerOnLocalhost(t *testing.T) {
 		t.Errorf("wait: %q %v; want the code from a callback to the root path", code, err)
 	}
 }
+
+func TestRefreshTokenOwnExpiry(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"r2","refresh_expires_in":1800}`)
+	}))
+	defer srv.Close()
+	c := NewClient()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c.Now = func() time.Time { return now }
+	is, err := c.Refresh(context.Background(), storage.Profile{ClientID: "app", AuthStyle: storage.AuthNone, TokenURL: srv.URL}, "", "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is.Refresh != "r2" || !is.RefreshExpiry.Equal(now.Add(30*time.Minute)) {
+		t.Errorf("refresh %q expiring %v; want r2 at %v", is.Refresh, is.RefreshExpiry, now.Add(30*time.Minute))
+	}
+	if _, ok := is.Token.Extra["refresh_token"]; ok {
+		t.Error("the refresh token is kept among the access token's extras (cached with it, shown)")
+	}
+}
+
+func TestMetadataGrants(t *testing.T) {
+	tests := []struct {
+		md   Metadata
+		want string
+	}{
+		{Metadata{GrantTypes: []string{"authorization_code", "refresh_token"}}, "[authorization_code]"},
+		{Metadata{GrantTypes: []string{"client_credentials", grantDeviceCode, grantTokenExchange}}, "[client_credentials device_code token_exchange]"},
+		{Metadata{AuthorizationEndpoint: "https://as/authorize"}, "[client_credentials authorization_code token_exchange]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(tt.md.Grants()); got != tt.want {
+			t.Errorf("Grants() of %v = %s; want %s", tt.md.GrantTypes, got, tt.want)
+		}
+	}
+}
