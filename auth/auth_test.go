@@ -448,6 +448,10 @@ func TestCopyFormatsGolden(t *testing.T) {
 	mtls.Headers = []model.Header{{Name: "X-Tenant", Value: "a'b", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
 	csjwt := base
 	csjwt.AuthStyle = model.AuthClientSecretJWT
+	signIn := base
+	signIn.Grant, signIn.AuthStyle = model.GrantAuthorizationCode, model.AuthNone
+	exchange := body
+	exchange.Grant = model.GrantTokenExchange
 	got := strings.Join([]string{
 		Header(tok),
 		curl,
@@ -457,6 +461,8 @@ func TestCopyFormatsGolden(t *testing.T) {
 		httpieH,
 		TokenRequestCurl(mtls),
 		TokenRequestCurl(csjwt),
+		TokenRequestCurl(signIn),
+		TokenRequestCurl(exchange),
 	}, "\n") + "\n"
 	golden := filepath.Join("testdata", "copy.golden")
 	if *update {

@@ -175,25 +175,51 @@ func (e *redirectError) Error() string {
 // the client secret, or for private_key_jwt and tls_client_auth the PEM
 // private key.
 func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*Token, error) {
-	if !p.AllowInsecure && !model.SecureTransport(p.TokenURL) {
-		return nil, ErrInsecure
-	}
-	a, err := c.authOf(p, secret)
-	if err != nil {
-		return nil, err
-	}
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if len(p.Scopes) > 0 {
 		form.Set("scope", strings.Join(p.Scopes, " "))
 	}
-	for k, v := range p.Params {
-		// grant_type may be overridden, for servers that want their own.
-		if _, ok := form[k]; ok && k != "grant_type" {
-			return nil, fmt.Errorf("the extra parameter %q would overwrite the request's own", k)
-		}
-		form[k] = v
+	is, err := c.request(ctx, p, secret, form, true)
+	if err != nil {
+		return nil, err
 	}
-	red := a.redactor(secretValues(p)...)
+	return is.Token, nil
+}
+
+// Issued is what a token request gave: the access token and, from the
+// grants a person signs in to, the refresh and ID tokens.
+type Issued struct {
+	Token *Token
+	// Refresh is the refresh token; empty when the server gave none.
+	Refresh string
+	// RefreshExpiry is the refresh token's own expiry, when given.
+	RefreshExpiry time.Time
+	// IDToken is the OpenID Connect ID token, when given.
+	IDToken string
+}
+
+// request posts form to p's token endpoint as p's client (with p's extra
+// parameters if params) and reads the token response. others are secrets
+// in the form besides the client's credential (a code, a refresh or
+// subject token), kept out of every error.
+func (c *Client) request(ctx context.Context, p model.Profile, credential string, form url.Values, params bool, others ...string) (*Issued, error) {
+	if !p.AllowInsecure && !model.SecureTransport(p.TokenURL) {
+		return nil, ErrInsecure
+	}
+	a, err := c.authOf(p, credential)
+	if err != nil {
+		return nil, err
+	}
+	if params {
+		for k, v := range p.Params {
+			// grant_type may be overridden, for servers that want their own.
+			if _, ok := form[k]; ok && k != "grant_type" {
+				return nil, fmt.Errorf("the extra parameter %q would overwrite the request's own", k)
+			}
+			form[k] = v
+		}
+	}
+	red := a.redactor(append(secretValues(p), others...)...)
 	start := c.Now()
 	ans, err := c.post(ctx, p, tokenEndpoint, p.TokenURL, a, form)
 	if err != nil {
@@ -210,7 +236,11 @@ func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*To
 	if t.life > 0 {
 		t.Expiry = start.Add(t.life)
 	}
-	return &t.Token, nil
+	is := &Issued{Token: &t.Token, Refresh: t.refresh, IDToken: t.idToken}
+	if t.refreshLife > 0 {
+		is.RefreshExpiry = start.Add(t.refreshLife)
+	}
+	return is, nil
 }
 
 // tokenEndpoint names the token endpoint in errors.

@@ -25,6 +25,9 @@ const (
 	// viaCert names the client in the form; the TLS connection carries its
 	// certificate (tls_client_auth).
 	viaCert
+	// viaPublic names a public client in the form; it has no credential
+	// (token_endpoint_auth_method none).
+	viaPublic
 )
 
 // waysOf lists how a client of style authenticates, in the order tried:
@@ -39,6 +42,8 @@ func waysOf(s model.AuthStyle) []way {
 		return []way{viaAssertion}
 	case model.AuthTLS:
 		return []way{viaCert}
+	case model.AuthNone:
+		return []way{viaPublic}
 	}
 	return []way{viaBasic, viaBody}
 }
@@ -118,7 +123,7 @@ func (a clientAuth) apply(w way, h http.Header, form url.Values) {
 		form.Set("client_id", a.id)
 		form.Set("client_assertion_type", keys.AssertionType)
 		form.Set("client_assertion", a.assertion)
-	case viaCert:
+	case viaCert, viaPublic:
 		form.Set("client_id", a.id)
 	}
 }
@@ -158,6 +163,8 @@ func (w way) curlArgs(clientID string) []string {
 	case viaBody:
 		return []string{"--data-urlencode", q("client_id=" + clientID),
 			"--data-urlencode", q("client_secret=") + `"$CLIENT_SECRET"`}
+	case viaPublic:
+		return []string{"--data-urlencode", q("client_id=" + clientID)}
 	}
 	return []string{"-u", q(clientID+":") + `"$CLIENT_SECRET"`}
 }

@@ -19,9 +19,16 @@ type Metadata struct {
 	Issuer                string   `json:"issuer"`
 	TokenEndpoint         string   `json:"token_endpoint"`
 	IntrospectionEndpoint string   `json:"introspection_endpoint,omitempty"`
-	AuthMethods           []string `json:"token_endpoint_auth_methods_supported,omitempty"`
-	GrantTypes            []string `json:"grant_types_supported,omitempty"`
-	Scopes                []string `json:"scopes_supported,omitempty"`
+	AuthorizationEndpoint string   `json:"authorization_endpoint,omitempty"`
+	DeviceEndpoint        string   `json:"device_authorization_endpoint,omitempty"`
+	RevocationEndpoint    string   `json:"revocation_endpoint,omitempty"`
+	UserinfoEndpoint      string   `json:"userinfo_endpoint,omitempty"`
+	PKCEMethods           []string `json:"code_challenge_methods_supported,omitempty"`
+	// IssInResponse says the server sends iss with the callback (RFC 9207).
+	IssInResponse bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	AuthMethods   []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	GrantTypes    []string `json:"grant_types_supported,omitempty"`
+	Scopes        []string `json:"scopes_supported,omitempty"`
 	// Source is the document the metadata came from.
 	Source string `json:"-"`
 }
@@ -108,8 +115,77 @@ func authMethods(s model.AuthStyle) []string {
 	return nil
 }
 
-// Warnings says what in the metadata does not fit a profile with style:
-// client_credentials not offered, or the auth style not supported.
+// grantNames are the grant_types_supported names of each grant.
+var grantNames = map[model.Grant]string{
+	model.GrantClientCredentials: "client_credentials",
+	model.GrantAuthorizationCode: "authorization_code",
+	model.GrantDeviceCode:        grantDeviceCode,
+	model.GrantTokenExchange:     grantTokenExchange,
+}
+
+// Grants lists the grants the server offers, in the order a form offers
+// them: those it lists (an authorization or device endpoint standing in
+// for a list it does not give), or every grant when it lists none.
+func (m *Metadata) Grants() []model.Grant {
+	var out []model.Grant
+	for _, g := range model.Grants {
+		switch {
+		case len(m.GrantTypes) > 0:
+			if slices.Contains(m.GrantTypes, grantNames[g]) {
+				out = append(out, g)
+			}
+		case g == model.GrantAuthorizationCode && m.AuthorizationEndpoint == "",
+			g == model.GrantDeviceCode && m.DeviceEndpoint == "":
+		default:
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Fill sets the endpoints p's grant needs from the metadata, where p has
+// none: token, authorization, device, revocation and introspection, and
+// the issuer that callbacks are checked against.
+func (m *Metadata) Fill(p *model.Profile) {
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&p.TokenURL, m.TokenEndpoint}, {&p.IntrospectionURL, m.IntrospectionEndpoint},
+		{&p.RevocationURL, m.RevocationEndpoint}, {&p.Issuer, m.Issuer},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
+	if p.GrantType() == model.GrantAuthorizationCode && p.AuthorizeURL == "" {
+		p.AuthorizeURL = m.AuthorizationEndpoint
+	}
+	if p.GrantType() == model.GrantDeviceCode && p.DeviceURL == "" {
+		p.DeviceURL = m.DeviceEndpoint
+	}
+}
+
+// GrantWarnings says what in the metadata does not fit a profile with
+// grant (other than client_credentials, which Warnings covers): the grant
+// not offered, PKCE's S256 not listed (it is sent all the same).
+func (m *Metadata) GrantWarnings(grant model.Grant) []string {
+	var w []string
+	if grant == "" || grant == model.GrantClientCredentials {
+		return nil
+	}
+	if len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, grantNames[grant]) {
+		w = append(w, "the server does not list "+grantNames[grant]+" among its grant types ("+strings.Join(m.GrantTypes, ", ")+")")
+	}
+	if grant == model.GrantAuthorizationCode && !slices.Contains(m.PKCEMethods, "S256") {
+		w = append(w, "the server does not list PKCE's S256 among its code challenge methods; Token Desk sends it all the same")
+	}
+	return w
+}
+
+// Warnings says what in the metadata does not fit a client_credentials
+// profile with style: the grant not offered, or the auth style not
+// supported.
 func (m *Metadata) Warnings(style model.AuthStyle) []string {
 	var w []string
 	if len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, "client_credentials") {
@@ -118,6 +194,9 @@ func (m *Metadata) Warnings(style model.AuthStyle) []string {
 	if len(m.AuthMethods) > 0 {
 		if want := authMethods(style); len(want) > 0 && !slices.ContainsFunc(want, func(a string) bool { return slices.Contains(m.AuthMethods, a) }) {
 			w = append(w, fmt.Sprintf("the server does not list %s among its client authentication methods (%s)", strings.Join(want, " or "), strings.Join(m.AuthMethods, ", ")))
+		}
+		if style == model.AuthNone && !slices.Contains(m.AuthMethods, "none") {
+			w = append(w, "the server does not list none (public clients) among its client authentication methods ("+strings.Join(m.AuthMethods, ", ")+")")
 		}
 		if style == model.AuthAuto && !slices.Contains(m.AuthMethods, "client_secret_basic") && !slices.Contains(m.AuthMethods, "client_secret_post") {
 			w = append(w, "the server supports neither client_secret_basic nor client_secret_post ("+strings.Join(m.AuthMethods, ", ")+")")

@@ -168,7 +168,21 @@ func TokenRequestCurl(p model.Profile) string {
 	// The first way is the one every try makes; auto's fallback is for a
 	// server that refuses it.
 	args = append(args, waysOf(p.Style())[0].curlArgs(p.ClientID)...)
-	args = append(args, "-d", "grant_type=client_credentials")
+	switch p.GrantType() {
+	case model.GrantAuthorizationCode, model.GrantDeviceCode:
+		// The silent renewal, with the refresh token left to the shell.
+		return strings.Join(append(args, "-d", "grant_type=refresh_token",
+			"--data-urlencode", "refresh_token="+`"$REFRESH_TOKEN"`), " ")
+	case model.GrantTokenExchange:
+		typ := p.SubjectTokenType
+		if typ == "" {
+			typ = AccessTokenType
+		}
+		args = append(args, "-d", "grant_type="+url.QueryEscape(grantTokenExchange),
+			"--data-urlencode", "subject_token="+`"$SUBJECT_TOKEN"`, "--data-urlencode", q("subject_token_type="+typ))
+	default:
+		args = append(args, "-d", "grant_type=client_credentials")
+	}
 	if len(p.Scopes) > 0 {
 		args = append(args, "--data-urlencode", q("scope="+strings.Join(p.Scopes, " ")))
 	}

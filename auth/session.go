@@ -23,10 +23,11 @@ const (
 	StateExpiring              // under a minute, or under 10 % of its lifetime, left
 	StateExpired               // the token's time is up
 	StateFailed                // the last request failed
+	StateSignIn                // a person must sign in (ErrSignInNeeded)
 )
 
 func (s State) String() string {
-	return [...]string{"no token", "fetching", "valid", "expiring", "expired", "error"}[s]
+	return [...]string{"no token", "fetching", "valid", "expiring", "expired", "error", "sign-in needed"}[s]
 }
 
 // Status is a snapshot of a Session, for display.
@@ -51,6 +52,12 @@ type Status struct {
 	// KeychainErr is why the keychain could not be read (none, or locked),
 	// when that is why no cached token was found.
 	KeychainErr error
+	// SignedIn says a person's sign-in is on file (the grants a person
+	// signs in to), as User; RefreshExpiry is its refresh token's own
+	// expiry, when the server gave one.
+	SignedIn      bool
+	User          model.User
+	RefreshExpiry time.Time
 }
 
 // ExpiryKnown says whether the server gave the token a lifetime.
@@ -82,9 +89,12 @@ type Session struct {
 	tok     *Token
 	memOnly bool
 	err     error
-	keyErr  error // why the keychain could not be read, if it could not
-	call    *call
-	auto    autoState
+	keyErr  error         // why the keychain could not be read, if it could not
+	signIn  *model.SignIn // the sign-in on file, without its refresh token
+	// signInRead says the sign-in has been read (Load).
+	signInRead bool
+	call       *call
+	auto       autoState
 }
 
 // autoState is what keeps auto-refresh from storming a server: one
@@ -147,9 +157,31 @@ func (s *Session) setProfile(p model.Profile) {
 	s.profile, s.fp = p, fp
 }
 
-// Load reads the cached token from the keychain, once; it may block on the
-// keychain, so the window calls it off the UI thread.
+// Load reads the cached token and, for the grants a person signs in to,
+// who signed in from the keychain, once; it may block on the keychain, so
+// the window calls it off the UI thread.
 func (s *Session) Load() {
+	s.mu.Lock()
+	id, fp, want := s.profile.ID, s.fp, s.profile.GrantType().SignsIn() && !s.signInRead
+	s.mu.Unlock()
+	if want {
+		si, err := s.m.keys.SignIn(id)
+		s.mu.Lock()
+		if !s.signInRead {
+			s.signInRead = true
+			if err == nil && si.Fingerprint == fp {
+				si.RefreshToken = "" // not needed to show who signed in
+				s.signIn = &si
+			}
+		}
+		s.mu.Unlock()
+	}
+	s.loadToken()
+}
+
+// loadToken reads the cached token from the keychain, once: all a token
+// request needs.
+func (s *Session) loadToken() {
 	s.mu.Lock()
 	if s.loaded {
 		s.mu.Unlock()
@@ -184,6 +216,9 @@ func (s *Session) Status(now time.Time) Status {
 	if s.memOnly {
 		st.CacheErr = s.m.keys.TokenCacheErr(s.profile.ID)
 	}
+	if s.signIn != nil {
+		st.SignedIn, st.User, st.RefreshExpiry = true, s.signIn.User, s.signIn.Expiry
+	}
 	if t := s.tok; t != nil && !t.Expiry.IsZero() {
 		st.Left = t.Expiry.Sub(now)
 		st.Lifetime = t.Expiry.Sub(t.IssuedAt)
@@ -191,8 +226,12 @@ func (s *Session) Status(now time.Time) Status {
 	switch {
 	case s.call != nil:
 		st.State = StateFetching
+	case errors.Is(s.err, ErrSignInNeeded):
+		st.State = StateSignIn
 	case s.err != nil:
 		st.State = StateFailed
+	case s.tok == nil && s.signInRead && s.signIn == nil && s.profile.GrantType().SignsIn():
+		st.State = StateSignIn
 	case s.tok == nil:
 		st.State = StateNone
 	case s.tok.Expiry.IsZero():
@@ -220,7 +259,7 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 	if !force {
-		s.Load() // a forced request has no use for the cache: skip the keychain read
+		s.loadToken() // a forced request has no use for the cache: skip the keychain read
 	}
 	s.mu.Lock()
 	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
@@ -277,6 +316,29 @@ func (s *Session) Forget() {
 	s.tok, s.err, s.memOnly, s.loaded = nil, nil, false, true
 }
 
+// signedOut forgets the token and the sign-in.
+func (s *Session) signedOut() {
+	s.Forget()
+	s.mu.Lock()
+	s.signIn, s.signInRead = nil, true
+	id := s.profile.ID
+	s.mu.Unlock()
+	s.m.changed(id)
+}
+
+// adopt takes a token a sign-in got, with the sign-in (its refresh token
+// is not kept here).
+func (s *Session) adopt(t *Token, memOnly bool, si *model.SignIn) {
+	shown := *si
+	shown.RefreshToken = ""
+	s.mu.Lock()
+	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn, s.signInRead = t, nil, memOnly, nil, true, &shown, true
+	s.auto.fails, s.auto.retryAt = 0, time.Time{}
+	id := s.profile.ID
+	s.mu.Unlock()
+	s.m.changed(id)
+}
+
 // start begins a request, an auto-refresh if auto; s.mu is held.
 func (s *Session) start(auto bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -293,6 +355,9 @@ func (s *Session) start(auto bool) *call {
 			// Cancelled by a person: the session stays as it was.
 		case err != nil:
 			s.err = err
+			if errors.Is(err, ErrSignInNeeded) {
+				s.signIn = nil
+			}
 			if auto {
 				s.auto.fails++
 				s.auto.retryAt = s.m.Now().Add(backoff(s.auto.fails))
@@ -367,6 +432,12 @@ type Manager struct {
 	// OnChange, if set, is called (from any goroutine) when a session's
 	// state changes because a request started or ended.
 	OnChange func(profileID string)
+	// Profiles looks a profile up by ID: the subject profile of a token
+	// exchange. Nil: token exchange takes its subject from Subject only.
+	Profiles func(id string) (model.Profile, error)
+	// Subject gives the subject token of a token exchange profile that
+	// names no subject profile (the CLI reads standard input); nil: none.
+	Subject func(p model.Profile) (string, error)
 
 	sem      chan struct{}
 	mu       sync.Mutex
@@ -465,6 +536,9 @@ func (m *Manager) clientNow() *Client {
 // credential reads p's client secret, or its private key for the styles
 // that use one, from the keychain.
 func (m *Manager) credential(p model.Profile) (string, error) {
+	if p.Style() == model.AuthNone {
+		return "", nil // a public client has none
+	}
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
 	}
@@ -507,14 +581,8 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path str
 	return m.clientNow().probe(ctx, p, t, path, key, secret)
 }
 
-// fetch asks the server for p's token and caches it.
+// fetch gets p's token the way its grant does, and caches it.
 func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, error) {
-	select {
-	case m.sem <- struct{}{}:
-		defer func() { <-m.sem }()
-	case <-ctx.Done():
-		return nil, false, errors.New("token request cancelled")
-	}
 	p, err := m.keys.Resolve(p)
 	if err != nil {
 		return nil, false, err
@@ -523,14 +591,35 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	tok, err := m.clientNow().Fetch(ctx, p, secret)
+	get := func(ctx context.Context) (*Token, error) { return m.clientNow().Fetch(ctx, p, secret) }
+	switch p.GrantType() {
+	case model.GrantAuthorizationCode, model.GrantDeviceCode:
+		get = func(ctx context.Context) (*Token, error) { return m.renew(ctx, p, secret) }
+	case model.GrantTokenExchange:
+		get = func(ctx context.Context) (*Token, error) { return m.exchange(ctx, p, secret) }
+	}
+	// A token exchange takes no slot: its subject token may need one.
+	if p.GrantType() != model.GrantTokenExchange {
+		select {
+		case m.sem <- struct{}{}:
+			defer func() { <-m.sem }()
+		case <-ctx.Done():
+			return nil, false, errors.New("token request cancelled")
+		}
+	}
+	tok, err := get(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	// The token is good even when the cache failed: hand it out, and the
-	// keychain says why it is memory-only (TokenCacheErr).
-	memOnly, err := m.keys.SetToken(p.ID, *tok)
-	return tok, memOnly || err != nil, nil
+	return tok, m.cache(p.ID, tok), nil
+}
+
+// cache files tok in the keychain and says whether it could only be kept
+// in memory (too large, locked, not running: the token is good, only the
+// cache is not; the keychain says why, TokenCacheErr).
+func (m *Manager) cache(id string, tok *Token) (memoryOnly bool) {
+	memOnly, err := m.keys.SetToken(id, *tok)
+	return memOnly || err != nil
 }
 
 // secretValues are p's secret header values, as resolved.
@@ -565,6 +654,8 @@ func (st Status) Describe() string {
 		return "fetching…"
 	case StateFailed:
 		return "error"
+	case StateSignIn:
+		return "sign-in needed"
 	case StateNone:
 		return "no token"
 	case StateExpired:

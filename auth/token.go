@@ -18,13 +18,19 @@ import (
 const maxLifetime = 366 * 24 * time.Hour
 
 // knownFields are the response fields Token has a place for.
-var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token"}
+var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token", "refresh_expires_in"}
 
 // parsed is a token response read: the token and the lifetime the server
-// gave it (zero: unknown).
+// gave it (zero: unknown), with the refresh and ID tokens of a sign-in,
+// which are kept apart from the access token's cache entry.
 type parsed struct {
 	Token
 	life time.Duration
+	// refresh and its lifetime (Keycloak's refresh_expires_in; zero:
+	// unknown); idToken is the OpenID Connect ID token.
+	refresh     string
+	refreshLife time.Duration
+	idToken     string
 }
 
 // parseToken reads a successful token response (RFC 6749 §5.1) from host:
@@ -39,6 +45,7 @@ func parseToken(a *answer, host string) (*parsed, error) {
 			return nil, fmt.Errorf("cannot parse the token response from %s: %v", host, err)
 		}
 		t.AccessToken, t.TokenType, t.Scope, expiresIn = v.Get("access_token"), v.Get("token_type"), v.Get("scope"), v.Get("expires_in")
+		t.refresh, t.idToken = v.Get("refresh_token"), v.Get("id_token")
 	} else {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(a.body, &m); err != nil {
@@ -55,6 +62,12 @@ func parseToken(a *answer, host string) (*parsed, error) {
 		var scope string
 		if json.Unmarshal(m["scope"], &scope) == nil {
 			t.Scope = scope
+		}
+		_ = json.Unmarshal(m["refresh_token"], &t.refresh)
+		_ = json.Unmarshal(m["id_token"], &t.idToken)
+		var refreshIn json.Number
+		if json.Unmarshal(m["refresh_expires_in"], &refreshIn) == nil {
+			t.refreshLife, _ = lifetime(refreshIn.String())
 		}
 		if raw, ok := m["expires_in"]; ok {
 			var s string

@@ -32,6 +32,15 @@ type Env struct {
 	OpenWindow func() error
 	// Version is printed by --version.
 	Version string
+	// OpenURL opens the system browser for a sign-in; nil means
+	// browser.Open.
+	OpenURL func(url string) error
+
+	// login says a command may start a sign-in (--login).
+	login bool
+	// subject is the token exchange's subject token, once read from
+	// standard input.
+	subject *string
 }
 
 // usageError marks a mistake in how the command was called: exit status 2.
@@ -91,8 +100,10 @@ With no command it opens the window.`,
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().BoolVar(&env.login, "login", false, "when a profile needs a sign-in, start it (opens the browser) rather than fail")
 	root.AddCommand(
 		newList(env), newAdd(env), newEdit(env), newCp(env), newRm(env),
+		newLogin(env), newLogout(env),
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
 		newProxy(env), newStatus(env),
 	)
@@ -166,6 +177,8 @@ func (env *Env) manager(f *storage.File) *auth.Manager {
 	m := auth.NewManager(env.Keys, env.Client)
 	m.Now = env.Now
 	m.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
+	m.Profiles = f.ByID
+	m.Subject = env.readSubject
 	return m
 }
 
@@ -194,7 +207,18 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	if err != nil {
 		return nil, p, nil, err
 	}
-	t, notCached, err := env.deskIn(f).Token(ctx, p, fresh)
+	desk := env.deskIn(f)
+	t, notCached, err := desk.Token(ctx, p, fresh)
+	if errors.Is(err, auth.ErrSignInNeeded) && env.login && p.GrantType().SignsIn() {
+		var user model.User
+		if user, err = env.signIn(ctx, desk, p, false, 0); err == nil {
+			env.say("Signed in to %s as %s.", p.Name, user)
+			t, notCached, err = desk.Token(ctx, p, false)
+		}
+	}
+	if errors.Is(err, auth.ErrSignInNeeded) {
+		return nil, p, nil, fmt.Errorf("%q: %w; run: %s", name, err, suggest("tokendesk", "login", name))
+	}
 	if err != nil {
 		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
 	}
@@ -223,22 +247,35 @@ func newList(env *Env) *cobra.Command {
 			m := env.manager(f)
 			now := env.Now()
 			type row struct {
-				Name        string     `json:"name"`
-				ID          string     `json:"id"`
-				Env         string     `json:"env,omitempty"`
-				TokenURL    string     `json:"tokenUrl"`
-				BaseURL     string     `json:"baseUrl,omitempty"`
-				ClientID    string     `json:"clientId"`
-				State       string     `json:"state"`
-				ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-				SecondsLeft *int64     `json:"secondsLeft,omitempty"`
+				Name             string      `json:"name"`
+				ID               string      `json:"id"`
+				Env              string      `json:"env,omitempty"`
+				TokenURL         string      `json:"tokenUrl"`
+				BaseURL          string      `json:"baseUrl,omitempty"`
+				ClientID         string      `json:"clientId"`
+				Grant            string      `json:"grant"`
+				State            string      `json:"state"`
+				SignedIn         *bool       `json:"signedIn,omitempty"`
+				User             *model.User `json:"user,omitempty"`
+				RefreshExpiresAt *time.Time  `json:"refreshExpiresAt,omitempty"`
+				ExpiresAt        *time.Time  `json:"expiresAt,omitempty"`
+				SecondsLeft      *int64      `json:"secondsLeft,omitempty"`
 			}
 			rows := make([]row, 0, len(f.Profiles))
 			for _, p := range f.Profiles {
 				sess := m.Session(p)
 				sess.Load()
 				st := sess.Status(now)
-				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, State: st.Describe()}
+				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, Grant: string(p.GrantType()), State: st.Describe()}
+				if p.GrantType().SignsIn() {
+					r.SignedIn = &st.SignedIn
+					if st.SignedIn {
+						r.User = &st.User
+					}
+					if !st.RefreshExpiry.IsZero() {
+						r.RefreshExpiresAt = &st.RefreshExpiry
+					}
+				}
 				if st.ExpiryKnown() {
 					exp := st.Token.Expiry
 					left := int64(st.Left / time.Second)

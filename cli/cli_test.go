@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -333,10 +334,12 @@ func TestImportMedplum(t *testing.T) {
 	writeMedplum(t, dir, "prod", map[string]string{"name": "prod", "baseUrl": "https://api.medplum.com/", "authType": "client-credentials",
 		"clientId": "prod-id", "clientSecret": "prod-plain-secret", "tokenUrl": "https://api.medplum.com/oauth2/token", "scope": "openid system/*.read", "audience": "https://x"})
 	writeMedplum(t, dir, "me", map[string]string{"name": "me", "baseUrl": "https://api.medplum.com/", "authType": "authorization-code"})
+	writeMedplum(t, dir, "odd", map[string]string{"name": "odd", "baseUrl": "https://api.medplum.com/", "authType": "jwt-bearer"})
 
 	_, stderr, code := f.run("", "import", "medplum", "--dir", dir)
 	if code != 0 || !strings.Contains(stderr, `Imported "dev"`) || !strings.Contains(stderr, `Imported "prod"`) ||
-		!strings.Contains(stderr, "Skipped me.json") || !strings.Contains(stderr, "--remove-secrets") {
+		!strings.Contains(stderr, `Imported "me"`) || !strings.Contains(stderr, "tokendesk login me") ||
+		!strings.Contains(stderr, "Skipped odd.json") || !strings.Contains(stderr, "--remove-secrets") {
 		t.Fatalf("import: exit %d:\n%s", code, stderr)
 	}
 	file, _ := f.env.Store.Load()
@@ -347,6 +350,10 @@ func TestImportMedplum(t *testing.T) {
 	}
 	if p.TokenURL != "https://api.medplum.com/oauth2/token" || strings.Join(p.Scopes, " ") != "openid system/*.read" || p.Params.Get("audience") != "https://x" {
 		t.Errorf("prod: %+v", p)
+	}
+	if me, _ := file.ByName("me"); me.Grant != model.GrantAuthorizationCode || me.ClientID != "medplum-cli" || me.Style() != model.AuthNone ||
+		me.AuthorizeURL != "https://api.medplum.com/oauth2/authorize" || me.RedirectURI != "http://localhost:9615" {
+		t.Errorf("me: %+v; want Medplum's sign-in as medplum-cli on http://localhost:9615", me)
 	}
 	if s, _ := f.env.Keys.ClientSecret(d.ID); s != "dev-plain-secret" {
 		t.Error("dev's secret is not in the keychain")

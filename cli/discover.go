@@ -39,6 +39,16 @@ when --auth-style or client_credentials is not among them.`,
 			if m.IntrospectionEndpoint != "" {
 				rows = append(rows, []string{"introspection:", m.IntrospectionEndpoint})
 			}
+			for _, e := range [][2]string{{"authorization:", m.AuthorizationEndpoint}, {"device:", m.DeviceEndpoint}, {"revocation:", m.RevocationEndpoint}} {
+				if e[1] != "" {
+					rows = append(rows, []string{e[0], e[1]})
+				}
+			}
+			var grants []string
+			for _, g := range m.Grants() {
+				grants = append(grants, string(g))
+			}
+			rows = append(rows, []string{"grants usable:", orUnlisted(grants)})
 			if err := env.table(rows); err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
@@ -21,6 +22,9 @@ import (
 type profileFlags struct {
 	tokenURL, baseURL, clientID, authStyle, env, requestPath, notes, caFile, probePath string
 	clientCert, introspectionURL                                                       string
+	grant, authorizeURL, deviceURL, revocationURL, issuer, redirectURI                 string
+	subjectProfile, subjectTokenType                                                   string
+	redirectPort                                                                       int
 	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
@@ -32,7 +36,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.clientID, "client-id", "", "the client ID")
 	fs.StringVar(&pf.baseURL, "base-url", "", "the API base URL that curl paths are resolved against")
 	fs.StringArrayVar(&pf.scopes, "scope", nil, "a scope to request (repeat for more, or give them space-separated)")
-	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (or client_secret_basic), body (or client_secret_post), private_key_jwt, client_secret_jwt, or tls_client_auth (or self_signed_tls_client_auth)")
+	fs.StringVar(&pf.authStyle, "auth-style", "auto", "how the client authenticates: auto, header (or client_secret_basic), body (or client_secret_post), private_key_jwt, client_secret_jwt, tls_client_auth (or self_signed_tls_client_auth), or none (a public client: the default of the grants a person signs in to)")
 	fs.StringVar(&pf.clientCert, "client-cert", "", "with tls_client_auth: the client certificate PEM file (only its certificates are kept); none makes a self-signed one")
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
@@ -47,6 +51,15 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&pf.allowInsecure, "allow-insecure-http", false, "allow a plain http:// token URL to a non-loopback host (sends the secret in clear text)")
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
+	fs.StringVar(&pf.grant, "grant", "client_credentials", "how the token is got: client_credentials, authorization_code (a person signs in in the browser), device_code (a person signs in with a code) or token_exchange (another token traded in)")
+	fs.StringVar(&pf.authorizeURL, "authorize-url", "", "with authorization_code: the authorization endpoint the browser is sent to")
+	fs.StringVar(&pf.deviceURL, "device-url", "", "with device_code: the device authorization endpoint")
+	fs.StringVar(&pf.revocationURL, "revocation-url", "", "the RFC 7009 endpoint 'tokendesk logout' revokes the refresh token at (default: from the server's metadata)")
+	fs.StringVar(&pf.issuer, "issuer", "", "the server's issuer: a sign-in coming back with another iss is refused (RFC 9207)")
+	fs.IntVar(&pf.redirectPort, "redirect-port", 0, "with authorization_code: the loopback port of http://127.0.0.1:PORT/callback (default: a free one)")
+	fs.StringVar(&pf.redirectURI, "redirect-uri", "", "with authorization_code: the exact loopback redirect URI to listen on, for a server that matches it exactly (Medplum: http://localhost:9615)")
+	fs.StringVar(&pf.subjectProfile, "subject-profile", "", "with token_exchange: the profile whose token is exchanged (default: the token on standard input)")
+	fs.StringVar(&pf.subjectTokenType, "subject-token-type", "", "with token_exchange: the subject token's type (default urn:ietf:params:oauth:token-type:access_token)")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
 	fs.StringVar(&pf.apiAuth, "api-auth", "bearer", "how API calls (curl, HTTPie, test, proxy) authenticate: bearer (the token) or basic (the client ID and secret, as Medplum's On-Behalf-Of wants)")
 }
@@ -72,6 +85,28 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 	str("probe-path", &c.ProbePath, pf.probePath)
 	str("notes", &c.Notes, pf.notes)
 	str("ca-file", &c.CAFile, pf.caFile)
+	str("authorize-url", &c.AuthorizeURL, pf.authorizeURL)
+	str("device-url", &c.DeviceURL, pf.deviceURL)
+	str("revocation-url", &c.RevocationURL, pf.revocationURL)
+	str("issuer", &c.Issuer, pf.issuer)
+	str("redirect-uri", &c.RedirectURI, pf.redirectURI)
+	str("subject-profile", &c.SubjectProfile, pf.subjectProfile)
+	str("subject-token-type", &c.SubjectTokenType, pf.subjectTokenType)
+	if set("redirect-port") {
+		c.RedirectPort = &pf.redirectPort
+	}
+	if set("grant") {
+		g := model.Grant(pf.grant)
+		if g == model.GrantClientCredentials {
+			g = "" // the zero value means client_credentials
+		}
+		c.Grant = &g
+		if g.SignsIn() && !set("auth-style") {
+			// A native app is a public client (RFC 8252 §8.4) unless a
+			// secret is asked for.
+			c.AuthStyle = new(model.AuthNone)
+		}
+	}
 	if set("scope") {
 		var scopes []string
 		for _, s := range pf.scopes {
@@ -246,7 +281,7 @@ func saveError(err error) error {
 
 func newAdd(env *Env) *cobra.Command {
 	var pf profileFlags
-	var keyFile string
+	var keyFile, preset, discover string
 	c := &cobra.Command{
 		Use:   "add NAME --token-url URL --client-id ID [flags]",
 		Short: "Add a profile; the client secret is read from standard input",
@@ -266,6 +301,9 @@ each, in the order of their flags.`,
 				return err
 			}
 			ch.Name, ch.KeyFile = &args[0], keyFile
+			if ch, err = env.presetOf(cmd, preset, discover, pf, ch); err != nil {
+				return err
+			}
 			desk := env.desk()
 			if err := desk.Check(model.Profile{}, ch); err != nil {
 				var taken *core.NameTakenError
@@ -279,7 +317,7 @@ each, in the order of their flags.`,
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[0])
-			if !style.UsesKey() {
+			if !style.UsesKey() && style != model.AuthNone {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -292,13 +330,53 @@ each, in the order of their flags.`,
 				return saveError(err)
 			}
 			env.sayMade(saved.Profile, saved.Made)
+			if p := saved.Profile; p.GrantType().SignsIn() {
+				fmt.Fprintf(env.Stderr, "Added %q. Sign in with 'tokendesk login %s'.\n", p.Name, p.Name)
+				return nil
+			}
 			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
 			return nil
 		},
 	}
 	pf.register(c.Flags())
 	c.Flags().StringVar(&keyFile, "private-key", "", "with private_key_jwt or tls_client_auth: the PEM private key (RSA or EC P-256); none generates an RSA 2048 key")
+	c.Flags().StringVar(&preset, "preset", "", "start from a preset: medplum (a sign-in at --base-url, default Medplum's cloud, as the Medplum CLI's public client medplum-cli on http://localhost:9615)")
+	c.Flags().StringVar(&discover, "discover", "", "fill the endpoints the grant needs (token, authorization, device, revocation) and the issuer from this server's metadata")
 	return c
+}
+
+// presetOf lays the flags given (ch) over a preset and what discovery
+// found, for add.
+func (env *Env) presetOf(cmd *cobra.Command, preset, discover string, pf profileFlags, ch core.Change) (core.Change, error) {
+	var base model.Profile
+	switch preset {
+	case "":
+	case "medplum":
+		base = importer.MedplumSignIn("", pf.baseURL, pf.clientID)
+		if !cmd.Flags().Changed("auth-style") {
+			ch.AuthStyle = nil // the preset's public client, unless said otherwise
+		}
+	default:
+		return ch, usageError{fmt.Errorf("--preset %q: want medplum", preset)}
+	}
+	if discover != "" {
+		md, err := env.Client.Discover(cmd.Context(), discover)
+		if err != nil {
+			return ch, err
+		}
+		p := core.Applied(base, ch)
+		md.Fill(&p)
+		for _, w := range append(md.GrantWarnings(p.GrantType()), md.Warnings(p.Style())...) {
+			if p.GrantType() == model.GrantClientCredentials || !strings.Contains(w, "client_credentials") {
+				env.say("warning: %s", w)
+			}
+		}
+		return core.Preset(p, core.Change{Secret: ch.Secret, KeyFile: ch.KeyFile, HeaderKinds: ch.HeaderKinds}), nil
+	}
+	if preset == "" {
+		return ch, nil
+	}
+	return core.Preset(base, ch), nil
 }
 
 func newEdit(env *Env) *cobra.Command {

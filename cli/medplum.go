@@ -10,11 +10,13 @@ func newImportMedplum(env *Env) *cobra.Command {
 	var removeSecrets bool
 	c := &cobra.Command{
 		Use:   "medplum",
-		Short: "Import the Medplum CLI's client-credentials profiles, secrets into the keychain",
+		Short: "Import the Medplum CLI's profiles, secrets into the keychain",
 		Long: `Import the client-credentials profiles the Medplum CLI keeps in
 ~/.medplum/*.json (with their client secrets in plain text): each becomes a
-profile, its secret goes to the keychain. Other profiles (and the CLI's
-saved logins) are skipped. The source files are left as they are unless
+profile, its secret goes to the keychain. Its authorization-code profiles
+become sign-in profiles (the public client medplum-cli on
+http://localhost:9615 unless the file names another; 'tokendesk login
+NAME' signs in). Other profiles (and the CLI's saved logins) are skipped. The source files are left as they are unless
 --remove-secrets is given, which then deletes the plain-text clientSecret
 from each file imported, now or before (everything else in the file stays).`,
 		Example: "  tokendesk import medplum\n  tokendesk import medplum --remove-secrets",

@@ -44,6 +44,8 @@ type Keys interface {
 type Sessions interface {
 	Session(p model.Profile) *auth.Session
 	Drop(id string)
+	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
+	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)
 }
 
 // Desk does every operation that changes Token Desk's state.
@@ -251,7 +253,7 @@ func (d *Desk) Add(c Change) (Saved, error) {
 	if err := validate(p); err != nil {
 		return Saved{}, err
 	}
-	if !p.Style().UsesKey() && c.Secret == "" {
+	if !p.Style().UsesKey() && p.Style() != model.AuthNone && c.Secret == "" {
 		return Saved{}, ErrSecretRequired
 	}
 	wrote := false
@@ -259,13 +261,21 @@ func (d *Desk) Add(c Change) (Saved, error) {
 		if _, err := f.ByName(p.Name); err == nil {
 			return &NameTakenError{p.Name}
 		}
+		if err := resolveSubject(f, &p); err != nil {
+			return err
+		}
 		wrote = true
-		if p.Style().UsesKey() {
+		switch {
+		case p.Style() == model.AuthNone:
+			// A public client: no credential to file.
+		case p.Style().UsesKey():
 			if err := d.keys.SetPrivateKey(p.ID, key); err != nil {
 				return err
 			}
-		} else if err := d.keys.SetClientSecret(p.ID, c.Secret); err != nil {
-			return err
+		default:
+			if err := d.keys.SetClientSecret(p.ID, c.Secret); err != nil {
+				return err
+			}
 		}
 		if p.HasSecretHeaders() {
 			if _, err := d.keys.SaveHeaderValues(p); err != nil {
@@ -364,4 +374,17 @@ func (d *Desk) Cancel(p model.Profile) { d.sessions.Session(p).Cancel() }
 func (d *Desk) ForgetToken(p model.Profile) error {
 	d.sessions.Session(p).Forget()
 	return d.keys.DeleteToken(p.ID)
+}
+
+// SignIn signs a person in for p (authorization_code or device_code): the
+// browser or the device code, as o says; cancelling ctx stops it. It
+// returns who signed in.
+func (d *Desk) SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error) {
+	return d.sessions.SignIn(ctx, p, o)
+}
+
+// SignOut revokes p's refresh token where the server can (revoked says
+// so) and forgets p's tokens either way; err is a revocation that failed.
+func (d *Desk) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
+	return d.sessions.SignOut(ctx, p)
 }

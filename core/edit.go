@@ -42,6 +42,15 @@ type Change struct {
 	EnvColor string
 	// APIAuth is how API calls authenticate.
 	APIAuth *model.APIAuth
+
+	Grant                                  *model.Grant
+	AuthorizeURL, DeviceURL, RevocationURL *string
+	Issuer, RedirectURI, SubjectTokenType  *string
+	RedirectPort                           *int
+	// SubjectProfile names the token exchange's subject profile by name
+	// or ID (the ID is stored); "" takes the subject token from standard
+	// input.
+	SubjectProfile *string
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -68,6 +77,19 @@ func (c Change) apply(p *model.Profile) {
 	set(&p.IntrospectionURL, c.IntrospectionURL)
 	set(&p.Notes, c.Notes)
 	set(&p.CAFile, c.CAFile)
+	set(&p.AuthorizeURL, c.AuthorizeURL)
+	set(&p.DeviceURL, c.DeviceURL)
+	set(&p.RevocationURL, c.RevocationURL)
+	set(&p.Issuer, c.Issuer)
+	set(&p.RedirectURI, c.RedirectURI)
+	set(&p.SubjectTokenType, c.SubjectTokenType)
+	set(&p.SubjectProfile, c.SubjectProfile)
+	if c.Grant != nil {
+		p.Grant = *c.Grant
+	}
+	if c.RedirectPort != nil {
+		p.RedirectPort = *c.RedirectPort
+	}
 	if c.Scopes != nil {
 		p.Scopes = slices.Clone(*c.Scopes)
 	}
@@ -125,6 +147,9 @@ func Fields(p model.Profile) Change {
 		Notes: &p.Notes, CAFile: &p.CAFile, Scopes: &p.Scopes, AuthStyle: &p.AuthStyle, Params: &p.Params,
 		AutoRefresh: &p.AutoRefresh, AllowInsecure: &p.AllowInsecure, TimeoutSeconds: &p.TimeoutSeconds,
 		Headers: &p.Headers,
+		Grant:   &p.Grant, AuthorizeURL: &p.AuthorizeURL, DeviceURL: &p.DeviceURL, RevocationURL: &p.RevocationURL,
+		Issuer: &p.Issuer, RedirectURI: &p.RedirectURI, SubjectTokenType: &p.SubjectTokenType,
+		RedirectPort: &p.RedirectPort, SubjectProfile: &p.SubjectProfile,
 	}
 	c.APIAuth = &p.APIAuth
 	return c
@@ -176,6 +201,9 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 			if key, made, err = keys.SettleKeyPair(&p, current, c.KeyFile, d.now()); err != nil {
 				return err
 			}
+		}
+		if err := resolveSubject(f, &p); err != nil {
+			return err
 		}
 		if err := p.Validate(); err != nil {
 			return &InvalidError{err}
@@ -244,6 +272,19 @@ func Diff(from, to model.Profile) Change {
 	str(&c.IntrospectionURL, from.IntrospectionURL, to.IntrospectionURL)
 	str(&c.Notes, from.Notes, to.Notes)
 	str(&c.CAFile, from.CAFile, to.CAFile)
+	str(&c.AuthorizeURL, from.AuthorizeURL, to.AuthorizeURL)
+	str(&c.DeviceURL, from.DeviceURL, to.DeviceURL)
+	str(&c.RevocationURL, from.RevocationURL, to.RevocationURL)
+	str(&c.Issuer, from.Issuer, to.Issuer)
+	str(&c.RedirectURI, from.RedirectURI, to.RedirectURI)
+	str(&c.SubjectTokenType, from.SubjectTokenType, to.SubjectTokenType)
+	str(&c.SubjectProfile, from.SubjectProfile, to.SubjectProfile)
+	if from.GrantType() != to.GrantType() {
+		c.Grant = &to.Grant
+	}
+	if from.RedirectPort != to.RedirectPort {
+		c.RedirectPort = &to.RedirectPort
+	}
 	if !slices.Equal(from.Scopes, to.Scopes) {
 		c.Scopes = &to.Scopes
 	}
@@ -269,4 +310,37 @@ func Diff(from, to model.Profile) Change {
 		c.APIAuth = &to.APIAuth
 	}
 	return c
+}
+
+// resolveSubject stores p's subject profile by ID: the change may name it
+// by name.
+func resolveSubject(f *storage.File, p *model.Profile) error {
+	if p.SubjectProfile == "" {
+		return nil
+	}
+	q, err := f.ByID(p.SubjectProfile)
+	if err != nil {
+		if q, err = f.ByName(p.SubjectProfile); err != nil {
+			return &InvalidError{fmt.Errorf("subject profile %q: no such profile", p.SubjectProfile)}
+		}
+	}
+	p.SubjectProfile = q.ID
+	return nil
+}
+
+// Preset is the change that adds preset (a Medplum sign-in, what a
+// server's metadata says) with c's fields over it: what a person typed
+// wins.
+func Preset(preset model.Profile, c Change) Change {
+	c.apply(&preset)
+	out := Fields(preset)
+	out.Secret, out.KeyFile, out.EnvColor, out.CertFile = c.Secret, c.KeyFile, c.EnvColor, c.CertFile
+	out.HeaderKinds = c.HeaderKinds // applied again, the same: their secret values are read later
+	return out
+}
+
+// Applied is p with c applied.
+func Applied(p model.Profile, c Change) model.Profile {
+	c.apply(&p)
+	return p
 }

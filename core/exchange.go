@@ -58,7 +58,8 @@ func (d *Desk) Export(names ...string) ([]byte, error) {
 	return importer.ExportProfiles(ps)
 }
 
-// ImportMedplum imports the client-credentials profiles of the Medplum
+// ImportMedplum imports the client-credentials and authorization-code
+// profiles of the Medplum
 // CLI's files in dir, each through Add. With removeSecrets, the
 // plain-text clientSecret is taken out of each file imported, now or
 // before, once the keychain is known to hold it.
@@ -104,6 +105,9 @@ func (d *Desk) importMedplum(m importer.MedplumFile, removeSecret bool) importer
 	}
 	r.Imported = true
 	r.Message = fmt.Sprintf("Imported %q (%s); its secret is in the keychain.", name, m.Profile.TokenURL)
+	if m.Secret == "" {
+		r.Message = fmt.Sprintf("Imported %q (%s); sign in with 'tokendesk login %s'.", name, m.Profile.TokenURL, name)
+	}
 	if removeSecret {
 		if err := m.RemoveSecret(); err != nil {
 			r.Message += " The plain-text secret could not be removed: " + err.Error()

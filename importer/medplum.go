@@ -104,6 +104,37 @@ func medplumProfile(name string, o medplumOptions) (model.Profile, error) {
 	return p, p.Validate()
 }
 
+// The Medplum CLI's own sign-in: a public client with the one redirect
+// URI Medplum matches exactly.
+const (
+	MedplumCLIClient   = "medplum-cli"
+	MedplumCLIRedirect = "http://localhost:9615"
+)
+
+// MedplumSignIn is the preset of a Medplum sign-in (authorization code
+// with PKCE) at base (empty: Medplum's cloud): authorize at
+// <base>/oauth2/authorize, tokens at <base>/oauth2/token, redirected to
+// the exact URI registered for the client (the Medplum CLI's by default).
+func MedplumSignIn(name, base, clientID string) model.Profile {
+	base = strings.TrimSpace(base)
+	if base == "" {
+		base = "https://api.medplum.com/"
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	if clientID == "" {
+		clientID = MedplumCLIClient
+	}
+	p := model.Profile{Name: name, Grant: model.GrantAuthorizationCode, ClientID: clientID, AuthStyle: model.AuthNone,
+		BaseURL: base, TokenURL: base + "oauth2/token", AuthorizeURL: base + "oauth2/authorize",
+		RedirectURI: MedplumCLIRedirect, Scopes: []string{"openid", "offline_access"}, RequestPath: "auth/me", ProbePath: "auth/me"}
+	if !strings.HasPrefix(base, "https://") && model.SecureTransport(p.TokenURL) {
+		p.Env = "local"
+	}
+	return p
+}
+
 // readFile reads one ~/.medplum/<name>.json.
 func readFile(path string) MedplumFile {
 	m := MedplumFile{Path: path}
@@ -126,17 +157,28 @@ func readFile(path string) MedplumFile {
 		m.Err = fmt.Errorf(`"options" is not JSON: %v`, err)
 		return m
 	}
+	name := o.Name
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(path), ".json")
+	}
+	if o.AuthType == "authorization-code" {
+		m.Profile = MedplumSignIn(name, o.BaseURL, o.ClientID)
+		if o.Scope != "" {
+			m.Profile.Scopes = strings.Fields(o.Scope)
+		}
+		if o.ClientSecret != "" {
+			m.Profile.AuthStyle, m.Secret = model.AuthAuto, o.ClientSecret
+		}
+		m.Err = m.Profile.Validate()
+		return m
+	}
 	if o.AuthType != "client-credentials" {
-		m.Err = fmt.Errorf("auth type %q, not client-credentials", o.AuthType)
+		m.Err = fmt.Errorf("auth type %q, not client-credentials or authorization-code", o.AuthType)
 		return m
 	}
 	if o.ClientSecret == "" {
 		m.Err = errors.New("no client secret in the file (removed already?)")
 		return m
-	}
-	name := o.Name
-	if name == "" {
-		name = strings.TrimSuffix(filepath.Base(path), ".json")
 	}
 	m.Profile, m.Err = medplumProfile(name, o)
 	m.Secret = o.ClientSecret

@@ -38,6 +38,9 @@ var env struct {
 func required() bool { return os.Getenv("CI") == "true" || os.Getenv("TOKENDESK_INTEGRATION") == "1" }
 
 func TestMain(m *testing.M) {
+	if u, ok := browserMode(); ok {
+		os.Exit(runBrowser(u)) // this binary is a test's $BROWSER
+	}
 	os.Exit(run(m))
 }
 
@@ -135,6 +138,7 @@ func startHydra(bin, tmp string) error {
 		"SERVE_ADMIN_HOST=127.0.0.1", fmt.Sprintf("SERVE_ADMIN_PORT=%d", adm),
 		"LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, hydraSignInEnv()...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start Hydra: %w", err)

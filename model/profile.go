@@ -45,10 +45,40 @@ const (
 	// only in how the server checks the certificate); the form carries the
 	// client ID and no secret.
 	AuthTLS AuthStyle = "tls_client_auth"
+	// AuthNone is a public client (RFC 6749 §2.1; RFC 8252's native apps):
+	// the form carries the client ID and there is no credential. Only a
+	// grant a person signs in to (or token exchange) can use it.
+	AuthNone AuthStyle = "none"
 )
 
 // AuthStyles lists the valid auth styles in the order a form offers them.
-var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT, AuthClientSecretJWT, AuthTLS}
+var AuthStyles = []AuthStyle{AuthAuto, AuthHeader, AuthBody, AuthPrivateKeyJWT, AuthClientSecretJWT, AuthTLS, AuthNone}
+
+// Grant is how a profile gets its token (RFC 6749 §1.3 and the grants
+// since).
+type Grant string
+
+// The grants a profile can have. The zero value means GrantClientCredentials.
+const (
+	// GrantClientCredentials asks for a token as the client itself (RFC
+	// 6749 §4.4).
+	GrantClientCredentials Grant = "client_credentials"
+	// GrantAuthorizationCode signs a person in through the system browser,
+	// with PKCE and a loopback redirect (RFC 6749 §4.1, RFC 7636, RFC 8252).
+	GrantAuthorizationCode Grant = "authorization_code"
+	// GrantDeviceCode signs a person in on another device with a short
+	// code (RFC 8628).
+	GrantDeviceCode Grant = "device_code"
+	// GrantTokenExchange trades another token for this profile's (RFC 8693).
+	GrantTokenExchange Grant = "token_exchange"
+)
+
+// Grants lists the grants in the order a form offers them.
+var Grants = []Grant{GrantClientCredentials, GrantAuthorizationCode, GrantDeviceCode, GrantTokenExchange}
+
+// SignsIn says whether a person signs in to get the grant's tokens, which
+// are then renewed with a refresh token.
+func (g Grant) SignsIn() bool { return g == GrantAuthorizationCode || g == GrantDeviceCode }
 
 // ParseAuthStyle reads an auth style by its Token Desk name or by its
 // token_endpoint_auth_method name from the RFCs, as servers list them
@@ -241,6 +271,42 @@ type Profile struct {
 	CAFile string `json:"caFile,omitempty"`
 	// Notes is free text for the person.
 	Notes string `json:"notes,omitempty"`
+
+	// Grant is how the token is got; empty means GrantClientCredentials.
+	Grant Grant `json:"grant,omitempty"`
+	// AuthorizeURL is the authorization endpoint the browser is sent to
+	// (authorization_code).
+	AuthorizeURL string `json:"authorizeUrl,omitempty"`
+	// DeviceURL is the device authorization endpoint (device_code).
+	DeviceURL string `json:"deviceUrl,omitempty"`
+	// RevocationURL is the RFC 7009 endpoint that sign-out revokes the
+	// refresh token at. Empty means: look it up by discovery.
+	RevocationURL string `json:"revocationUrl,omitempty"`
+	// Issuer is the server's issuer identifier; when set, a callback whose
+	// iss differs is refused (RFC 9207). Empty means not checked.
+	Issuer string `json:"issuer,omitempty"`
+	// RedirectURI is the exact loopback redirect URI to listen on, for a
+	// server that matches registered redirect URIs exactly (Medplum's
+	// http://localhost:9615). Empty means http://127.0.0.1:PORT/callback.
+	RedirectURI string `json:"redirectUri,omitempty"`
+	// RedirectPort is the loopback port of the default redirect URI; zero
+	// means a free one, chosen at each sign-in.
+	RedirectPort int `json:"redirectPort,omitempty"`
+	// SubjectProfile is the ID of the profile whose token is exchanged
+	// (token_exchange). Empty means the subject token is given at each
+	// request (standard input).
+	SubjectProfile string `json:"subjectProfile,omitempty"`
+	// SubjectTokenType is the subject token's type URI; empty means
+	// urn:ietf:params:oauth:token-type:access_token.
+	SubjectTokenType string `json:"subjectTokenType,omitempty"`
+}
+
+// GrantType returns the profile's grant with the zero value resolved.
+func (p Profile) GrantType() Grant {
+	if p.Grant == "" {
+		return GrantClientCredentials
+	}
+	return p.Grant
 }
 
 // NewID returns a fresh profile ID.
@@ -275,6 +341,10 @@ func (p Profile) Fingerprint() string {
 	// existing fingerprints stay as they were.
 	for _, hd := range p.TokenHeaders() {
 		fmt.Fprintf(h, "%q\n", hd.String())
+	}
+	// Likewise the grant and its subject, only for the grants added later.
+	if g := p.GrantType(); g != GrantClientCredentials {
+		fmt.Fprintf(h, "grant %q %q %q\n", g, p.SubjectProfile, p.SubjectTokenType)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -380,6 +450,9 @@ func (p Profile) Validate() error {
 			return err
 		}
 	}
+	if err := p.validateGrant(); err != nil {
+		return err
+	}
 	if p.IntrospectionURL != "" {
 		if err := CheckURL("introspection URL", p.IntrospectionURL); err != nil {
 			return err
@@ -440,7 +513,7 @@ func CheckURL(what, s string) error {
 // http:// to a host other than loopback (which AllowInsecure permits): the
 // window marks such a profile with a warning sign.
 func (p Profile) ClearText() bool {
-	for _, u := range []string{p.TokenURL, p.BaseURL, p.IntrospectionURL} {
+	for _, u := range []string{p.TokenURL, p.BaseURL, p.IntrospectionURL, p.AuthorizeURL, p.DeviceURL, p.RevocationURL} {
 		if u != "" && !SecureTransport(u) {
 			return true
 		}

@@ -395,6 +395,9 @@ func (k *Keychain) Forget(id string) error {
 	if err := k.DeleteToken(id); err != nil {
 		return err
 	}
+	if err := k.DeleteSignIn(id); err != nil {
+		return err
+	}
 	if err := k.store.Delete(secretKey(id)); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("forget client secret: %w", err)
 	}

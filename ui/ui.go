@@ -61,6 +61,9 @@ type TokenSessions interface {
 	// Probe calls p's API with a token, with p's client certificate where
 	// it has one.
 	Probe(ctx context.Context, p model.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
+	// SignIn and SignOut are core.Sessions' (a person's sign-in).
+	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
+	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.

@@ -36,6 +36,7 @@ var (
 	winRuns = flag.Int("window-runs", 15, "runs per window start measurement")
 	idleFor = flag.Duration("idle", 60*time.Second, "how long idle CPU is measured")
 	outFile = flag.String("o", "", "also write the results as Markdown to this file")
+	only    = flag.String("only", "", "measure only these rows: cli (the CLI against curl), for a quick look")
 )
 
 // row is one line of the results table.
@@ -77,7 +78,7 @@ func main() {
 	flag.Parse()
 	start := time.Now()
 	for _, tool := range []string{"curl", "Xvfb"} {
-		if _, err := exec.LookPath(tool); err != nil {
+		if _, err := exec.LookPath(tool); err != nil && (tool == "curl" || *only == "") {
 			fail("%s is not installed (make bench installs it)", tool)
 		}
 	}
@@ -92,20 +93,24 @@ func main() {
 
 	fmt.Fprintln(os.Stderr, "CLI against curl:")
 	cliRows(bin("tokendesk"), srv.URL, filepath.Join(work, "cli"), keys)
+	refreshRow(bin("tokendesk"), srv.URL, filepath.Join(work, "refresh"), keys)
 
-	fmt.Fprintln(os.Stderr, "Window against a minimal Fyne window (Xvfb):")
-	display, stopX := startXvfb()
-	defer stopX()
-	windowRows(bin("tokendesk-gui"), bin("hello"), display, work, srv.URL, keys)
+	goBench := ""
+	if *only == "" {
+		fmt.Fprintln(os.Stderr, "Window against a minimal Fyne window (Xvfb):")
+		display, stopX := startXvfb()
+		defer stopX()
+		windowRows(bin("tokendesk-gui"), bin("hello"), display, work, srv.URL, keys)
 
-	fmt.Fprintln(os.Stderr, "Token requests for 50 profiles at once:")
-	stormRow()
+		fmt.Fprintln(os.Stderr, "Token requests for 50 profiles at once:")
+		stormRow()
 
-	fmt.Fprintln(os.Stderr, "The local token proxy against direct requests:")
-	proxyRows()
+		fmt.Fprintln(os.Stderr, "The local token proxy against direct requests:")
+		proxyRows()
 
-	fmt.Fprintln(os.Stderr, "Go benchmarks:")
-	goBench := goBenchmarks()
+		fmt.Fprintln(os.Stderr, "Go benchmarks:")
+		goBench = goBenchmarks()
+	}
 
 	table := render(goBench, time.Since(start))
 	fmt.Print(table)
@@ -224,6 +229,44 @@ func cliRows(tokendesk, url, cfg string, keys *storage.Keychain) {
 		fmt.Sprintf("%.2f×", float64(f)/float64(c)), "≤ 1.3× curl", float64(f) <= 1.3*float64(c)})
 	add(row{"`tokendesk token NAME`, cached token (keychain, no network)", ms(k), "curl POST " + ms(c),
 		fmt.Sprintf("%.2f×", float64(k)/float64(c)), "≤ 1.0× curl", k <= c})
+}
+
+// refreshRow measures a silent refresh: `tokendesk token NAME` for a
+// signed-in profile whose access token has expired and whose refresh
+// token is valid, against curl posting the same refresh request.
+func refreshRow(tokendesk, url, cfg string, keys *storage.Keychain) {
+	const refresh = "bench-refresh-token"
+	s := storage.Open(cfg)
+	var p model.Profile
+	check(s.Update(func(f *storage.File) error {
+		var err error
+		p, err = f.Put(model.Profile{ID: "benchrefresh", Name: "bench-refresh", TokenURL: url + "/token", ClientID: "bench-client",
+			Grant: model.GrantAuthorizationCode, AuthStyle: model.AuthNone, AuthorizeURL: url + "/authorize"})
+		return err
+	}))
+	defer forget(keys, []model.Profile{p})
+	check(keys.SetSignIn(p.ID, model.SignIn{RefreshToken: refresh, Fingerprint: p.Fingerprint()}))
+	expire := func() {
+		now := time.Now()
+		_, err := keys.SetToken(p.ID, model.Token{AccessToken: "expired", TokenType: "bearer",
+			IssuedAt: now.Add(-2 * time.Hour), Expiry: now.Add(-time.Hour), Fingerprint: p.Fingerprint()})
+		check(err)
+	}
+	env := []string{"TOKENDESK_CONFIG_DIR=" + cfg}
+	curlArgs := []string{"-s", "-f", "-o", "/dev/null", "-X", "POST", "-d", "grant_type=refresh_token",
+		"-d", "refresh_token=" + refresh, "-d", "client_id=bench-client", url + "/token"}
+	expire()
+	timeRun(env, tokendesk, "token", p.Name)
+	timeRun(nil, "curl", curlArgs...)
+	var ours, curl []time.Duration
+	for range *runs {
+		expire()
+		ours = append(ours, timeRun(env, tokendesk, "token", p.Name))
+		curl = append(curl, timeRun(nil, "curl", curlArgs...))
+	}
+	o, c := median(ours), median(curl)
+	add(row{"`tokendesk token NAME`, silent refresh (expired access token, valid refresh token)", ms(o), "curl POST " + ms(c),
+		fmt.Sprintf("%.2f×", float64(o)/float64(c)), "≤ 1.3× curl", float64(o) <= 1.3*float64(c)})
 }
 
 func startXvfb() (string, func()) {
@@ -466,7 +509,9 @@ func render(goBench string, took time.Duration) string {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.what, r.ours, r.ref, r.ratio, r.targetText(), r.verdict("yes", "no", "—"))
 	}
-	fmt.Fprintf(&b, "\nGo benchmarks (`go test -bench . -benchmem`):\n\n```\n%s\n```\n", goBench)
+	if goBench != "" {
+		fmt.Fprintf(&b, "\nGo benchmarks (`go test -bench . -benchmem`):\n\n```\n%s\n```\n", goBench)
+	}
 	fmt.Fprintf(&b, `
 How: process times are wall-clock from start to exit, interleaved run by
 run with the reference so that drift hits both. The window's start is measured to the

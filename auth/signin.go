@@ -1,0 +1,341 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// ErrSignInNeeded says a profile's tokens come from a person's sign-in and
+// there is none that works: never signed in, signed out, or the refresh
+// token was refused, expired or never given. Only a person starts a
+// sign-in (`tokendesk login NAME`, the window's Sign in).
+var ErrSignInNeeded = errors.New("sign-in needed")
+
+// SignInError is ErrSignInNeeded with why.
+type SignInError struct {
+	// Reason is the refresh's failure; nil when there was nothing to
+	// refresh with.
+	Reason error
+}
+
+func (e *SignInError) Error() string {
+	if e.Reason == nil {
+		return ErrSignInNeeded.Error()
+	}
+	return fmt.Sprintf("%v (the refresh failed: %v)", ErrSignInNeeded, e.Reason)
+}
+
+// Is makes a SignInError ErrSignInNeeded.
+func (e *SignInError) Is(target error) bool { return target == ErrSignInNeeded }
+
+// Unwrap returns the refresh's failure.
+func (e *SignInError) Unwrap() error { return e.Reason }
+
+// ErrSignInCancelled is a sign-in a person cancelled (its context ended).
+var ErrSignInCancelled = errors.New("sign-in cancelled")
+
+// DefaultSignInTimeout bounds a sign-in whose options set none: the
+// browser's callback or the device code's approval must come by then.
+const DefaultSignInTimeout = 5 * time.Minute
+
+// SignInOptions is how a face takes part in a sign-in.
+type SignInOptions struct {
+	// Open opens a URL in the system browser (Open in internal/browser,
+	// or the window's); nil, or an error, leaves the URL to Prompt.
+	Open func(url string) error
+	// Prompt is told what the person must do, once the sign-in waits for
+	// them; it runs on the sign-in's goroutine.
+	Prompt func(Prompt)
+	// Timeout bounds the wait for the person; zero means
+	// DefaultSignInTimeout.
+	Timeout time.Duration
+}
+
+// Prompt is what a person is shown while a sign-in waits for them.
+type Prompt struct {
+	// URL is where to sign in: the authorization URL, or the device
+	// code's verification URI.
+	URL string
+	// Opened says the browser was opened at URL (or at the complete
+	// verification URI); OpenErr says why it was not, when it was tried.
+	Opened  bool
+	OpenErr error
+	// Device is the device code to enter at URL; nil for a browser
+	// sign-in.
+	Device *DeviceCode
+}
+
+// SignIn signs a person in for p (authorization_code or device_code),
+// caches the tokens, and returns who signed in. Cancelling ctx stops it.
+func (m *Manager) SignIn(ctx context.Context, p model.Profile, o SignInOptions) (model.User, error) {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSignInTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	p, err := m.keys.Resolve(p)
+	if err != nil {
+		return model.User{}, err
+	}
+	credential, err := m.credential(p)
+	if err != nil {
+		return model.User{}, err
+	}
+	c := m.clientNow()
+	var is *Issued
+	switch p.GrantType() {
+	case model.GrantAuthorizationCode:
+		is, err = c.signInBrowser(ctx, p, credential, o)
+	case model.GrantDeviceCode:
+		is, err = c.signInDevice(ctx, p, credential, o)
+	default:
+		return model.User{}, fmt.Errorf("profile %q uses %s, which needs no sign-in", p.Name, p.GrantType())
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == context.DeadlineExceeded {
+		return model.User{}, fmt.Errorf("no sign-in within %s", timeout)
+	}
+	if ctx.Err() == context.Canceled {
+		return model.User{}, ErrSignInCancelled
+	}
+	if err != nil {
+		return model.User{}, err
+	}
+	si := model.SignIn{RefreshToken: is.Refresh, Expiry: is.RefreshExpiry, Fingerprint: p.Fingerprint(), User: userOf(is.IDToken), At: m.Now()}
+	if si.User == (model.User{}) {
+		si.User = m.userinfo(ctx, p, is.Token)
+	}
+	if err := m.keys.SetSignIn(p.ID, si); err != nil {
+		return si.User, err
+	}
+	m.Session(p).adopt(is.Token, m.cache(p.ID, is.Token), &si)
+	return si.User, nil
+}
+
+// signInBrowser runs the authorization code grant with PKCE through the
+// system browser and a loopback redirect.
+func (c *Client) signInBrowser(ctx context.Context, p model.Profile, credential string, o SignInOptions) (*Issued, error) {
+	state, pk := randomString(24), newPKCE()
+	l, err := listen(p, state)
+	if err != nil {
+		return nil, err
+	}
+	defer l.close()
+	u, err := authorizeURL(p, l.redirect, state, pk)
+	if err != nil {
+		return nil, err
+	}
+	pr := Prompt{URL: u}
+	if o.Open != nil {
+		pr.OpenErr = o.Open(u)
+		pr.Opened = pr.OpenErr == nil
+	}
+	if o.Prompt != nil {
+		o.Prompt(pr)
+	}
+	code, err := l.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.redeem(ctx, p, credential, code, l.redirect, pk)
+}
+
+// signInDevice runs the device authorization grant.
+func (c *Client) signInDevice(ctx context.Context, p model.Profile, credential string, o SignInOptions) (*Issued, error) {
+	d, err := c.deviceAuthorize(ctx, p, credential)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Expires.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Expires)
+		defer cancel()
+	}
+	pr := Prompt{URL: d.VerificationURI, Device: d}
+	if o.Open != nil {
+		target := d.VerificationURIComplete
+		if target == "" {
+			target = d.VerificationURI
+		}
+		pr.OpenErr = o.Open(target)
+		pr.Opened = pr.OpenErr == nil
+	}
+	if o.Prompt != nil {
+		o.Prompt(pr)
+	}
+	is, err := c.pollDevice(ctx, p, credential, d)
+	if errors.Is(err, context.DeadlineExceeded) && !d.Expires.IsZero() && !c.Now().Before(d.Expires) {
+		return nil, ErrDeviceExpired
+	}
+	return is, err
+}
+
+// SignOut revokes p's refresh token where the server has a revocation
+// endpoint (p's, or else the one its metadata lists) and forgets both
+// tokens either way. revoked says the server took the revocation; err is
+// why it did not, the tokens being forgotten all the same.
+func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
+	si, readErr := m.keys.SignIn(p.ID)
+	defer m.Session(p).signedOut()
+	if err := m.keys.DeleteToken(p.ID); err != nil {
+		return false, err
+	}
+	if err := m.keys.DeleteSignIn(p.ID); err != nil {
+		return false, err
+	}
+	if readErr != nil || si.RefreshToken == "" {
+		return false, nil
+	}
+	endpoint := p.RevocationURL
+	if endpoint == "" {
+		endpoint = m.discoverRevocation(ctx, p)
+	}
+	if endpoint == "" {
+		return false, nil
+	}
+	p, err = m.keys.Resolve(p)
+	if err != nil {
+		return false, err
+	}
+	credential, err := m.credential(p)
+	if err != nil {
+		return false, err
+	}
+	if err := m.clientNow().Revoke(ctx, p, credential, endpoint, si.RefreshToken, "refresh_token"); err != nil {
+		return false, fmt.Errorf("revoke the refresh token: %w", err)
+	}
+	return true, nil
+}
+
+// renew gets p's next access token from its refresh token (the grants a
+// person signs in to), replacing a rotated refresh token. A refresh token
+// refused is forgotten: the profile then needs a sign-in.
+func (m *Manager) renew(ctx context.Context, p model.Profile, credential string) (*Token, error) {
+	si, err := m.keys.SignIn(p.ID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (si.RefreshToken == "" || si.Fingerprint != p.Fingerprint())) {
+		return nil, &SignInError{}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := m.clientNow()
+	is, err := c.Refresh(ctx, p, credential, si.RefreshToken)
+	var fe *FetchError
+	if errors.As(err, &fe) && fe.Code == "invalid_grant" {
+		// Another process (the window, another CLI) may have rotated it
+		// meanwhile: its token is then in the keychain.
+		if now, rerr := m.keys.SignIn(p.ID); rerr == nil && now.RefreshToken != "" && now.RefreshToken != si.RefreshToken {
+			if t, terr := m.keys.Token(p.ID); terr == nil && t.Fingerprint == p.Fingerprint() && t.Expiry.After(m.Now()) {
+				return &t, nil
+			}
+			si = now
+			is, err = c.Refresh(ctx, p, credential, si.RefreshToken)
+		}
+	}
+	if errors.As(err, &fe) && (fe.Code == "invalid_grant" || fe.Code == "invalid_token") {
+		_ = m.keys.DeleteSignIn(p.ID)
+		return nil, &SignInError{Reason: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	was := si
+	if is.Refresh != "" {
+		si.RefreshToken, si.Expiry = is.Refresh, is.RefreshExpiry
+	}
+	if u := userOf(is.IDToken); u != (model.User{}) {
+		si.User = u
+	}
+	if si != was { // a keychain write only for a rotation (or news of the user)
+		if err := m.keys.SetSignIn(p.ID, si); err != nil {
+			return nil, err
+		}
+	}
+	return is.Token, nil
+}
+
+// exchange gets p's token by token exchange: the subject token is its
+// subject profile's (fetched or refreshed first) or, with none, Subject's.
+func (m *Manager) exchange(ctx context.Context, p model.Profile, credential string) (*Token, error) {
+	var subject string
+	switch {
+	case p.SubjectProfile != "":
+		if m.Profiles == nil {
+			return nil, errors.New("token exchange: the subject profile cannot be looked up here")
+		}
+		sp, err := m.Profiles(p.SubjectProfile)
+		if err != nil {
+			return nil, fmt.Errorf("token exchange: the subject profile: %w", err)
+		}
+		t, err := m.Session(sp).Token(ctx, false)
+		if err != nil {
+			return nil, fmt.Errorf("token exchange: the subject token from %q: %w", sp.Name, err)
+		}
+		subject = t.AccessToken
+	case m.Subject != nil:
+		var err error
+		if subject, err = m.Subject(p); err != nil {
+			return nil, err
+		}
+	}
+	if subject == "" {
+		return nil, errors.New("token exchange: no subject token (name a subject profile, or give the token on standard input)")
+	}
+	return m.clientNow().Exchange(ctx, p, credential, subject)
+}
+
+// discoverRevocation looks up the revocation endpoint of p's server in its
+// metadata (at its issuer, or its token endpoint's origin); none found is "".
+func (m *Manager) discoverRevocation(ctx context.Context, p model.Profile) string {
+	md, err := m.client.Discover(ctx, discoveryBase(p))
+	if err != nil {
+		return ""
+	}
+	return md.RevocationEndpoint
+}
+
+// userinfo asks the server's userinfo endpoint (from its metadata) who
+// signed in, when no ID token said so; none found is the zero User.
+func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *Token) model.User {
+	var u model.User
+	md, err := m.client.Discover(ctx, discoveryBase(p))
+	if err != nil || md.UserinfoEndpoint == "" || (!p.AllowInsecure && !model.SecureTransport(md.UserinfoEndpoint)) {
+		return u
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, md.UserinfoEndpoint, nil)
+	if err != nil {
+		return u
+	}
+	req.Header.Set("Authorization", HeaderValue(t))
+	req.Header.Set("Accept", "application/json")
+	hc, err := m.client.clientFor(p, "")
+	if err != nil {
+		return u
+	}
+	ans, err := read(hc, req)
+	if err == nil && ans.ok() {
+		_ = json.Unmarshal(ans.body, &u)
+	}
+	return u
+}
+
+// discoveryBase is where p's server metadata is looked for: its issuer,
+// or its token endpoint's origin.
+func discoveryBase(p model.Profile) string {
+	if p.Issuer != "" {
+		return p.Issuer
+	}
+	u, err := url.Parse(p.TokenURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
