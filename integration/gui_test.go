@@ -29,7 +29,7 @@ func TestGUISmoke(t *testing.T) {
 	gui := filepath.Join(t.TempDir(), "tokendesk-gui")
 	// -race: the same build flavour as the tests (one cold cgo build of
 	// GLFW, not two), and data races in the real app fail the run.
-	build := exec.Command("go", "build", "-race", "-tags", "migrated_fynedo,no_emoji", "-o", gui, "../cmd/tokendesk-gui")
+	build := exec.Command("go", "build", "-race", "-tags", "migrated_fynedo,no_emoji", "-o", gui, "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the window: %v\n%s", err, out)
 	}

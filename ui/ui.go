@@ -124,8 +124,8 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 }
 
 // Build makes the window's widgets without touching w, so that it can run
-// on another goroutine while the main one loads the GL driver (see
-// cmd/tokendesk-gui); Attach then puts them in w, on the main goroutine.
+// on another goroutine while the main one loads the GL driver (see the
+// root main.go); Attach then puts them in w, on the main goroutine.
 // Nothing else may run Fyne code meanwhile.
 func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.Now == nil {
