@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/internal/probe"
 	"github.com/tokendesk/tokendesk/internal/version"
 	"github.com/tokendesk/tokendesk/storage"
 	"github.com/tokendesk/tokendesk/ui"
@@ -101,7 +100,7 @@ func main() {
 		debug.SetGCPercent(25)
 		go debug.FreeOSMemory()
 	})
-	probe.OnStarted(a, u.Preload)
+	onStarted(a, u.Preload)
 
 	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
 	sig := make(chan os.Signal, 1)

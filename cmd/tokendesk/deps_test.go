@@ -10,7 +10,8 @@ import (
 
 // The CLI links neither Fyne nor a package that needs cgo (its start-up
 // time and a console binary on Windows depend on it), and the root package
-// is the window, so that `go run .` opens it and `fyne package` bundles it.
+// is the window, so that `go run .` opens it and `fyne package` bundles it;
+// the benchmarks' start probe is in neither (only in -tags bench builds).
 func TestDeps(t *testing.T) {
 	tests := []struct {
 		pkg    string
@@ -34,12 +35,15 @@ func TestDeps(t *testing.T) {
 				}
 				t.Fatalf("go list -deps %s: %v", tt.pkg, err)
 			}
-			var fyne bool
+			var fyne, probe bool
 			var cgo []string
 			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 				path, isCgo := strings.CutSuffix(line, " cgo")
 				if strings.HasPrefix(path, "fyne.io/") {
 					fyne = true
+				}
+				if path == "github.com/tokendesk/tokendesk/internal/probe" {
+					probe = true
 				}
 				if isCgo {
 					cgo = append(cgo, path)
@@ -47,6 +51,9 @@ func TestDeps(t *testing.T) {
 			}
 			if fyne != tt.window {
 				t.Errorf("%s links fyne.io: got %v; want %v", tt.pkg, fyne, tt.window)
+			}
+			if probe {
+				t.Errorf("%s links internal/probe; want it in benchmark builds only", tt.pkg)
 			}
 			if !tt.window && len(cgo) > 0 {
 				t.Errorf("%s depends on cgo packages %v; want none", tt.pkg, cgo)
