@@ -114,7 +114,7 @@ bench:
 	@scripts/deps bench
 	mkdir -p $(BENCH_BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN)/tokendesk ./cmd/tokendesk
-	$(GO) build -tags $(TAGS),bench -trimpath -o $(BENCH_BIN)/tokendesk-gui .
+	$(GO) build -tags $(TAGS),probe -trimpath -o $(BENCH_BIN)/tokendesk-gui .
 	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/hello ./bench/hello
 	LANG=C.UTF-8 scripts/with-keyring $(GO) run ./bench/run -bin $(BENCH_BIN) $(if $(RESULTS),-o bench/RESULTS.md) $(BENCH_FLAGS)
 

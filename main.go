@@ -47,7 +47,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tokendesk-gui:", err)
 		os.Exit(1)
 	}
-	keys := storage.NewKeychain(storage.NewSystemStore())
+	// Tokens this window caches are marked for other windows to notice.
+	keys := storage.NewKeychain(storage.MarkTokens(storage.NewSystemStore(), dir))
 	sessions := auth.NewManager(keys, auth.NewClient())
 
 	prefs := a.Preferences()
@@ -80,6 +81,7 @@ func main() {
 			Secrets:  keys,
 			Sessions: sessions,
 			Version:  version.String(),
+			WatchDir: dir,
 		})
 		sessions.OnChange = u.OnSessionChange
 		u.Start(ctx)
@@ -100,7 +102,7 @@ func main() {
 		debug.SetGCPercent(25)
 		go debug.FreeOSMemory()
 	})
-	onStarted(a, u.Preload)
+	onStarted(a, u)
 
 	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
 	sig := make(chan os.Signal, 1)

@@ -1,11 +1,15 @@
-//go:build !bench
+//go:build !probe
 
 package main
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"github.com/tokendesk/tokendesk/ui"
+)
 
-// onStarted runs f once the app's main loop has started. Benchmark builds
-// (-tags bench, started_bench.go) also report when the window is up.
-func onStarted(a fyne.App, f func()) {
-	a.Lifecycle().SetOnStarted(f)
+// onStarted reads the cached tokens once the app's main loop has started.
+// Probe builds (-tags probe, started_probe.go) also answer the benchmarks
+// and the integration tests.
+func onStarted(a fyne.App, u *ui.UI) {
+	a.Lifecycle().SetOnStarted(u.Preload)
 }

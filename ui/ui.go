@@ -79,6 +79,9 @@ type Options struct {
 	Discover func(base string) (*auth.Metadata, error)
 	// Probe calls the API with a token; nil means Sessions.Probe.
 	Probe func(p storage.Profile, t *auth.Token) (auth.ProbeResult, error)
+	// WatchDir is the config directory, watched from Start on for what
+	// other processes change there (watch.go); empty means not watched.
+	WatchDir string
 }
 
 // UI is the main window and its state.
@@ -411,8 +414,15 @@ func (u *UI) OnSessionChange(id string) {
 }
 
 // Start loads the profiles, restores the last selection and starts the one
-// countdown ticker, until ctx ends. Call Preload once the window shows.
+// countdown ticker and the watch on the config directory, until ctx ends.
+// Call Preload once the window shows.
 func (u *UI) Start(ctx context.Context) {
+	if u.opts.WatchDir != "" {
+		// Before the first load, so that no change falls between the two.
+		if err := u.watch(ctx, u.opts.WatchDir); err != nil {
+			fyne.LogError("changes other processes make will not show until a restart", err)
+		}
+	}
 	u.Reload()
 	if id := u.app.Preferences().String("lastSelected"); id != "" {
 		if idx := slices.IndexFunc(u.shown, func(p storage.Profile) bool { return p.ID == id }); idx >= 0 {

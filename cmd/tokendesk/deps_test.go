@@ -11,7 +11,7 @@ import (
 // The CLI links neither Fyne nor a package that needs cgo (its start-up
 // time and a console binary on Windows depend on it), and the root package
 // is the window, so that `go run .` opens it and `fyne package` bundles it;
-// the benchmarks' start probe is in neither (only in -tags bench builds).
+// the benchmarks' start probe is in neither (only in -tags probe builds).
 func TestDeps(t *testing.T) {
 	tests := []struct {
 		pkg    string
@@ -53,7 +53,7 @@ func TestDeps(t *testing.T) {
 				t.Errorf("%s links fyne.io: got %v; want %v", tt.pkg, fyne, tt.window)
 			}
 			if probe {
-				t.Errorf("%s links internal/probe; want it in benchmark builds only", tt.pkg)
+				t.Errorf("%s links internal/probe; want it in probe builds only", tt.pkg)
 			}
 			if !tt.window && len(cgo) > 0 {
 				t.Errorf("%s depends on cgo packages %v; want none", tt.pkg, cgo)

@@ -24,12 +24,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tokendesk:", err)
 		os.Exit(1)
 	}
+	// A token the CLI caches or forgets is marked, so an open window shows it.
+	keys := storage.NewKeychain(storage.MarkTokens(storage.NewSystemStore(), dir))
 	os.Exit(cli.Run(os.Args[1:], cli.Env{
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		Store:      storage.Open(dir),
-		Keys:       storage.NewKeychain(storage.NewSystemStore()),
+		Keys:       keys,
 		Client:     auth.NewClient(),
 		OpenWindow: openWindow,
 		Version:    version.String(),
