@@ -83,4 +83,11 @@ func TestWatchSeesOtherProcesses(t *testing.T) {
 	if h.u.form != form {
 		t.Error("the open form was replaced")
 	}
+	// The profile being edited, deleted elsewhere: the form says so.
+	if err := cli.Update(func(f *storage.File) error { return f.Remove("b1") }); err != nil {
+		t.Fatal(err)
+	}
+	h.until("the deletion to show", func() bool {
+		return !shown("bravo") && h.u.current() == nil && strings.Contains(form.problem.Text, "was deleted")
+	})
 }
