@@ -20,8 +20,8 @@ deps:
 
 .PHONY: build
 build: deps
-	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o tokendesk .
-	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o tokendesk-gui ./cmd/tokendesk-gui
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o tokendesk ./cmd/tokendesk
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o tokendesk-gui .
 
 .PHONY: run
 run: build
@@ -42,7 +42,7 @@ $(OIDC_PROVIDER): tools/oidc-provider/package.json tools/oidc-provider/package-l
 .PHONY: oidc-provider
 oidc-provider: $(OIDC_PROVIDER)
 
-PORTABLE := . ./auth/... ./cli/... ./storage/... ./importer/... ./internal/...
+PORTABLE := ./cmd/... ./auth/... ./cli/... ./storage/... ./importer/... ./internal/...
 .PHONY: lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -83,15 +83,15 @@ check-package: package
 # (tools/winres), inspected (tools/checkexe), and the CLI run under Wine
 # (scripts/wine-smoke). CI builds this on every run.
 WINDIR := dist/windows
-WINRES := cd tools/winres && $(GO) run . -icon ../../cmd/tokendesk-gui/Icon.png -version $(VERSION)
+WINRES := cd tools/winres && $(GO) run . -icon ../../Icon.png -version $(VERSION)
 .PHONY: windows
 windows:
 	@scripts/deps windows
-	$(WINRES) -name tokendesk -description "Token Desk (command line)" -o ../../rsrc_windows_amd64.syso
-	$(WINRES) -name tokendesk-gui -description "Token Desk" -o ../../cmd/tokendesk-gui/rsrc_windows_amd64.syso
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS) -s -w" -o $(WINDIR)/tokendesk.exe .
+	$(WINRES) -name tokendesk -description "Token Desk (command line)" -o ../../cmd/tokendesk/rsrc_windows_amd64.syso
+	$(WINRES) -name tokendesk-gui -description "Token Desk" -o ../../rsrc_windows_amd64.syso
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS) -s -w" -o $(WINDIR)/tokendesk.exe ./cmd/tokendesk
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
-		$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS) -s -w -H windowsgui" -o $(WINDIR)/tokendesk-gui.exe ./cmd/tokendesk-gui
+		$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS) -s -w -H windowsgui" -o $(WINDIR)/tokendesk-gui.exe .
 	$(GO) run ./tools/checkexe -version $(VERSION) $(WINDIR)/tokendesk.exe $(WINDIR)/tokendesk-gui.exe
 	scripts/wine-smoke $(WINDIR)/tokendesk.exe $(VERSION)
 
@@ -113,8 +113,8 @@ BENCH_BIN := .cache/bench
 bench:
 	@scripts/deps bench
 	mkdir -p $(BENCH_BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN)/tokendesk .
-	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/tokendesk-gui ./cmd/tokendesk-gui
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN)/tokendesk ./cmd/tokendesk
+	$(GO) build -tags $(TAGS),probe -trimpath -o $(BENCH_BIN)/tokendesk-gui .
 	$(GO) build -tags $(TAGS) -trimpath -o $(BENCH_BIN)/hello ./bench/hello
 	LANG=C.UTF-8 scripts/with-keyring $(GO) run ./bench/run -bin $(BENCH_BIN) $(if $(RESULTS),-o bench/RESULTS.md) $(BENCH_FLAGS)
 
@@ -129,4 +129,4 @@ fuzz:
 
 .PHONY: clean
 clean:
-	rm -rf tokendesk tokendesk-gui .cache dist tools/oidc-provider/node_modules rsrc_windows_amd64.syso cmd/tokendesk-gui/rsrc_windows_amd64.syso
+	rm -rf tokendesk tokendesk-gui .cache dist tools/oidc-provider/node_modules rsrc_windows_amd64.syso cmd/tokendesk/rsrc_windows_amd64.syso

@@ -1,75 +1,128 @@
-// Command tokendesk is Token Desk's command line: profiles, tokens, headers
-// and curl commands from the keychain-backed core. It links no GUI toolkit,
-// so a cached token prints in milliseconds; with no arguments it starts the
-// window, tokendesk-gui, installed beside it.
+// Command tokendesk-gui is Token Desk's window: `go run .` opens it,
+// `make build` builds it as tokendesk-gui, and `tokendesk` with no
+// arguments starts it. The command line is cmd/tokendesk.
 package main
 
 import (
-	"errors"
+	"context"
+	_ "embed"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/cli"
 	"github.com/tokendesk/tokendesk/internal/version"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
+	"github.com/tokendesk/tokendesk/ui"
 )
 
+// WindowIcon.png is the 128 px rendering of Icon.png (tools/icon): the
+// 512 px one cost 17 ms of start-up to decode and hand to the X server,
+// for an icon no window manager shows above 128 px. Packages use Icon.png.
+//
+//go:embed WindowIcon.png
+var iconPNG []byte
+
 func main() {
-	dir, err := storage.DefaultDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tokendesk:", err)
+	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "-v") {
+		fmt.Printf("tokendesk-gui %s\n", version.String())
+		return
+	}
+	if msg := displayProblem(); msg != "" {
+		fmt.Fprintln(os.Stderr, "tokendesk-gui:", msg)
 		os.Exit(1)
 	}
-	os.Exit(cli.Run(os.Args[1:], cli.Env{
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Store:      storage.Open(dir),
-		Keys:       storage.NewKeychain(storage.NewSystemStore()),
-		Client:     auth.NewClient(),
-		OpenWindow: openWindow,
-		Version:    version.String(),
-	}))
-}
+	a := app.NewWithID("io.github.tokendesk.tokendesk")
+	icon := fyne.NewStaticResource("WindowIcon.png", iconPNG)
+	a.SetIcon(icon)
+	w := a.NewWindow("Token Desk")
+	w.SetIcon(icon)
 
-// openWindow starts the GUI binary that sits beside this one (or on PATH)
-// and returns without waiting for it, as `code` does.
-func openWindow() error {
-	// Over ssh or in a container the window could only fail, after this
-	// command has returned: say so now, with the exit status to match.
-	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return errors.New("no display to open the window on (DISPLAY is not set); every command works without one: tokendesk --help")
+	dir, err := storage.DefaultDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tokendesk-gui:", err)
+		os.Exit(1)
 	}
-	name := "tokendesk-gui"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	path := name
-	if self, err := os.Executable(); err == nil {
-		if p := filepath.Join(filepath.Dir(self), name); fileExists(p) {
-			path = p
-		}
-	}
-	if path == name {
-		p, err := exec.LookPath(name)
+	// Tokens this window caches are marked for other windows to notice.
+	keys := storage.NewKeychain(storage.MarkTokens(storage.NewSystemStore(), dir))
+	sessions := auth.NewManager(keys, auth.NewClient())
+	store := storage.Open(dir)
+	// A token exchange reads its subject profile as the file holds it now.
+	sessions.Profiles = func(id string) (model.Profile, error) {
+		f, err := store.Load()
 		if err != nil {
-			return errors.New("the window (tokendesk-gui) is not installed beside tokendesk; build it with 'make build'")
+			return model.Profile{}, err
 		}
-		path = p
+		return f.ByID(id)
 	}
-	cmd := exec.Command(path)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the window: %w", err)
-	}
-	return cmd.Process.Release()
-}
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
+	prefs := a.Preferences()
+	size := fyne.NewSize(
+		float32(prefs.FloatWithFallback("window.width", 1080)),
+		float32(prefs.FloatWithFallback("window.height", 700)))
+	size = ui.FitSize(size, screenSize(a))
+	w.Resize(size)
+	saveSize := func() {
+		s := w.Canvas().Size()
+		if s.Width > 0 && s.Height > 0 {
+			prefs.SetFloat("window.width", float64(s.Width))
+			prefs.SetFloat("window.height", float64(s.Height))
+		}
+	}
+	a.Lifecycle().SetOnStopped(saveSize)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The first GL context of the process loads the driver, ~90 ms of this
+	// thread under Mesa (warmGL); meanwhile another core builds the widgets,
+	// loads the profiles and lays them out (fonts parsed, text measured,
+	// rows made). Under migrated_fynedo Fyne's caches are plain maps, so
+	// Fyne must never run on both sides at once: this thread runs only GLFW
+	// until the built UI arrives through the channel, and attaches it then
+	// (bench/README.md).
+	built := make(chan *ui.UI, 1)
+	go func() {
+		u := ui.Build(a, w, ui.Options{
+			Store:    store,
+			Secrets:  keys,
+			Sessions: sessions,
+			Version:  version.String(),
+			WatchDir: dir,
+		})
+		sessions.OnChange = u.OnSessionChange
+		u.Start(ctx)
+		u.Layout(size)
+		built <- u
+	}()
+	warmGL()
+	u := <-built
+	u.Attach()
+	// The tray talks D-Bus to the desktop (40 ms measured); the first frame
+	// need not wait for it.
+	u.AfterFirstTick(func() {
+		u.SetupTray(icon, saveSize)
+		// Start-up leaves garbage (parsed font tables, JSON); the window then
+		// idles for hours, redrawing a few labels a second: hand the garbage
+		// back now and keep the heap's headroom small from here on (the live
+		// heap is mostly fonts, ~20 MB; bench/RESULTS.md).
+		debug.SetGCPercent(25)
+		go debug.FreeOSMemory()
+	})
+	onStarted(a, u)
+
+	// SIGTERM and Ctrl+C in a terminal end the app cleanly, saving state.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-sig
+		fyne.Do(a.Quit)
+	}()
+
+	w.ShowAndRun()
+	u.Close() // a delete still undoable takes its keychain items with it
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,13 +28,7 @@ func TestGUISmoke(t *testing.T) {
 			t.Fatalf("%s is not installed (scripts/deps test installs it)", tool)
 		}
 	}
-	gui := filepath.Join(t.TempDir(), "tokendesk-gui")
-	// -race: the same build flavour as the tests (one cold cgo build of
-	// GLFW, not two), and data races in the real app fail the run.
-	build := exec.Command("go", "build", "-race", "-tags", "migrated_fynedo,no_emoji", "-o", gui, "../cmd/tokendesk-gui")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the window: %v\n%s", err, out)
-	}
+	gui := buildWindow(t, "")
 
 	// Without a display: a sentence, not GLFW's panic.
 	noX := exec.Command(gui)
@@ -113,6 +109,152 @@ func TestGUISmoke(t *testing.T) {
 	if strings.Contains(logs.String(), secret) {
 		t.Error("the window's log shows the client secret")
 	}
+}
+
+// buildWindow builds the window (the root package), with the build tags
+// extra adds, and returns its path.
+func buildWindow(t *testing.T, extra string) string {
+	t.Helper()
+	gui := filepath.Join(t.TempDir(), "tokendesk-gui")
+	// -race: the same build flavour as the tests (one cold cgo build of
+	// GLFW, not two), and data races in the real app fail the run.
+	build := exec.Command("go", "build", "-race", "-tags", "migrated_fynedo,no_emoji"+extra, "-o", gui, "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the window: %v\n%s", err, out)
+	}
+	return gui
+}
+
+// TestGUISeesCLI runs the window with the command line working beside it:
+// a profile the CLI adds, edits and removes, and a token it fetches, show
+// in the open window within two seconds. The window is a probe build
+// (-tags probe), which answers "rows" on standard input with its list.
+func TestGUISeesCLI(t *testing.T) {
+	need(t)
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		t.Fatal("Xvfb is not installed (scripts/deps test installs it)")
+	}
+	gui := buildWindow(t, ",probe")
+	cfg := t.TempDir()
+	id, secret := hydraClient(t, "client_secret_basic", nil)
+	ok(t, cfg, secret+"\n", "add", "hydra-local", "--token-url", env.tokenURL, "--client-id", id, "--env", "local")
+
+	display := startXvfb(t)
+	cmd := exec.Command(gui)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "TOKENDESK_CONFIG_DIR="+cfg, "TOKENDESK_PROBE=ready", "LANG=C.UTF-8")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if strings.Contains(logs.String(), "DATA RACE") {
+			t.Errorf("the window hit a data race:\n%s", logs.String())
+		}
+		if strings.Contains(logs.String(), secret) {
+			t.Error("the window's log shows the client secret")
+		}
+	})
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// next is the window's next line on standard output.
+	next := func(within time.Duration) string {
+		t.Helper()
+		select {
+		case l, open := <-lines:
+			if !open {
+				t.Fatalf("the window exited:\n%s", logs.String())
+			}
+			return l
+		case <-time.After(within):
+			t.Fatalf("the window said nothing within %v:\n%s", within, logs.String())
+		}
+		return ""
+	}
+	if l := next(60 * time.Second); l != "ready" {
+		t.Fatalf("the window said %q; want ready", l)
+	}
+	// rows is the window's list: name to "env\tstate".
+	rows := func() map[string]string {
+		t.Helper()
+		if _, err := io.WriteString(stdin, "rows\n"); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for l := next(10 * time.Second); l != "end"; l = next(10 * time.Second) {
+			name, rest, _ := strings.Cut(strings.TrimPrefix(l, "row\t"), "\t")
+			m[name] = rest
+		}
+		return m
+	}
+	// shows polls the window's list until want holds, for two seconds
+	// after the command line is done.
+	shows := func(what string, want func(map[string]string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for got := rows(); !want(got); got = rows() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not in the window within 2 s; it shows %q", what, got)
+			}
+			<-tick.C
+		}
+	}
+	shows("the profile", func(m map[string]string) bool { return m["hydra-local"] == "local\tno token" })
+
+	steps := []struct {
+		what string
+		args []string
+		want func(map[string]string) bool
+	}{
+		{"a profile added", []string{"add", "second", "--token-url", env.tokenURL, "--client-id", id, "--env", "staging"},
+			func(m map[string]string) bool { return m["second"] == "staging\tno token" }},
+		{"a profile edited", []string{"edit", "second", "--env", "prod"},
+			func(m map[string]string) bool { return m["second"] == "prod\tno token" }},
+		{"a token fetched", []string{"token", "hydra-local"},
+			func(m map[string]string) bool { return strings.HasPrefix(m["hydra-local"], "local\tvalid ") }},
+		{"a profile removed", []string{"rm", "second"},
+			func(m map[string]string) bool { _, there := m["second"]; return !there }},
+	}
+	for _, s := range steps {
+		ok(t, cfg, secret+"\n", s.args...)
+		shows(s.what, s.want)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a process writes to while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startXvfb starts a virtual X server and returns its display.

@@ -75,7 +75,7 @@ func setup(tmp string) error {
 		return fmt.Errorf("no Hydra binary at %s: %w", hydra, err)
 	}
 	env.bin = filepath.Join(tmp, "tokendesk")
-	build := exec.Command("go", "build", "-o", env.bin, "..")
+	build := exec.Command("go", "build", "-o", env.bin, "../cmd/tokendesk")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build tokendesk: %w", err)

@@ -91,6 +91,9 @@ type Options struct {
 	// Serve starts a local token proxy; nil means proxy.Server when
 	// Secrets is a *storage.Keychain and Sessions an *auth.Manager.
 	Serve ServeFunc
+	// WatchDir is the config directory, watched from Start on for what
+	// other processes change there (watch.go); empty means not watched.
+	WatchDir string
 }
 
 // UI is the main window and its state.
@@ -150,8 +153,8 @@ func New(a fyne.App, w fyne.Window, opts Options) *UI {
 }
 
 // Build makes the window's widgets without touching w, so that it can run
-// on another goroutine while the main one loads the GL driver (see
-// cmd/tokendesk-gui); Attach then puts them in w, on the main goroutine.
+// on another goroutine while the main one loads the GL driver (see the
+// root main.go); Attach then puts them in w, on the main goroutine.
 // Nothing else may run Fyne code meanwhile.
 func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	if opts.Now == nil {
@@ -589,8 +592,15 @@ func (u *UI) OnSessionChange(id string) {
 }
 
 // Start loads the profiles, restores the last selection and starts the one
-// countdown ticker, until ctx ends. Call Preload once the window shows.
+// countdown ticker and the watch on the config directory, until ctx ends.
+// Call Preload once the window shows.
 func (u *UI) Start(ctx context.Context) {
+	if u.opts.WatchDir != "" {
+		// Before the first load, so that no change falls between the two.
+		if err := u.watch(ctx, u.opts.WatchDir); err != nil {
+			fyne.LogError("changes other processes make will not show until a restart", err)
+		}
+	}
 	u.Reload()
 	if id := u.app.Preferences().String("lastSelected"); id != "" {
 		if idx := slices.IndexFunc(u.shown, func(p model.Profile) bool { return p.ID == id }); idx >= 0 {

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"flag"
 	"fmt"
 	"io"
@@ -83,6 +84,7 @@ func main() {
 		}
 	}
 	bin := func(name string) string { return filepath.Join(*binDir, name) }
+	needProbe(bin("tokendesk-gui"))
 
 	srv := httptest.NewServer(http.HandlerFunc(tokenHandler))
 	defer srv.Close()
@@ -516,12 +518,26 @@ func render(goBench string, took time.Duration) string {
 How: process times are wall-clock from start to exit, interleaved run by
 run with the reference so that drift hits both. The window's start is measured to the
 point where its main loop has run a round trip on the UI thread after start
-(internal/probe), for Token Desk and for bench/hello alike. Memory is VmRSS
+(internal/probe, linked into probe builds only: -tags probe), for
+Token Desk and for bench/hello alike. Memory is VmRSS
 3 s after start; idle CPU is user+system time from /proc over the interval,
 for both windows side by side. The keychain is a real gnome-keyring on a
 private D-Bus session.
 `)
 	return b.String()
+}
+
+// needProbe fails unless the window at path was built with -tags probe,
+// which links the start probe the window rows wait for (internal/probe).
+func needProbe(path string) {
+	info, err := buildinfo.ReadFile(path)
+	check(err)
+	for _, s := range info.Settings {
+		if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), "probe") {
+			return
+		}
+	}
+	fail("%s was built without -tags probe, so it cannot say when it is up (make bench builds it so)", path)
 }
 
 func check(err error) {

@@ -2,8 +2,9 @@
 // TOKENDESK_PROBE set, the app prints "ready" on standard output once its
 // main loop has started and run a round trip on the UI thread (the first
 // frame is drawn by then), and with TOKENDESK_PROBE=exit it then exits.
-// Token Desk's window and the bench's hello window use it alike, so their
-// start times compare fairly.
+// Token Desk's window (built with -tags probe, as `make bench` does) and the
+// bench's hello window use it alike, so their start times compare fairly;
+// the product's window does not link it.
 package probe
 
 import (

@@ -1,8 +1,8 @@
 // Command icon draws Token Desk's app icon (Icon.png): a white key on a
 // rounded teal tile with a countdown arc, drawn with thick strokes so it
-// reads at 32 px. Run: go run ./tools/icon > cmd/tokendesk-gui/Icon.png
+// reads at 32 px. Run: go run ./tools/icon > Icon.png
 // (512 px, for packages) and go run ./tools/icon -size 128 >
-// cmd/tokendesk-gui/WindowIcon.png (the window's own icon).
+// WindowIcon.png (the window's own icon).
 package main
 
 import (

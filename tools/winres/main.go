@@ -6,8 +6,8 @@
 // and version, for both binaries, with our own build flags (fyne package
 // sets its own -ldflags, and so would drop the version we embed).
 //
-//	go run . -icon ../../cmd/tokendesk-gui/Icon.png -version v1.2.3 \
-//	    -name tokendesk-gui -o ../../cmd/tokendesk-gui/rsrc_windows_amd64.syso
+//	go run . -icon ../../Icon.png -version v1.2.3 \
+//	    -name tokendesk-gui -o ../../rsrc_windows_amd64.syso
 package main
 
 import (

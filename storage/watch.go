@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// MarksDir is the directory, inside the config directory, where a process
+// that caches or forgets a token leaves a marker for each profile it
+// touched: the keychain cannot be watched, this directory can, so an open
+// window notices a token the command line fetched. A marker holds only
+// when it was written; it exists while the profile has a cached token.
+const MarksDir = "tokens.changed"
+
+// MarkTokens wraps ss so that caching a profile's token writes its marker
+// in dir's MarksDir and forgetting it removes the marker. A marker that
+// cannot be written costs only the window's notice, never the token.
+func MarkTokens(ss SecretStore, dir string) SecretStore {
+	return tokenMarks{SecretStore: ss, dir: dir}
+}
+
+type tokenMarks struct {
+	SecretStore
+	dir string
+}
+
+// List names what the wrapped store holds, where it can (Lister).
+func (m tokenMarks) List() ([]string, error) {
+	l, ok := m.SecretStore.(Lister)
+	if !ok {
+		return nil, ErrCannotList
+	}
+	return l.List()
+}
+
+// Set files value under user and marks a cached token as changed.
+func (m tokenMarks) Set(user, value string) error {
+	err := m.SecretStore.Set(user, value)
+	if id, ok := tokenOwner(user); ok && err == nil {
+		_ = MarkToken(m.dir, id)
+	}
+	return err
+}
+
+// Delete removes what is filed under user and a cached token's marker.
+func (m tokenMarks) Delete(user string) error {
+	err := m.SecretStore.Delete(user)
+	if id, ok := tokenOwner(user); ok && (err == nil || errors.Is(err, ErrNotFound)) {
+		_ = unmarkToken(m.dir, id)
+	}
+	return err
+}
+
+// tokenOwner returns the profile whose cached token user files, if it
+// files one.
+func tokenOwner(user string) (string, bool) {
+	id, ok := strings.CutSuffix(user, tokenKey(""))
+	return id, ok && id != ""
+}
+
+// MarkToken says that profile id's cached token changed, by writing its
+// marker in dir's MarksDir.
+func MarkToken(dir, id string) error {
+	d := filepath.Join(dir, MarksDir)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return fmt.Errorf("mark token change: %w", err)
+	}
+	// Written in place, not renamed over: every platform's watcher reports a
+	// write to a file in a watched directory, and no temporary file appears.
+	stamp := time.Now().UTC().Format(time.RFC3339Nano) + "\n"
+	if err := os.WriteFile(filepath.Join(d, markName(id)), []byte(stamp), 0o600); err != nil {
+		return fmt.Errorf("mark token change: %w", err)
+	}
+	return nil
+}
+
+// unmarkToken removes profile id's marker: its token was forgotten.
+func unmarkToken(dir, id string) error {
+	err := os.Remove(filepath.Join(dir, MarksDir, markName(id)))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("mark token change: %w", err)
+	}
+	return nil
+}
+
+// markName is the marker's file name for profile id: hex, since an ID
+// read from a hand-edited or imported file may hold any character.
+func markName(id string) string { return hex.EncodeToString([]byte(id)) }
+
+// MarkedProfile returns the profile ID whose marker has the file name
+// name, and false for a name that is no marker.
+func MarkedProfile(name string) (string, bool) {
+	b, err := hex.DecodeString(name)
+	if err != nil || len(b) == 0 {
+		return "", false
+	}
+	return string(b), true
+}
