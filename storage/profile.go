@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/secretref"
 )
 
 // AuthStyle says how the client authenticates at the token endpoint.
@@ -194,6 +195,17 @@ type Profile struct {
 	// Params are extra token request parameters (audience, resource, …),
 	// sent as EndpointParams.
 	Params url.Values `json:"params,omitempty"`
+	// SecretRef, when set, is where the client secret (or the private key,
+	// for the styles that use one) comes from instead of the keychain: a
+	// reference such as op://vault/item/field (package secretref),
+	// resolved when needed and held in memory only.
+	SecretRef string `json:"secretRef,omitempty"`
+	// SecretRefNoCache resolves SecretRef for every request rather than
+	// once per process.
+	SecretRefNoCache bool `json:"secretRefNoCache,omitempty"`
+	// Team is the team file a team profile was read from; empty for a
+	// person's own. It is never saved: a team profile is read-only.
+	Team string `json:"-"`
 
 	// RequestPath is the default path for the copied curl command.
 	RequestPath string `json:"requestPath,omitempty"`
@@ -361,6 +373,11 @@ func (p Profile) Validate() error {
 	}
 	for _, h := range p.Headers {
 		if err := h.check(); err != nil {
+			return err
+		}
+	}
+	if p.SecretRef != "" {
+		if _, err := secretref.Parse(p.SecretRef); err != nil {
 			return err
 		}
 	}
