@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -370,6 +371,7 @@ type Manager struct {
 	sem      chan struct{}
 	mu       sync.Mutex
 	sessions map[string]*Session
+	refs     secretref.Resolver // secrets resolved from references
 }
 
 // MaxConcurrent caps the token requests under way at once, so that an
@@ -462,8 +464,11 @@ func (m *Manager) clientNow() *Client {
 }
 
 // credential reads p's client secret, or its private key for the styles
-// that use one, from the keychain.
+// that use one, from the keychain or from its secret reference.
 func (m *Manager) credential(p storage.Profile) (string, error) {
+	if p.SecretRef != "" {
+		return m.refCredential(p)
+	}
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
 	}
@@ -519,6 +524,7 @@ func (m *Manager) fetch(ctx context.Context, p storage.Profile) (*Token, bool, e
 	}
 	tok, err := m.clientNow().Fetch(ctx, p, secret)
 	if err != nil {
+		m.forgetRef(p)
 		return nil, false, err
 	}
 	// The token is good even when the cache failed: hand it out, and the
