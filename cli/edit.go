@@ -23,6 +23,7 @@ type profileFlags struct {
 	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
+	secretRef                                                                          string
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -46,6 +47,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
+	fs.StringVar(&pf.secretRef, "secret-ref", "", secretRefUsage)
 }
 
 // change reads the flags that were given (all of them for a new profile)
@@ -69,6 +71,7 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 	str("probe-path", &c.ProbePath, pf.probePath)
 	str("notes", &c.Notes, pf.notes)
 	str("ca-file", &c.CAFile, pf.caFile)
+	str("secret-ref", &c.SecretRef, pf.secretRef)
 	if set("scope") {
 		var scopes []string
 		for _, s := range pf.scopes {
@@ -269,7 +272,7 @@ each, in the order of their flags.`,
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[0])
-			if !style.UsesKey() {
+			if !style.UsesKey() && !hasRef(ch) {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -282,7 +285,7 @@ each, in the order of their flags.`,
 				return saveError(err)
 			}
 			env.sayMade(saved.Profile, saved.Made)
-			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
+			fmt.Fprintf(env.Stderr, "Added %q; its credential is %s. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, secretSource(saved.Profile), saved.Profile.Name)
 			return nil
 		},
 	}

@@ -21,8 +21,7 @@ type Server struct {
 	mu     sync.Mutex
 	mounts map[string]int                       // "secret/" → KV version
 	data   map[string]map[string]map[string]any // mount → path → fields
-	// Reads counts the secret reads (the mount lookups not included).
-	Reads int
+	reads  int
 }
 
 // New starts a server that accepts token; Close it when done.
@@ -85,7 +84,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		s.Reads++
+		s.reads++
 		if v == 2 {
 			rest, ok = strings.CutPrefix(rest, "data/")
 			if !ok {
@@ -113,4 +112,11 @@ func itoa(v int) string {
 		return "2"
 	}
 	return "1"
+}
+
+// Reads counts the secret reads served (the mount lookups not included).
+func (s *Server) Reads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
