@@ -1,30 +1,27 @@
 package auth
 
 import (
-	"context"
-
 	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
 // refCredential resolves p's secret reference (Profile.SecretRef): once per
-// process, held in memory, or on every call when the profile says so.
-// Nothing resolved is written anywhere.
+// process, held in memory beside the keychain, or on every call when the
+// profile says so. Nothing resolved is written anywhere.
 func (m *Manager) refCredential(p storage.Profile) (string, error) {
-	r, err := secretref.Parse(p.SecretRef)
-	if err != nil {
-		return "", err
-	}
-	if p.SecretRefNoCache {
-		return m.refs.Fetch(context.Background(), r)
-	}
-	return m.refs.Resolve(context.Background(), r)
+	return storage.ResolveRef(m.keys.Refs(), p.SecretRef, p.SecretRefNoCache)
 }
 
-// forgetRef drops what memory holds for p's secret reference after a
+// forgetRef drops what memory holds for p's secret references after a
 // failed request, so that a secret rotated in the vault is read again.
 func (m *Manager) forgetRef(p storage.Profile) {
-	if r, err := secretref.Parse(p.SecretRef); err == nil && p.SecretRef != "" {
-		m.refs.Forget(r)
+	refs := []string{p.SecretRef}
+	for _, h := range p.Headers {
+		refs = append(refs, h.Ref)
+	}
+	for _, ref := range refs {
+		if r, err := secretref.Parse(ref); err == nil && ref != "" {
+			m.keys.Refs().Forget(r)
+		}
 	}
 }

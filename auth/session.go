@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -371,7 +370,6 @@ type Manager struct {
 	sem      chan struct{}
 	mu       sync.Mutex
 	sessions map[string]*Session
-	refs     secretref.Resolver // secrets resolved from references
 }
 
 // MaxConcurrent caps the token requests under way at once, so that an

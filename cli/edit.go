@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -36,7 +37,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
-	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument; or NAME: REF, its value from a secret reference like --secret-ref's (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "a header NAME like --token-header whose value is kept in the keychain and read from standard input (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
@@ -136,10 +137,15 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 // every local user can read in /proc and which stays in shell history.
 var errSecretOnArgv = errors.New("give the header's name only; its value is read from standard input (or asked for without echo), never taken from an argument")
 
-// secretHeaderName reads --secret-header NAME; a value after a colon is
-// refused, and never quoted.
+// secretHeaderName reads --secret-header NAME, or NAME: REF with a secret
+// reference; any other value after a colon is refused, and never quoted.
 func secretHeaderName(arg string) (storage.Header, error) {
 	name, value, _ := strings.Cut(arg, ":")
+	if ref := strings.TrimSpace(value); secretref.Is(ref) {
+		h, err := storage.ParseHeader(strings.TrimSpace(name) + ":")
+		h.Secret, h.Ref = true, ref
+		return h, err
+	}
 	if strings.TrimSpace(value) != "" {
 		return storage.Header{}, errSecretOnArgv
 	}
@@ -206,6 +212,9 @@ func (in *input) headerValues(c *core.Change) error {
 			continue
 		}
 		for j, h := range hs.Headers {
+			if h.Ref != "" {
+				continue // resolved when needed
+			}
 			v, err := in.read("Value of header " + h.Name)
 			if err != nil {
 				return err

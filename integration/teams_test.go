@@ -27,6 +27,7 @@ func TestTeamFirstDay(t *testing.T) {
 	opID, opSecret := hydraClient(t, "client_secret_basic", nil)
 	vaultID, vaultSecret := hydraClient(t, "client_secret_post", nil)
 	passID, passSecret := hydraClient(t, "client_secret_basic", nil)
+	const gwKey = "gw-key-from-pass-71c"
 
 	// The team's vaults, as the teammate is signed in to them: a stand-in
 	// op that answers only the exact reference, a Vault (KV v2) that
@@ -43,7 +44,7 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 	defer vault.Close()
 	vault.Mount("secret/", 2)
 	vault.Put("secret/", "team/hydra", map[string]any{"client_secret": vaultSecret})
-	vaultEnv := passtest.Store(t, map[string]string{"team/hydra": passSecret + "\nnotes: the pass-kept one\n"})
+	vaultEnv := passtest.Store(t, map[string]string{"team/hydra": passSecret + "\nnotes: the pass-kept one\n", "team/gw-key": gwKey + "\n"})
 	vaultEnv = append(vaultEnv, "PATH="+tools+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"VAULT_ADDR="+vault.URL, "VAULT_TOKEN=s.teammate-token")
 	run := func(cfg, team string, args ...string) result {
@@ -54,7 +55,7 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 	// The lead makes the team file: add with --secret-ref, then export.
 	lead := t.TempDir()
 	for _, a := range [][]string{
-		{"api-op", "--client-id", opID, "--secret-ref", "op://Team/Hydra API/credential"},
+		{"api-op", "--client-id", opID, "--secret-ref", "op://Team/Hydra API/credential", "--secret-header", "X-Api-Key: pass://team/gw-key", "--base-url", "https://api.example.com/"},
 		{"api-vault", "--client-id", vaultID, "--auth-style", "body", "--secret-ref", "vault://secret/team/hydra#client_secret"},
 		{"api-pass", "--client-id", passID, "--secret-ref", "pass://team/hydra", "--env", "staging"},
 	} {
@@ -87,14 +88,16 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 			t.Errorf("token %s: Hydra says %v", name, got)
 		}
 		id := storage.TeamID(teamFile, name)
-		if _, err := keyring.Get(storage.Service, id+"/client-secret"); !errors.Is(err, keyring.ErrNotFound) {
-			t.Errorf("%s: the keychain has a client secret (%v); want none", name, err)
+		for _, what := range []string{"/client-secret", "/headers"} {
+			if _, err := keyring.Get(storage.Service, id+what); !errors.Is(err, keyring.ErrNotFound) {
+				t.Errorf("%s: the keychain has %s (%v); want none", name, what, err)
+			}
 		}
 		err := walkFiles([]string{mate, repo}, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			if data, _ := os.ReadFile(path); strings.Contains(string(data), secret) {
+			if data, _ := os.ReadFile(path); strings.Contains(string(data), secret) || strings.Contains(string(data), gwKey) {
 				t.Errorf("%s holds %s's secret", path, name)
 			}
 			return nil
@@ -102,6 +105,10 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A secret header's value from a reference, in the printed command.
+	if r := run(mate, teamFile, "curl", "api-op", "data"); r.code != 0 || !strings.Contains(r.stdout, "X-Api-Key: "+gwKey) {
+		t.Errorf("curl api-op: exit %d: %s%s; want the header's value from pass", r.code, r.stdout, r.stderr)
 	}
 	if n := vault.Reads(); n != 1 {
 		t.Errorf("Vault served %d secret reads; want 1", n)

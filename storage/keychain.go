@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/zalando/go-keyring"
 )
 
@@ -201,6 +202,8 @@ type Keychain struct {
 	mem MemoryStore
 	mu  sync.Mutex
 	why map[string]error
+	// refs holds the secrets resolved from references, for the process.
+	refs secretref.Resolver
 }
 
 // NewKeychain wraps a SecretStore.
@@ -371,7 +374,7 @@ func (k *Keychain) SetHeaderValues(id string, vals map[string]string) error {
 func MergeHeaderValues(p Profile, old map[string]string) (vals map[string]string, tokenChanged bool) {
 	vals = map[string]string{}
 	for _, h := range p.Headers {
-		if !h.Secret {
+		if !h.Secret || h.Ref != "" {
 			continue
 		}
 		v := old[h.Name]
@@ -410,6 +413,9 @@ func (k *Keychain) Resolve(p Profile) (Profile, error) {
 	vals, err := k.HeaderValues(p.ID)
 	if err != nil {
 		return p, fmt.Errorf("read secret header values: %w", err)
+	}
+	if err := k.resolveHeaderRefs(p, vals); err != nil {
+		return p, err
 	}
 	return p.WithHeaderValues(vals)
 }

@@ -84,6 +84,9 @@ type Header struct {
 	TokenRequest bool `json:"tokenRequest,omitempty"`
 	// Secret keeps the value in the keychain.
 	Secret bool `json:"secret,omitempty"`
+	// Ref, for a secret header, is the secret reference its value comes
+	// from instead of the keychain (package secretref).
+	Ref string `json:"ref,omitempty"`
 }
 
 // MarshalJSON leaves a secret header's value out, whatever holds it: the
@@ -164,6 +167,14 @@ func (h Header) check() error {
 	switch strings.ToLower(h.Name) {
 	case "authorization", "host", "content-length", "transfer-encoding":
 		return fmt.Errorf("header %s is set by Token Desk itself", h.Name)
+	}
+	if h.Ref != "" {
+		if !h.Secret {
+			return fmt.Errorf("header %s: only a secret header's value comes from a reference", h.Name)
+		}
+		if _, err := secretref.Parse(h.Ref); err != nil {
+			return fmt.Errorf("header %s: %w", h.Name, err)
+		}
 	}
 	return nil
 }

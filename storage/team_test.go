@@ -231,3 +231,16 @@ func TestTeamFileProblems(t *testing.T) {
 		t.Errorf("missing file: %d profiles, %v; want an error that it does not exist", len(ps), team.Errs)
 	}
 }
+
+// TestTeamFileWithReferences: references stand in for secrets, so a team
+// file holding them loads.
+func TestTeamFileWithReferences(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "team.json")
+	write(t, path, `{"tokendeskProfiles": "1", "profiles": [{"name": "gw", "tokenUrl": "https://auth.example.com/token", "clientId": "c",
+  "secretRef": "vault://secret/team/gw#client_secret",
+  "headers": [{"name": "X-Api-Key", "secret": true, "tokenRequest": true, "ref": "op://Team/GW/key"}]}]}`)
+	ps, notes, err := storage.LoadTeamFile(path)
+	if err != nil || len(notes) != 0 || len(ps) != 1 || ps[0].Headers[0].Ref != "op://Team/GW/key" {
+		t.Errorf("got %+v, %q, %v; want the profile with its references", ps, notes, err)
+	}
+}
