@@ -372,6 +372,7 @@ func profileRows(p storage.Profile) [][2]string {
 		{"Scopes", orNone(strings.Join(p.Scopes, " "))},
 		{"Auth style", styleChoice(p.Style())},
 	}
+	rows = append(rows, teamRows(p)...)
 	if p.Style() == storage.AuthTLS {
 		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})
 	}
@@ -500,6 +501,9 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 }
 
 func secretNote(p storage.Profile) string {
+	if note := refNote(p); note != "" {
+		return note
+	}
 	switch p.Style() {
 	case storage.AuthPrivateKeyJWT:
 		return "none: a private key in the keychain signs each request"
