@@ -275,3 +275,15 @@ func secretField(key string) bool {
 	}
 	return false
 }
+
+// OwnProfiles are the profiles of ps that are the person's own, not a
+// team's: what "all profiles" means for an export.
+func OwnProfiles(ps []Profile) []Profile {
+	var out []Profile
+	for _, p := range ps {
+		if p.Team == "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
