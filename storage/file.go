@@ -43,6 +43,9 @@ type Settings struct {
 	// are shown beside the person's own (LoadTeams); a relative path is
 	// relative to the config directory.
 	TeamFiles []string `json:"teamFiles,omitempty"`
+	// TeamCommands are the cmd: references of team profiles that this
+	// person allows to run (AllowCommands).
+	TeamCommands []string `json:"teamCommands,omitempty"`
 }
 
 // File is the whole profiles file.
@@ -162,9 +165,10 @@ func (s *Store) Load() (*File, error) {
 		return nil, err
 	}
 	team, report := LoadTeams(TeamPaths(f.Settings, s.dir))
+	team, held := AllowCommands(team, f.Settings.TeamCommands)
 	var notes []string
 	f.Profiles, notes = MergeTeam(f.Profiles, team)
-	f.Team, f.Team.Notes = report, append(report.Notes, notes...)
+	f.Team, f.Team.Notes = report, append(append(report.Notes, held...), notes...)
 	return f, nil
 }
 

@@ -287,3 +287,31 @@ func OwnProfiles(ps []Profile) []Profile {
 	}
 	return out
 }
+
+// AllowCommands leaves out the team profiles whose secret (or a secret
+// header's value) comes from a cmd: reference this person has not
+// allowed: a team file is shared text, and a cmd: reference in it would
+// run a program on every teammate's machine. op://, vault:// and pass://
+// run fixed tools on the reference alone. The notes say what was left out
+// and how to allow it.
+func AllowCommands(team []Profile, allowed []string) (kept []Profile, notes []string) {
+	for _, p := range team {
+		refs := []string{p.SecretRef}
+		for _, h := range p.Headers {
+			refs = append(refs, h.Ref)
+		}
+		held := ""
+		for _, r := range refs {
+			if strings.HasPrefix(r, "cmd:") && !slices.Contains(allowed, r) {
+				held = r
+				break
+			}
+		}
+		if held != "" {
+			notes = append(notes, fmt.Sprintf("team profile %q in %s is left out: its secret comes from running a program (%s); if you trust it, add that reference to \"teamCommands\" in the settings of your profiles file", p.Name, p.Team, held))
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, notes
+}

@@ -244,3 +244,40 @@ func TestTeamFileWithReferences(t *testing.T) {
 		t.Errorf("got %+v, %q, %v; want the profile with its references", ps, notes, err)
 	}
 }
+
+// TestTeamCommandsNeedConsent: a team profile whose secret comes from a
+// program is left out, with a note, until the person allows that command.
+func TestTeamCommandsNeedConsent(t *testing.T) {
+	dir := t.TempDir()
+	team := filepath.Join(dir, "team.json")
+	cmdRef := prof("cmd")
+	cmdRef.SecretRef = "cmd:company-secret api"
+	hdr := prof("hdr")
+	hdr.SecretRef = "op://T/I/f"
+	hdr.Headers = []storage.Header{{Name: "X-Key", Secret: true, Ref: "cmd:company-secret gw"}}
+	teamFile(t, team, cmdRef, hdr, prof("plain"))
+	t.Setenv(storage.TeamEnv, team)
+	store := storage.Open(filepath.Join(dir, "config"))
+	f, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(f.Profiles), "plain@team.json"; got != want {
+		t.Errorf("profiles = %s; want %s", got, want)
+	}
+	notes := strings.Join(f.Team.Notes, "\n")
+	for _, want := range []string{`team profile "cmd" in ` + team + " is left out: its secret comes from running a program (cmd:company-secret api)", `"hdr"`, `"teamCommands"`} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes = %q; want %q", notes, want)
+		}
+	}
+	if err := store.Update(func(f *storage.File) error {
+		f.Settings.TeamCommands = []string{"cmd:company-secret api", "cmd:company-secret gw"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ = store.Load(); summary(f.Profiles) != "cmd@team.json hdr@team.json plain@team.json" {
+		t.Errorf("allowed: profiles = %s; want all three", summary(f.Profiles))
+	}
+}
