@@ -463,8 +463,11 @@ func (m *Manager) clientNow() *Client {
 }
 
 // credential reads p's client secret, or its private key for the styles
-// that use one, from the keychain.
+// that use one, from the keychain or from its secret reference.
 func (m *Manager) credential(p model.Profile) (string, error) {
+	if p.SecretRef != "" {
+		return m.refCredential(p)
+	}
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
 	}
@@ -520,6 +523,7 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, err
 	}
 	tok, err := m.clientNow().Fetch(ctx, p, secret)
 	if err != nil {
+		m.forgetRef(p)
 		return nil, false, err
 	}
 	// The token is good even when the cache failed: hand it out, and the

@@ -177,6 +177,7 @@ func (env *Env) profile(name string) (*storage.File, model.Profile, error) {
 	}
 	p, err := f.ByName(name)
 	if err != nil {
+		env.sayTeam(f) // a refused team file may be where it was
 		return nil, p, fmt.Errorf("no profile named %q (see 'tokendesk list')", name)
 	}
 	return f, p, nil
@@ -232,6 +233,8 @@ func newList(env *Env) *cobra.Command {
 				State       string     `json:"state"`
 				ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
 				SecondsLeft *int64     `json:"secondsLeft,omitempty"`
+				Team        string     `json:"team,omitempty"`
+				SecretRef   string     `json:"secretRef,omitempty"`
 			}
 			rows := make([]row, 0, len(f.Profiles))
 			for _, p := range f.Profiles {
@@ -239,6 +242,7 @@ func newList(env *Env) *cobra.Command {
 				sess.Load()
 				st := sess.Status(now)
 				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, State: st.Describe()}
+				r.Team, r.SecretRef = p.Team, p.SecretRef
 				if st.ExpiryKnown() {
 					exp := st.Token.Expiry
 					left := int64(st.Left / time.Second)
@@ -246,6 +250,7 @@ func newList(env *Env) *cobra.Command {
 				}
 				rows = append(rows, r)
 			}
+			env.sayTeam(f)
 			if asJSON {
 				return writeJSON(env.Stdout, rows)
 			}
@@ -257,6 +262,7 @@ func newList(env *Env) *cobra.Command {
 			for _, r := range rows {
 				table = append(table, []string{r.Name, dash(r.Env), r.State, r.ClientID, r.TokenURL})
 			}
+			table = withSources(table, f.Profiles)
 			return env.table(table)
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -24,6 +25,7 @@ type profileFlags struct {
 	scopes, params, headers, tokenHeaders, secretHeaders, secretTokenHeaders           []string
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
+	secretRef                                                                          string
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -36,7 +38,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
-	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument; or NAME: REF, its value from a secret reference like --secret-ref's (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "a header NAME like --token-header whose value is kept in the keychain and read from standard input (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
@@ -47,6 +49,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&pf.timeout, "timeout", 0, "token request timeout in seconds (default 30)")
 	fs.StringVar(&pf.notes, "notes", "", "free-text notes")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
+	fs.StringVar(&pf.secretRef, "secret-ref", "", secretRefUsage)
 }
 
 // change reads the flags that were given (all of them for a new profile)
@@ -70,6 +73,7 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 	str("probe-path", &c.ProbePath, pf.probePath)
 	str("notes", &c.Notes, pf.notes)
 	str("ca-file", &c.CAFile, pf.caFile)
+	str("secret-ref", &c.SecretRef, pf.secretRef)
 	if set("scope") {
 		var scopes []string
 		for _, s := range pf.scopes {
@@ -134,10 +138,15 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 // every local user can read in /proc and which stays in shell history.
 var errSecretOnArgv = errors.New("give the header's name only; its value is read from standard input (or asked for without echo), never taken from an argument")
 
-// secretHeaderName reads --secret-header NAME; a value after a colon is
-// refused, and never quoted.
+// secretHeaderName reads --secret-header NAME, or NAME: REF with a secret
+// reference; any other value after a colon is refused, and never quoted.
 func secretHeaderName(arg string) (model.Header, error) {
 	name, value, _ := strings.Cut(arg, ":")
+	if ref := strings.TrimSpace(value); secretref.Is(ref) {
+		h, err := model.ParseHeader(strings.TrimSpace(name) + ":")
+		h.Secret, h.Ref = true, ref
+		return h, err
+	}
 	if strings.TrimSpace(value) != "" {
 		return model.Header{}, errSecretOnArgv
 	}
@@ -204,6 +213,9 @@ func (in *input) headerValues(c *core.Change) error {
 			continue
 		}
 		for j, h := range hs.Headers {
+			if h.Ref != "" {
+				continue // resolved when needed
+			}
 			v, err := in.read("Value of header " + h.Name)
 			if err != nil {
 				return err
@@ -270,7 +282,7 @@ each, in the order of their flags.`,
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[0])
-			if !style.UsesKey() {
+			if !style.UsesKey() && !hasRef(ch) {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -283,7 +295,7 @@ each, in the order of their flags.`,
 				return saveError(err)
 			}
 			env.sayMade(saved.Profile, saved.Made)
-			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
+			fmt.Fprintf(env.Stderr, "Added %q; its credential is %s. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, secretSource(saved.Profile), saved.Profile.Name)
 			return nil
 		},
 	}

@@ -90,7 +90,7 @@ func (e *NameTakenError) Error() string {
 }
 
 // InvalidError is a profile that would not be valid after the operation
-// (storage.Profile.Validate): a mistake in what was typed, not a failure.
+// (model.Profile.Validate): a mistake in what was typed, not a failure.
 type InvalidError struct{ Err error }
 
 func (e *InvalidError) Error() string { return e.Err.Error() }
@@ -243,14 +243,18 @@ func (d *Desk) Add(c Change) (Saved, error) {
 	if c.KeyFile != "" && !p.Style().UsesKey() {
 		return Saved{}, fmt.Errorf("%w; %q uses %s", ErrKeyNotUsed, p.Name, p.Style())
 	}
-	key, made, err := auth.SettleKeyPair(&p, "", c.KeyFile, d.now())
-	if err != nil {
-		return Saved{}, err
+	var key string
+	var made auth.Made
+	var err error
+	if !usesRef(p) {
+		if key, made, err = auth.SettleKeyPair(&p, "", c.KeyFile, d.now()); err != nil {
+			return Saved{}, err
+		}
 	}
 	if err := validate(p); err != nil {
 		return Saved{}, err
 	}
-	if !p.Style().UsesKey() && c.Secret == "" {
+	if !p.Style().UsesKey() && c.Secret == "" && !usesRef(p) {
 		return Saved{}, ErrSecretRequired
 	}
 	wrote := false
@@ -259,7 +263,9 @@ func (d *Desk) Add(c Change) (Saved, error) {
 			return &NameTakenError{p.Name}
 		}
 		wrote = true
-		if p.Style().UsesKey() {
+		if usesRef(p) {
+			// The secret stays where the reference says.
+		} else if p.Style().UsesKey() {
 			if err := d.keys.SetPrivateKey(p.ID, key); err != nil {
 				return err
 			}
@@ -318,6 +324,9 @@ func setColor(f *storage.File, env, hex string) {
 // did not follow is a *KeychainError.
 func (d *Desk) Delete(id string) (model.Profile, error) {
 	var removed model.Profile
+	if err := d.teamProfile(id); err != nil {
+		return removed, err
+	}
 	err := d.store.Update(func(f *storage.File) error {
 		p, err := f.ByID(id)
 		if err != nil {

@@ -41,6 +41,9 @@ type Change struct {
 	// EnvColor is the badge colour (#rrggbb) chosen for the environment;
 	// empty leaves the colours as they are.
 	EnvColor string
+	// SecretRef sets where the secret comes from (Profile.SecretRef);
+	// "" goes back to the keychain.
+	SecretRef *string
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -94,6 +97,7 @@ func (c Change) apply(p *model.Profile) {
 	if c.Headers != nil {
 		p.Headers = slices.Clone(*c.Headers)
 	}
+	set(&p.SecretRef, c.SecretRef)
 	for _, hs := range c.HeaderKinds {
 		kept := p.Headers[:0:0]
 		for _, h := range p.Headers {
@@ -120,7 +124,7 @@ func Fields(p model.Profile) Change {
 		RequestPath: &p.RequestPath, ProbePath: &p.ProbePath, IntrospectionURL: &p.IntrospectionURL,
 		Notes: &p.Notes, CAFile: &p.CAFile, Scopes: &p.Scopes, AuthStyle: &p.AuthStyle, Params: &p.Params,
 		AutoRefresh: &p.AutoRefresh, AllowInsecure: &p.AllowInsecure, TimeoutSeconds: &p.TimeoutSeconds,
-		Headers: &p.Headers,
+		Headers: &p.Headers, SecretRef: &p.SecretRef,
 	}
 	return c
 }
@@ -145,6 +149,9 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	var key string
 	var made auth.Made
 	var tokenHeaderChanged bool
+	if err := d.teamProfile(known.ID); err != nil {
+		return Saved{}, err
+	}
 	err := d.store.Update(func(f *storage.File) error {
 		var err error
 		if old, err = f.ByID(known.ID); err != nil {
@@ -161,7 +168,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 		if c.KeyFile != "" && !p.Style().UsesKey() {
 			return fmt.Errorf("%w; %q uses %s", ErrKeyNotUsed, p.Name, p.Style())
 		}
-		if p.Style().UsesKey() {
+		if p.Style().UsesKey() && !usesRef(p) {
 			current := ""
 			if c.KeyFile == "" {
 				if current, err = d.keys.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
@@ -206,7 +213,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	p = stripHeaderValues(p)
 	s := d.sessions.Session(p) // a changed fingerprint drops the token held
 	if c.Secret != "" || key != "" || made.Key || made.Cert || tokenHeaderChanged ||
-		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() {
+		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() || p.SecretRef != old.SecretRef {
 		s.Forget()
 		if err := d.keys.DeleteToken(p.ID); err != nil {
 			return Saved{}, err
@@ -260,5 +267,6 @@ func Diff(from, to model.Profile) Change {
 	if !slices.Equal(from.Headers, to.Headers) {
 		c.Headers = &to.Headers
 	}
+	str(&c.SecretRef, from.SecretRef, to.SecretRef)
 	return c
 }

@@ -402,7 +402,9 @@ func (f *profileForm) setChecks() {
 		return nil
 	}
 	f.secret.check = func(s string) error {
-		if f.orig == nil && s == "" && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
+		// A copy of a profile whose secret is a reference has it from there.
+		fromRef := f.from != nil && f.from.SecretRef != ""
+		if f.orig == nil && s == "" && !fromRef && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
 			return core.ErrSecretRequired
 		}
 		return nil

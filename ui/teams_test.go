@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// TestTeamProfileShown: a team profile is marked in the list, its pane
+// says where its secret comes from and which team file it is from, and
+// Edit explains instead of opening the form.
+func TestTeamProfileShown(t *testing.T) {
+	team := filepath.Join(t.TempDir(), "team.json")
+	data := `{"tokendeskProfiles": "1", "profiles": [{"name": "shared", "env": "staging", "tokenUrl": "https://auth.example.com/token", "clientId": "c", "secretRef": "op://Team/API/credential"}]}`
+	if err := os.WriteFile(team, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(storage.TeamEnv, team)
+	h := newHarness(t, prof("1", "mine", "prod", "https://a.example.com/token"))
+
+	names := map[string]string{}
+	for _, r := range h.u.rows {
+		names[r.profile.Name] = r.name.Text
+	}
+	if got, want := names["shared"], "shared  · team team.json"; got != want {
+		t.Errorf("list row = %q; want %q", got, want)
+	}
+	if got := names["mine"]; got != "mine" {
+		t.Errorf("own row = %q; want the name alone", got)
+	}
+
+	h.selectName("shared")
+	settings := formText(h.u.detail.settings)
+	for _, want := range []string{"from 1Password (op://Team/API/credential), held in memory only", "Team file", team + " — read-only here"} {
+		if !strings.Contains(settings, want) {
+			t.Errorf("settings = %q; want %q", settings, want)
+		}
+	}
+	h.u.openEdit()
+	if h.u.form != nil {
+		t.Error("Edit opened the form for a team profile; want it explained instead")
+	}
+	if top := h.win.Canvas().Overlays().Top(); top == nil {
+		t.Error("Edit of a team profile showed nothing")
+	}
+
+	// Duplicate makes a profile of the person's own, its secret from the
+	// same reference, with none typed.
+	h.u.onDuplicate()
+	if h.u.form == nil {
+		t.Fatal("Duplicate opened no form")
+	}
+	h.u.form.name.SetText("my shared")
+	test.Tap(h.u.form.save)
+	h.until("the copy", func() bool { return h.u.form == nil })
+	file, _ := h.store.Load()
+	if p, err := file.ByName("my shared"); err != nil || p.Team != "" || p.SecretRef != "op://Team/API/credential" {
+		t.Errorf("the copy: %+v, %v; want an own profile with the reference", p, err)
+	}
+
+	h.selectName("mine")
+	if settings := formText(h.u.detail.settings); !strings.Contains(settings, "in the keychain") || strings.Contains(settings, "Team file") {
+		t.Errorf("own profile's settings = %q", settings)
+	}
+}
