@@ -98,6 +98,9 @@ func (c Change) apply(p *model.Profile) {
 		p.Headers = slices.Clone(*c.Headers)
 	}
 	set(&p.SecretRef, c.SecretRef)
+	if c.Secret != "" && c.SecretRef == nil {
+		p.SecretRef = "" // a secret typed now is the keychain's again
+	}
 	for _, hs := range c.HeaderKinds {
 		kept := p.Headers[:0:0]
 		for _, h := range p.Headers {
@@ -213,7 +216,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	p = stripHeaderValues(p)
 	s := d.sessions.Session(p) // a changed fingerprint drops the token held
 	if c.Secret != "" || key != "" || made.Key || made.Cert || tokenHeaderChanged ||
-		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() || p.SecretRef != old.SecretRef {
+		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() || refsChanged(old, p) {
 		s.Forget()
 		if err := d.keys.DeleteToken(p.ID); err != nil {
 			return Saved{}, err

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -35,3 +36,20 @@ func (d *Desk) teamProfile(id string) error {
 // usesRef says whether p's credential is a secret reference, so there is
 // nothing for the keychain to hold or generate.
 func usesRef(p model.Profile) bool { return p.SecretRef != "" }
+
+// refsChanged says whether an edit changed where the client secret or a
+// token-request header's value comes from, which retires the cached
+// token as a new secret does.
+func refsChanged(old, p model.Profile) bool {
+	if old.SecretRef != p.SecretRef {
+		return true
+	}
+	refs := func(q model.Profile) map[string]string {
+		m := map[string]string{}
+		for _, h := range q.TokenHeaders() {
+			m[h.Name] = h.Ref
+		}
+		return m
+	}
+	return !maps.Equal(refs(old), refs(p))
+}

@@ -86,3 +86,41 @@ func TestTeamProfileIsReadOnly(t *testing.T) {
 		t.Errorf("duplicate: %v", err)
 	}
 }
+
+// TestRefEditsRetireToken: a new reference for the secret or for a
+// token-request header retires the cached token; a secret typed for a
+// profile with a reference takes it back to the keychain.
+func TestRefEditsRetireToken(t *testing.T) {
+	f := newFixture(t)
+	p := f.add(t, "a")
+	cache := func() {
+		t.Helper()
+		if _, err := f.keys.SetToken(p.ID, model.Token{AccessToken: "tok", Fingerprint: p.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hdr := []model.Header{{Name: "X-Key", Secret: true, TokenRequest: true, Ref: "op://T/GW/key"}}
+	hdr2 := []model.Header{{Name: "X-Key", Secret: true, TokenRequest: true, Ref: "op://T/GW/key2"}}
+	for _, c := range []Change{
+		{SecretRef: new("op://T/API/credential")},
+		{Headers: &hdr},
+		{Headers: &hdr2},
+	} {
+		cache()
+		if _, err := f.desk.Edit(p, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.keys.Token(p.ID); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("after %+v: the cached token is still there (%v)", c, err)
+		}
+	}
+	if _, err := f.desk.Edit(p, Change{Secret: "typed"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.load(t, p.ID).SecretRef; got != "" {
+		t.Errorf("after a typed secret: reference %q; want the keychain", got)
+	}
+	if s, _ := f.keys.ClientSecret(p.ID); s != "typed" {
+		t.Errorf("keychain secret %q; want the typed one", s)
+	}
+}
