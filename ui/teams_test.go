@@ -68,3 +68,47 @@ func TestTeamProfileShown(t *testing.T) {
 		t.Errorf("own profile's settings = %q", settings)
 	}
 }
+
+// TestFormSwitchesSecretSource: the form's "Secret from" takes a profile
+// from the keychain to a reference and back; a reference that does not
+// parse is refused on its field.
+func TestFormSwitchesSecretSource(t *testing.T) {
+	h := newHarness(t, prof("1", "a", "prod", "https://a.example.com/token"))
+	h.selectName("a")
+	h.u.onEdit()
+	f := h.u.form
+	f.secretRef.SetText("op://nope")
+	test.Tap(f.save)
+	if h.u.form == nil || !strings.Contains(f.secretRef.msg.Text, "not a secret reference") {
+		t.Fatalf("a bad reference: form closed or message %q", f.secretRef.msg.Text)
+	}
+	f.secretRef.SetText("pass://team/api")
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	file, _ := h.store.Load()
+	if p, _ := file.ByID("1"); p.SecretRef != "pass://team/api" {
+		t.Errorf("after choosing a reference: %q", p.SecretRef)
+	}
+	h.u.Reload()
+	h.selectName("a")
+	if s := formText(h.u.detail.settings); !strings.Contains(s, "from pass (pass://team/api)") {
+		t.Errorf("settings = %q; want where the secret comes from", s)
+	}
+
+	h.u.onEdit()
+	f = h.u.form
+	if f.secretRef.Text != "pass://team/api" {
+		t.Fatalf("form's reference = %q", f.secretRef.Text)
+	}
+	f.secretRef.SetText("")
+	f.secret.SetText("new-secret")
+	test.Tap(f.save)
+	h.until("the save", func() bool { return h.u.form == nil })
+	file, _ = h.store.Load()
+	if p, _ := file.ByID("1"); p.SecretRef != "" {
+		t.Errorf("after going back: reference %q; want the keychain", p.SecretRef)
+	}
+	if s, _ := h.keys.ClientSecret("1"); s != "new-secret" {
+		t.Errorf("keychain secret %q; want the new one", s)
+	}
+}
