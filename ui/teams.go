@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/secretref"
+	"github.com/tokendesk/tokendesk/storage"
 )
 
 // rowName is a profile's name as the list shows it: a team profile's is
@@ -49,4 +51,23 @@ func (u *UI) refuseTeamEdit() bool {
 	u.showDialog(dialog.NewInformation("Team profile",
 		fmt.Sprintf("%q comes from the team file %s and is read-only here: change it in the team's repository, or duplicate it to make a profile of your own.", p.Name, p.Team), u.win))
 	return true
+}
+
+// sayTeam puts in the status bar what the team files held that a person
+// should know — a file refused (one holding a secret, say), a profile
+// hidden or left out — and logs each.
+func (u *UI) sayTeam(f *storage.File) {
+	var msgs []string
+	for _, err := range f.Team.Errs {
+		fyne.LogError("team file", err)
+		msgs = append(msgs, err.Error())
+	}
+	msgs = append(msgs, f.Team.Notes...)
+	switch len(msgs) {
+	case 0:
+	case 1:
+		u.say("%s", msgs[0])
+	default:
+		u.say("%s (and %d more notes about team files: tokendesk list shows them)", msgs[0], len(msgs)-1)
+	}
 }

@@ -112,3 +112,21 @@ func TestFormSwitchesSecretSource(t *testing.T) {
 		t.Errorf("keychain secret %q; want the new one", s)
 	}
 }
+
+// TestTeamFileWithSecretShown: a refused team file is named, with its line
+// and the word secret, in the status bar; the own profiles still show.
+func TestTeamFileWithSecretShown(t *testing.T) {
+	team := filepath.Join(t.TempDir(), "leaky.json")
+	data := "{\"tokendeskProfiles\": \"1\",\n \"profiles\": [{\"name\": \"x\", \"tokenUrl\": \"https://a.example/token\", \"clientId\": \"c\",\n  \"clientSecret\": \"hunter2\"}]}"
+	if err := os.WriteFile(team, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(storage.TeamEnv, team)
+	h := newHarness(t, prof("1", "mine", "prod", "https://a.example.com/token"))
+	if got := h.u.status.Text; !strings.Contains(got, "team file "+team+", line 3") || !strings.Contains(got, "secret") || strings.Contains(got, "hunter2") {
+		t.Errorf("status = %q; want the file, the line and the word secret", got)
+	}
+	if len(h.u.shown) != 1 || h.u.shown[0].Name != "mine" {
+		t.Errorf("shown = %v; want the own profile", h.u.shown)
+	}
+}
