@@ -534,10 +534,13 @@ func (m *Manager) clientNow() *Client {
 }
 
 // credential reads p's client secret, or its private key for the styles
-// that use one, from the keychain.
+// that use one, from the keychain or from its secret reference.
 func (m *Manager) credential(p model.Profile) (string, error) {
 	if p.Style() == model.AuthNone {
 		return "", nil // a public client has none
+	}
+	if p.SecretRef != "" {
+		return m.refCredential(p)
 	}
 	if p.Style().UsesKey() {
 		return m.keys.PrivateKey(p.ID)
@@ -609,6 +612,7 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, err
 	}
 	tok, err := get(ctx)
 	if err != nil {
+		m.forgetRef(p)
 		return nil, false, err
 	}
 	return tok, m.cache(p.ID, tok), nil

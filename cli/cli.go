@@ -190,6 +190,7 @@ func (env *Env) profile(name string) (*storage.File, model.Profile, error) {
 	}
 	p, err := f.ByName(name)
 	if err != nil {
+		env.sayTeam(f) // a refused team file may be where it was
 		return nil, p, fmt.Errorf("no profile named %q (see 'tokendesk list')", name)
 	}
 	return f, p, nil
@@ -260,6 +261,8 @@ func newList(env *Env) *cobra.Command {
 				RefreshExpiresAt *time.Time  `json:"refreshExpiresAt,omitempty"`
 				ExpiresAt        *time.Time  `json:"expiresAt,omitempty"`
 				SecondsLeft      *int64      `json:"secondsLeft,omitempty"`
+				Team             string      `json:"team,omitempty"`
+				SecretRef        string      `json:"secretRef,omitempty"`
 			}
 			rows := make([]row, 0, len(f.Profiles))
 			for _, p := range f.Profiles {
@@ -276,6 +279,7 @@ func newList(env *Env) *cobra.Command {
 						r.RefreshExpiresAt = &st.RefreshExpiry
 					}
 				}
+				r.Team, r.SecretRef = p.Team, p.SecretRef
 				if st.ExpiryKnown() {
 					exp := st.Token.Expiry
 					left := int64(st.Left / time.Second)
@@ -283,6 +287,7 @@ func newList(env *Env) *cobra.Command {
 				}
 				rows = append(rows, r)
 			}
+			env.sayTeam(f)
 			if asJSON {
 				return writeJSON(env.Stdout, rows)
 			}
@@ -294,6 +299,7 @@ func newList(env *Env) *cobra.Command {
 			for _, r := range rows {
 				table = append(table, []string{r.Name, dash(r.Env), r.State, r.ClientID, r.TokenURL})
 			}
+			table = withSources(table, f.Profiles)
 			return env.table(table)
 		},
 	}

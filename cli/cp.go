@@ -46,8 +46,12 @@ standard input, or asked for without echo on a terminal; a key style gets
 			if ch.AuthStyle != nil {
 				style = *ch.AuthStyle
 			}
+			ref := src.SecretRef // the copy's secret comes from the same place
+			if ch.SecretRef != nil {
+				ref = *ch.SecretRef
+			}
 			in := env.input(args[1])
-			if !(model.Profile{AuthStyle: style}).Style().UsesKey() {
+			if !(model.Profile{AuthStyle: style}).Style().UsesKey() && ref == "" {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 	"golang.org/x/term"
 )
@@ -29,6 +30,7 @@ type profileFlags struct {
 	autoRefresh, allowInsecure                                                         bool
 	timeout                                                                            int
 	apiAuth                                                                            string // --api-auth
+	secretRef                                                                          string
 }
 
 func (pf *profileFlags) register(fs *pflag.FlagSet) {
@@ -41,7 +43,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.introspectionURL, "introspection-url", "", "the RFC 7662 endpoint for 'tokendesk introspect' (default: from the server's metadata)")
 	fs.StringArrayVar(&pf.headers, "header", nil, "a header 'Name: value' for the copied curl/HTTPie commands and 'test' (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.tokenHeaders, "token-header", nil, "a header 'Name: value' sent on the token request as well (repeatable; '' clears)")
-	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument (repeatable; '' clears)")
+	fs.StringArrayVar(&pf.secretHeaders, "secret-header", nil, "a header NAME like --header whose value is kept in the keychain, not the profiles file, and read from standard input, never an argument; or NAME: REF, its value from a secret reference like --secret-ref's (repeatable; '' clears)")
 	fs.StringArrayVar(&pf.secretTokenHeaders, "secret-token-header", nil, "a header NAME like --token-header whose value is kept in the keychain and read from standard input (repeatable; '' clears)")
 	fs.StringVar(&pf.env, "env", "", "environment label, e.g. local, staging, prod")
 	fs.StringArrayVar(&pf.params, "param", nil, "an extra token request parameter k=v, e.g. audience=… (repeatable)")
@@ -62,6 +64,7 @@ func (pf *profileFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&pf.subjectTokenType, "subject-token-type", "", "with token_exchange: the subject token's type (default urn:ietf:params:oauth:token-type:access_token)")
 	fs.StringVar(&pf.caFile, "ca-file", "", "PEM file of CAs to trust for this token endpoint (a dev server's own CA), besides the system's")
 	fs.StringVar(&pf.apiAuth, "api-auth", "bearer", "how API calls (curl, HTTPie, test, proxy) authenticate: bearer (the token) or basic (the client ID and secret, as Medplum's On-Behalf-Of wants)")
+	fs.StringVar(&pf.secretRef, "secret-ref", "", secretRefUsage)
 }
 
 // change reads the flags that were given (all of them for a new profile)
@@ -107,6 +110,7 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 			c.AuthStyle = new(model.AuthNone)
 		}
 	}
+	str("secret-ref", &c.SecretRef, pf.secretRef)
 	if set("scope") {
 		var scopes []string
 		for _, s := range pf.scopes {
@@ -178,10 +182,15 @@ func (pf *profileFlags) change(fs *pflag.FlagSet) (core.Change, error) {
 // every local user can read in /proc and which stays in shell history.
 var errSecretOnArgv = errors.New("give the header's name only; its value is read from standard input (or asked for without echo), never taken from an argument")
 
-// secretHeaderName reads --secret-header NAME; a value after a colon is
-// refused, and never quoted.
+// secretHeaderName reads --secret-header NAME, or NAME: REF with a secret
+// reference; any other value after a colon is refused, and never quoted.
 func secretHeaderName(arg string) (model.Header, error) {
 	name, value, _ := strings.Cut(arg, ":")
+	if ref := strings.TrimSpace(value); secretref.Is(ref) {
+		h, err := model.ParseHeader(strings.TrimSpace(name) + ":")
+		h.Secret, h.Ref = true, ref
+		return h, err
+	}
 	if strings.TrimSpace(value) != "" {
 		return model.Header{}, errSecretOnArgv
 	}
@@ -248,6 +257,9 @@ func (in *input) headerValues(c *core.Change) error {
 			continue
 		}
 		for j, h := range hs.Headers {
+			if h.Ref != "" {
+				continue // resolved when needed
+			}
 			v, err := in.read("Value of header " + h.Name)
 			if err != nil {
 				return err
@@ -317,7 +329,7 @@ each, in the order of their flags.`,
 				style = *ch.AuthStyle
 			}
 			in := env.input(args[0])
-			if !style.UsesKey() && style != model.AuthNone {
+			if !style.UsesKey() && style != model.AuthNone && !hasRef(ch) {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -331,10 +343,10 @@ each, in the order of their flags.`,
 			}
 			env.sayMade(saved.Profile, saved.Made)
 			if p := saved.Profile; p.GrantType().SignsIn() {
-				fmt.Fprintf(env.Stderr, "Added %q. Sign in with 'tokendesk login %s'.\n", p.Name, p.Name)
+				env.say("Added %q. Sign in with: %s", p.Name, suggest("tokendesk", "login", p.Name))
 				return nil
 			}
-			fmt.Fprintf(env.Stderr, "Added %q; its credential is in the keychain. Get a token with 'tokendesk token %s'.\n", saved.Profile.Name, saved.Profile.Name)
+			env.say("Added %q; its credential is %s. Get a token with: %s", saved.Profile.Name, secretSource(saved.Profile), suggest("tokendesk", "token", saved.Profile.Name))
 			return nil
 		},
 	}

@@ -34,7 +34,7 @@ func newImport(env *Env) *cobra.Command {
 // pick returns the named profiles, or all when no names are given.
 func pick(f *storage.File, names []string) ([]model.Profile, error) {
 	if len(names) == 0 {
-		return f.Profiles, nil
+		return storage.OwnProfiles(f.Profiles), nil
 	}
 	var out []model.Profile
 	for _, n := range names {

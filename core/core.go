@@ -93,7 +93,7 @@ func (e *NameTakenError) Error() string {
 }
 
 // InvalidError is a profile that would not be valid after the operation
-// (storage.Profile.Validate): a mistake in what was typed, not a failure.
+// (model.Profile.Validate): a mistake in what was typed, not a failure.
 type InvalidError struct{ Err error }
 
 func (e *InvalidError) Error() string { return e.Err.Error() }
@@ -246,14 +246,18 @@ func (d *Desk) Add(c Change) (Saved, error) {
 	if c.KeyFile != "" && !p.Style().UsesKey() {
 		return Saved{}, fmt.Errorf("%w; %q uses %s", ErrKeyNotUsed, p.Name, p.Style())
 	}
-	key, made, err := keys.SettleKeyPair(&p, "", c.KeyFile, d.now())
-	if err != nil {
-		return Saved{}, err
+	var key string
+	var made keys.Made
+	var err error
+	if !usesRef(p) {
+		if key, made, err = keys.SettleKeyPair(&p, "", c.KeyFile, d.now()); err != nil {
+			return Saved{}, err
+		}
 	}
 	if err := validate(p); err != nil {
 		return Saved{}, err
 	}
-	if !p.Style().UsesKey() && p.Style() != model.AuthNone && c.Secret == "" {
+	if !p.Style().UsesKey() && p.Style() != model.AuthNone && c.Secret == "" && !usesRef(p) {
 		return Saved{}, ErrSecretRequired
 	}
 	wrote := false
@@ -266,6 +270,8 @@ func (d *Desk) Add(c Change) (Saved, error) {
 		}
 		wrote = true
 		switch {
+		case usesRef(p):
+			// The secret stays where the reference says.
 		case p.Style() == model.AuthNone:
 			// A public client: no credential to file.
 		case p.Style().UsesKey():
@@ -329,6 +335,9 @@ func setColor(f *storage.File, env, hex string) {
 // did not follow is a *KeychainError.
 func (d *Desk) Delete(id string) (model.Profile, error) {
 	var removed model.Profile
+	if err := d.teamProfile(id); err != nil {
+		return removed, err
+	}
 	err := d.store.Update(func(f *storage.File) error {
 		p, err := f.ByID(id)
 		if err != nil {

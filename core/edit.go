@@ -51,6 +51,10 @@ type Change struct {
 	// or ID (the ID is stored); "" takes the subject token from standard
 	// input.
 	SubjectProfile *string
+
+	// SecretRef sets where the secret comes from (Profile.SecretRef);
+	// "" goes back to the keychain.
+	SecretRef *string
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -117,6 +121,10 @@ func (c Change) apply(p *model.Profile) {
 	if c.Headers != nil {
 		p.Headers = slices.Clone(*c.Headers)
 	}
+	set(&p.SecretRef, c.SecretRef)
+	if c.Secret != "" && c.SecretRef == nil {
+		p.SecretRef = "" // a secret typed now is the keychain's again
+	}
 	for _, hs := range c.HeaderKinds {
 		kept := p.Headers[:0:0]
 		for _, h := range p.Headers {
@@ -150,6 +158,7 @@ func Fields(p model.Profile) Change {
 		Grant:   &p.Grant, AuthorizeURL: &p.AuthorizeURL, DeviceURL: &p.DeviceURL, RevocationURL: &p.RevocationURL,
 		Issuer: &p.Issuer, RedirectURI: &p.RedirectURI, SubjectTokenType: &p.SubjectTokenType,
 		RedirectPort: &p.RedirectPort, SubjectProfile: &p.SubjectProfile,
+		SecretRef: &p.SecretRef,
 	}
 	c.APIAuth = &p.APIAuth
 	return c
@@ -175,6 +184,9 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	var key string
 	var made keys.Made
 	var tokenHeaderChanged bool
+	if err := d.teamProfile(known.ID); err != nil {
+		return Saved{}, err
+	}
 	err := d.store.Update(func(f *storage.File) error {
 		var err error
 		if old, err = f.ByID(known.ID); err != nil {
@@ -191,7 +203,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 		if c.KeyFile != "" && !p.Style().UsesKey() {
 			return fmt.Errorf("%w; %q uses %s", ErrKeyNotUsed, p.Name, p.Style())
 		}
-		if p.Style().UsesKey() {
+		if p.Style().UsesKey() && !usesRef(p) {
 			current := ""
 			if c.KeyFile == "" {
 				if current, err = d.keys.PrivateKey(p.ID); err != nil && !errors.Is(err, storage.ErrKeyMissing) {
@@ -239,7 +251,7 @@ func (d *Desk) Edit(known model.Profile, c Change) (Saved, error) {
 	p = stripHeaderValues(p)
 	s := d.sessions.Session(p) // a changed fingerprint drops the token held
 	if c.Secret != "" || key != "" || made.Key || made.Cert || tokenHeaderChanged ||
-		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() {
+		p.ClientCert != old.ClientCert || p.Fingerprint() != old.Fingerprint() || refsChanged(old, p) {
 		s.Forget()
 		if err := d.keys.DeleteToken(p.ID); err != nil {
 			return Saved{}, err
@@ -309,6 +321,7 @@ func Diff(from, to model.Profile) Change {
 	if from.BasicAPI() != to.BasicAPI() {
 		c.APIAuth = &to.APIAuth
 	}
+	str(&c.SecretRef, from.SecretRef, to.SecretRef)
 	return c
 }
 

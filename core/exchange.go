@@ -44,7 +44,7 @@ func (d *Desk) Export(names ...string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := f.Profiles
+	ps := storage.OwnProfiles(f.Profiles)
 	if len(names) > 0 {
 		ps = nil
 		for _, n := range names {

@@ -136,7 +136,7 @@ func (d *Desk) Duplicate(srcID string, c Change) (Saved, error) {
 	}
 	c.apply(&p)
 	for _, h := range p.Headers {
-		if h.Secret && h.Value == "" {
+		if h.Secret && h.Value == "" && h.Ref == "" {
 			return Saved{}, fmt.Errorf("header %s: %w", h.Name, ErrHeaderValueRequired)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/secretref"
 )
 
 // AuthStyle says how the client authenticates at the token endpoint.
@@ -127,6 +128,9 @@ type Header struct {
 	TokenRequest bool `json:"tokenRequest,omitempty"`
 	// Secret keeps the value in the keychain.
 	Secret bool `json:"secret,omitempty"`
+	// Ref, for a secret header, is the secret reference its value comes
+	// from instead of the keychain (package secretref).
+	Ref string `json:"ref,omitempty"`
 }
 
 // MarshalJSON leaves a secret header's value out, whatever holds it: the
@@ -208,6 +212,14 @@ func (h Header) check() error {
 	case "authorization", "host", "content-length", "transfer-encoding":
 		return fmt.Errorf("header %s is set by Token Desk itself", h.Name)
 	}
+	if h.Ref != "" {
+		if !h.Secret {
+			return fmt.Errorf("header %s: only a secret header's value comes from a reference", h.Name)
+		}
+		if _, err := secretref.Parse(h.Ref); err != nil {
+			return fmt.Errorf("header %s: %w", h.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -238,6 +250,17 @@ type Profile struct {
 	// Params are extra token request parameters (audience, resource, …),
 	// sent as EndpointParams.
 	Params url.Values `json:"params,omitempty"`
+	// SecretRef, when set, is where the client secret (or the private key,
+	// for the styles that use one) comes from instead of the keychain: a
+	// reference such as op://vault/item/field (package secretref),
+	// resolved when needed and held in memory only.
+	SecretRef string `json:"secretRef,omitempty"`
+	// SecretRefNoCache resolves SecretRef for every request rather than
+	// once per process.
+	SecretRefNoCache bool `json:"secretRefNoCache,omitempty"`
+	// Team is the team file a team profile was read from; empty for a
+	// person's own. It is never saved: a team profile is read-only.
+	Team string `json:"-"`
 
 	// RequestPath is the default path for the copied curl command.
 	RequestPath string `json:"requestPath,omitempty"`
@@ -463,6 +486,11 @@ func (p Profile) Validate() error {
 	}
 	for _, h := range p.Headers {
 		if err := h.check(); err != nil {
+			return err
+		}
+	}
+	if p.SecretRef != "" {
+		if _, err := secretref.Parse(p.SecretRef); err != nil {
 			return err
 		}
 	}

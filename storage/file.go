@@ -42,6 +42,13 @@ type Settings struct {
 	RefreshMarginSeconds int `json:"refreshMarginSeconds,omitempty"`
 	// NoNotifications turns desktop notifications off.
 	NoNotifications bool `json:"noNotifications,omitempty"`
+	// TeamFiles are team files, or directories of them, whose profiles
+	// are shown beside the person's own (LoadTeams); a relative path is
+	// relative to the config directory.
+	TeamFiles []string `json:"teamFiles,omitempty"`
+	// TeamCommands are the cmd: references of team profiles that this
+	// person allows to run (AllowCommands).
+	TeamCommands []string `json:"teamCommands,omitempty"`
 }
 
 // File is the whole profiles file.
@@ -52,6 +59,9 @@ type File struct {
 	// as #rrggbb.
 	EnvColors map[string]string `json:"envColors,omitempty"`
 	Settings  Settings          `json:"settings"`
+	// Team says what Load found in the team files; their profiles are in
+	// Profiles, marked (Profile.Team). Update never sees them.
+	Team Team `json:"-"`
 }
 
 // ByName returns the profile with that name.
@@ -149,8 +159,24 @@ func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
 // Dir is the config directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Load reads the profiles file. A missing file is an empty one.
+// Load reads the profiles file, and the team files its settings and
+// $TOKENDESK_TEAM name (File.Team says what they held). A missing file is
+// an empty one; a team file that cannot be used leaves the rest loaded.
 func (s *Store) Load() (*File, error) {
+	f, err := s.loadOwn()
+	if err != nil {
+		return nil, err
+	}
+	team, report := LoadTeams(TeamPaths(f.Settings, s.dir))
+	team, held := AllowCommands(team, f.Settings.TeamCommands)
+	var notes []string
+	f.Profiles, notes = MergeTeam(f.Profiles, team)
+	f.Team, f.Team.Notes = report, append(append(report.Notes, held...), notes...)
+	return f, nil
+}
+
+// loadOwn reads the person's own profiles file.
+func (s *Store) loadOwn() (*File, error) {
 	data, err := s.read()
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{Version: FileVersion}, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/zalando/go-keyring"
 )
 
@@ -177,6 +178,8 @@ type Keychain struct {
 	mem MemoryStore
 	mu  sync.Mutex
 	why map[string]error
+	// refs holds the secrets resolved from references, for the process.
+	refs secretref.Resolver
 }
 
 // NewKeychain wraps a SecretStore.
@@ -347,7 +350,7 @@ func (k *Keychain) SetHeaderValues(id string, vals map[string]string) error {
 func MergeHeaderValues(p model.Profile, old map[string]string) (vals map[string]string, tokenChanged bool) {
 	vals = map[string]string{}
 	for _, h := range p.Headers {
-		if !h.Secret {
+		if !h.Secret || h.Ref != "" {
 			continue
 		}
 		v := old[h.Name]
@@ -386,6 +389,9 @@ func (k *Keychain) Resolve(p model.Profile) (model.Profile, error) {
 	vals, err := k.HeaderValues(p.ID)
 	if err != nil {
 		return p, fmt.Errorf("read secret header values: %w", err)
+	}
+	if err := k.resolveHeaderRefs(p, vals); err != nil {
+		return p, err
 	}
 	return p.WithHeaderValues(vals)
 }

@@ -380,6 +380,7 @@ func profileRows(p model.Profile) [][2]string {
 	if p.BasicAPI() {
 		rows = append(rows, [2]string{"API calls", "Basic auth: the client ID and secret, no token"})
 	}
+	rows = append(rows, teamRows(p)...)
 	if p.Style() == model.AuthTLS {
 		rows = append(rows, [2]string{"Client certificate", certSummary(p.ClientCert)})
 	}
@@ -508,6 +509,9 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 }
 
 func secretNote(p model.Profile) string {
+	if note := refNote(p); note != "" {
+		return note
+	}
 	switch p.Style() {
 	case model.AuthPrivateKeyJWT:
 		return "none: a private key in the keychain signs each request"

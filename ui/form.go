@@ -20,6 +20,7 @@ import (
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -53,6 +54,7 @@ type profileForm struct {
 	name, env, tokenURL, baseURL, clientID, secret         *formEntry
 	scopes, params, requestPath, timeout, notes            *formEntry
 	caFile, probePath, keyFile, certFile, introspectionURL *formEntry
+	secretRef                                              *formEntry // where the secret comes from instead of the keychain
 	credLabel                                              *widget.Label
 	headers                                                *headerEditor
 	headersMsg                                             *canvas.Text
@@ -117,6 +119,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 	f.keyFile = newFormEntry(k, "PEM private key file; empty keeps the stored key or generates one", false)
 	f.certFile = newFormEntry(k, "PEM certificate file; empty makes a self-signed one", false)
 	f.introspectionURL = newFormEntry(k, "RFC 7662 endpoint for Inspect; empty: from the server's metadata", false)
+	f.secretRef = newFormEntry(k, "op://vault/item/field, vault://mount/path#field, pass://path or cmd:…; empty: the keychain", false)
 	f.headers = newHeaderEditor(k)
 	f.headers.focus = u.win.Canvas().Focus
 	f.headersMsg = messageLabel()
@@ -205,6 +208,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 	row("Auth style", f.style)
 	row("", f.advancedBtn)
 	for _, r := range [][2]any{
+		{"Secret from", withMessage(f.secretRef, nil)},
 		{"Parameters", withMessage(f.params, nil)},
 		{"Request path", f.requestPath},
 		{"Probe path", f.probePath},
@@ -263,7 +267,7 @@ func (f *profileForm) closed() {
 // that the section opens on it.
 func usesAdvanced(p model.Profile) bool {
 	return len(p.Params) > 0 || p.RequestPath != "" || p.ProbePath != "" || p.TimeoutSeconds > 0 || p.CAFile != "" ||
-		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh || p.BasicAPI()
+		p.IntrospectionURL != "" || len(p.Headers) > 0 || p.Notes != "" || p.AutoRefresh || p.BasicAPI() || p.SecretRef != ""
 }
 
 // showAdvanced opens or closes the Advanced section.
@@ -404,7 +408,9 @@ func (f *profileForm) setChecks() {
 		return nil
 	}
 	f.secret.check = func(s string) error {
-		if f.orig == nil && s == "" && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
+		// A profile whose secret is a reference has it from there.
+		fromRef := strings.TrimSpace(f.secretRef.Text) != ""
+		if f.orig == nil && s == "" && !fromRef && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
 			return core.ErrSecretRequired
 		}
 		return nil
@@ -426,7 +432,15 @@ func (f *profileForm) setChecks() {
 		}
 		return nil
 	}
-	for _, e := range []*formEntry{f.name, f.tokenURL, f.baseURL, f.introspectionURL, f.clientID, f.secret, f.params, f.timeout} {
+	f.secretRef.check = func(s string) error {
+		if s = strings.TrimSpace(s); s != "" {
+			if _, err := secretref.Parse(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, e := range []*formEntry{f.name, f.tokenURL, f.baseURL, f.introspectionURL, f.clientID, f.secret, f.params, f.timeout, f.secretRef} {
 		e.msg = messageLabel()
 		e.leave = func() {
 			if e.Text != "" {
@@ -548,6 +562,7 @@ func (f *profileForm) fill(p model.Profile) {
 		f.timeout.SetText(strconv.Itoa(p.TimeoutSeconds))
 	}
 	f.notes.SetText(p.Notes)
+	f.secretRef.SetText(p.SecretRef)
 	f.caFile.SetText(p.CAFile)
 	f.probePath.SetText(p.ProbePath)
 	f.introspectionURL.SetText(p.IntrospectionURL)
@@ -576,7 +591,7 @@ var errFields = errors.New("see the fields marked")
 // it).
 func (f *profileForm) validate() bool {
 	var first *formEntry
-	for _, e := range []*formEntry{f.name, f.baseURL, f.tokenURL, f.clientID, f.secret, f.params, f.timeout, f.introspectionURL} {
+	for _, e := range []*formEntry{f.name, f.baseURL, f.tokenURL, f.clientID, f.secret, f.params, f.timeout, f.introspectionURL, f.secretRef} {
 		err := e.check(e.Text)
 		f.show(e, err)
 		if err != nil && first == nil {
@@ -629,6 +644,7 @@ func (f *profileForm) profile() (model.Profile, error) {
 		p.APIAuth = model.APIBasic
 	}
 	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
+	p.SecretRef = strings.TrimSpace(f.secretRef.Text)
 	headers, err := f.headers.get()
 	if err == nil {
 		err = checkHeaders(headers)
@@ -673,6 +689,9 @@ func (f *profileForm) onSave() {
 		c = core.Fields(p)
 	}
 	c.Secret = f.secret.Text
+	if p.SecretRef != "" {
+		c.Secret = "" // the reference says where the secret is
+	}
 	if p.Style().UsesKey() {
 		c.Secret = ""
 		c.KeyFile = strings.TrimSpace(f.keyFile.Text)

@@ -49,6 +49,9 @@ func (u *UI) openAddPreset(name string) {
 
 // openEdit opens the edit form of the selected profile.
 func (u *UI) openEdit() {
+	if u.refuseTeamEdit() {
+		return
+	}
 	u.onEdit()
 	u.focusListAfterForm()
 }

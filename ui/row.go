@@ -151,7 +151,7 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	p := u.shown[id]
 	r.profile = p
 	r.badge.set(p.Env, envColor(u.file, p.Env))
-	r.name.SetText(p.Name)
+	r.name.SetText(rowName(p))
 	u.markRow(r)
 	if p.AllowInsecure && p.ClearText() {
 		r.warn.Show()

@@ -295,6 +295,7 @@ func (u *UI) Reload() {
 		f = &storage.File{Version: storage.FileVersion}
 	}
 	u.file = f
+	u.sayTeam(f)
 	u.opts.Sessions.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	u.applyFilter()
 	u.showBody()

@@ -1,0 +1,28 @@
+package auth
+
+import (
+	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/secretref"
+	"github.com/tokendesk/tokendesk/storage"
+)
+
+// refCredential resolves p's secret reference (Profile.SecretRef): once per
+// process, held in memory beside the keychain, or on every call when the
+// profile says so. Nothing resolved is written anywhere.
+func (m *Manager) refCredential(p model.Profile) (string, error) {
+	return storage.ResolveRef(m.keys.Refs(), p.SecretRef, p.SecretRefNoCache)
+}
+
+// forgetRef drops what memory holds for p's secret references after a
+// failed request, so that a secret rotated in the vault is read again.
+func (m *Manager) forgetRef(p model.Profile) {
+	refs := []string{p.SecretRef}
+	for _, h := range p.Headers {
+		refs = append(refs, h.Ref)
+	}
+	for _, ref := range refs {
+		if r, err := secretref.Parse(ref); err == nil && ref != "" {
+			m.keys.Refs().Forget(r)
+		}
+	}
+}
