@@ -3,28 +3,9 @@ package auth
 import (
 	"strings"
 
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
-
-// PowerShellQuote quotes s as a PowerShell verbatim (single-quoted) string,
-// in which nothing expands: only the quote characters are doubled —
-// PowerShell takes the typographic single quotes ‘ ’ ‚ ‛ as quotes too.
-// No maintained Go library quotes for PowerShell; the rule is this one
-// (about_Quoting_Rules).
-func PowerShellQuote(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
-			b.WriteRune(r)
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
 
 // CurlPowerShell is Curl for PowerShell on Windows: curl.exe by its full
 // name (in Windows PowerShell 5.1, plain curl is Invoke-WebRequest), each
@@ -45,10 +26,10 @@ func CurlPowerShell(p model.Profile, c Credential, path string) (string, error) 
 	if shell {
 		args = append(args, "-u", `"${env:CLIENT_ID}:${env:CLIENT_SECRET}"`)
 	} else {
-		args = append(args, "-H", PowerShellQuote("Authorization: "+v))
+		args = append(args, "-H", shellquote.PowerShellString("Authorization: "+v))
 	}
 	for _, h := range p.Headers {
-		args = append(args, "-H", PowerShellQuote(h.Line()))
+		args = append(args, "-H", shellquote.PowerShellString(h.Line()))
 	}
-	return strings.Join(append(args, PowerShellQuote(u)), " "), nil
+	return strings.Join(append(args, shellquote.PowerShellString(u)), " "), nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -385,12 +385,7 @@ func newHeader(env *Env) *cobra.Command {
 
 // defaultShell is what the printed commands are quoted for unless --shell
 // says otherwise: PowerShell on Windows, a POSIX shell elsewhere.
-func defaultShell() string {
-	if runtime.GOOS == "windows" {
-		return "powershell"
-	}
-	return "posix"
-}
+func defaultShell() string { return shellquote.Default() }
 
 // checkShell refuses a --shell the commands cannot be quoted for.
 func checkShell(shell string) error {

@@ -10,6 +10,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -87,7 +88,7 @@ curl and HTTPie commands name.`,
 			for _, kv := range vars {
 				line := "export " + kv[0] + "=" + shellescape.Quote(kv[1])
 				if shell == "powershell" {
-					line = "$env:" + kv[0] + " = " + auth.PowerShellQuote(kv[1])
+					line = "$env:" + kv[0] + " = " + shellquote.PowerShellString(kv[1])
 				}
 				if err := env.line(line); err != nil {
 					return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kballard/go-shellquote"
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	quote "github.com/tokendesk/tokendesk/internal/shellquote"
 )
 
 // sharedFile is what 'export profiles' writes, with these names.
@@ -66,8 +67,8 @@ func TestSuggestForPowerShell(t *testing.T) {
 		{[]string{"tokendesk", "edit", ""}, "tokendesk edit ''"},
 	}
 	for _, tt := range tests {
-		if got := suggestFor("powershell", tt.args); got != tt.want {
-			t.Errorf("suggestFor(powershell, %q) = %q; want %q", tt.args, got, tt.want)
+		if got := quote.Command(quote.PowerShell, tt.args...); got != tt.want {
+			t.Errorf("shellquote.Command(powershell, %q) = %q; want %q", tt.args, got, tt.want)
 		}
 	}
 }

@@ -9,9 +9,8 @@ import (
 	"text/tabwriter"
 	"unicode/utf16"
 
-	"al.essio.dev/pkg/shellescape"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 )
 
 // What the commands print passes through here, so that text from outside
@@ -84,22 +83,5 @@ func jsonSafe(data []byte) []byte {
 }
 
 // suggest is a command for a person to copy, quoted as the copy formats
-// are for this system's shell, so that a name from a shared file cannot
-// plant a command in it.
-func suggest(args ...string) string { return suggestFor(defaultShell(), args) }
-
-func suggestFor(shell string, args []string) string {
-	if shell != "powershell" {
-		return shellescape.QuoteCommand(args)
-	}
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = a
-		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=", r))
-		}) {
-			q[i] = auth.PowerShellQuote(a)
-		}
-	}
-	return strings.Join(q, " ")
-}
+// are for this system's shell.
+func suggest(args ...string) string { return shellquote.Suggest(args...) }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/tokendesk/tokendesk/importer"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -106,7 +107,7 @@ func (d *Desk) importMedplum(m importer.MedplumFile, removeSecret bool) importer
 	r.Imported = true
 	r.Message = fmt.Sprintf("Imported %q (%s); its secret is in the keychain.", name, m.Profile.TokenURL)
 	if m.Secret == "" {
-		r.Message = fmt.Sprintf("Imported %q (%s); sign in with 'tokendesk login %s'.", name, m.Profile.TokenURL, name)
+		r.Message = fmt.Sprintf("Imported %q (%s); sign in with: %s", name, m.Profile.TokenURL, shellquote.Suggest("tokendesk", "login", name))
 	}
 	if removeSecret {
 		if err := m.RemoveSecret(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -104,9 +105,9 @@ type Made struct{ Key, Cert bool }
 func (m Made) Advice(p model.Profile) string {
 	switch {
 	case m.Cert:
-		return fmt.Sprintf("Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: 'tokendesk jwks %s' (or the window's Copy JWKS) gives it as a JWKS with x5c.", p.ClientID, p.Name)
+		return fmt.Sprintf("Made a self-signed client certificate (CN=%s); register it with the server for self_signed_tls_client_auth: %s (or the window's Copy JWKS) gives it as a JWKS with x5c.", p.ClientID, shellquote.Suggest("tokendesk", "jwks", p.Name))
 	case m.Key:
-		return fmt.Sprintf("Generated an RSA 2048 key; publish its public half ('tokendesk jwks %s', or the window's Copy JWKS) at the client's jwksUri.", p.Name)
+		return fmt.Sprintf("Generated an RSA 2048 key; publish its public half (%s, or the window's Copy JWKS) at the client's jwksUri.", shellquote.Suggest("tokendesk", "jwks", p.Name))
 	}
 	return ""
 }
