@@ -64,3 +64,52 @@ func TestDeps(t *testing.T) {
 		})
 	}
 }
+
+// The packages import one way, in the order README's Architecture lists
+// them: each only from packages below it, so persistence knows nothing of
+// the faces and the faces reach storage only through what core offers.
+func TestLayers(t *testing.T) {
+	layers := [][]string{
+		{"ui", "cli"},
+		{"core", "proxy"},
+		{"importer"},
+		{"auth"},
+		{"storage"},
+		{"keys"},
+		{"model"},
+		{"secretref"},
+	}
+	const mod = "github.com/tokendesk/tokendesk/"
+	rank := map[string]int{}
+	var pkgs []string
+	for i, l := range layers {
+		for _, p := range l {
+			rank[p] = i
+			pkgs = append(pkgs, "../../"+p)
+		}
+	}
+	cmd := exec.Command("go", append([]string{"list", "-tags", "migrated_fynedo,no_emoji",
+		"-f", "{{.ImportPath}} {{join .Imports \" \"}}"}, pkgs...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		from := strings.TrimPrefix(f[0], mod)
+		for _, imp := range f[1:] {
+			to, ok := strings.CutPrefix(imp, mod)
+			if !ok || strings.HasPrefix(to, "internal/") {
+				continue
+			}
+			r, known := rank[to]
+			if !known {
+				t.Errorf("%s imports %s, which README's Architecture does not place", from, to)
+				continue
+			}
+			if r <= rank[from] {
+				t.Errorf("%s imports %s: got an import at or above its own layer; want only from below", from, to)
+			}
+		}
+	}
+}
