@@ -55,13 +55,14 @@ lint:
 
 # Unit tests, then integration tests against Hydra, oidc-provider and a real
 # gnome-keyring (on a private D-Bus session), and the window under Xvfb; all
-# with -race.
+# with -race. The integration tests build the binaries themselves (with
+# -race: minutes on a cold cache), so the timeout is above go test's 10 min.
 .PHONY: test
 test:
 	@scripts/deps test
 	$(MAKE) --no-print-directory hydra oidc-provider lint
 	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 \
-		scripts/with-keyring $(GO) test -race -count=1 -tags $(TAGS) ./...
+		scripts/with-keyring $(GO) test -race -count=1 -timeout 45m -tags $(TAGS) ./...
 
 # The Linux desktop package: stripped binaries, desktop entry, icons,
 # AppStream metainfo, manual pages and completions, with a Makefile that
