@@ -107,7 +107,7 @@ Imported profiles have no client secret yet: enter it with
 				defer file.Close()
 				r = file
 			}
-			added, skipped, err := env.desk().ImportShared(r)
+			added, skipped, notes, err := env.desk().ImportShared(r)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -116,6 +116,9 @@ Imported profiles have no client secret yet: enter it with
 			}
 			for _, s := range skipped {
 				env.say("Skipped %s", s)
+			}
+			for _, n := range notes {
+				env.say("Note: %s", n)
 			}
 			if len(added) == 0 && len(skipped) > 0 {
 				return errors.New("nothing imported")

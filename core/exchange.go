@@ -8,18 +8,25 @@ import (
 
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
+	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
 // ImportShared adds the profiles of a file written by Export. Names that
 // exist are skipped, not overwritten; the profiles have no secret yet.
-func (d *Desk) ImportShared(r io.Reader) (added, skipped []string, err error) {
+// Secret references in the file are not imported: a shared file that
+// chooses both a token URL and which of the person's secrets is read could
+// send that secret anywhere (and a cmd: reference would run a program).
+// notes says, per profile, which references were left out and the command
+// that sets one after the person has checked it.
+func (d *Desk) ImportShared(r io.Reader) (added, skipped, notes []string, err error) {
 	ps, err := importer.ReadShared(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	err = d.store.Update(func(f *storage.File) error {
 		for _, p := range ps {
+			p, dropped := withoutRefs(p)
 			if _, err := f.ByName(p.Name); err == nil {
 				skipped = append(skipped, p.Name+" (a profile of that name exists)")
 				continue
@@ -29,13 +36,46 @@ func (d *Desk) ImportShared(r io.Reader) (added, skipped []string, err error) {
 				continue
 			}
 			added = append(added, p.Name)
+			for _, ref := range dropped {
+				notes = append(notes, fmt.Sprintf("%s: the secret reference %s was not imported (a shared file does not choose which of your secrets is read); once you have checked it: %s",
+					p.Name, ref.ref, shellquote.Suggest(append([]string{"tokendesk", "edit", p.Name}, ref.flag...)...)))
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return added, skipped, nil
+	return added, skipped, notes, nil
+}
+
+type droppedRef struct {
+	ref  string
+	flag []string // the edit flags that set it again
+}
+
+// withoutRefs is p without its secret references: the client secret's and
+// each secret header's.
+func withoutRefs(p model.Profile) (model.Profile, []droppedRef) {
+	var dropped []droppedRef
+	if p.SecretRef != "" {
+		dropped = append(dropped, droppedRef{p.SecretRef, []string{"--secret-ref", p.SecretRef}})
+		p.SecretRef, p.SecretRefNoCache = "", false
+	}
+	hs := make([]model.Header, len(p.Headers))
+	for i, h := range p.Headers {
+		if h.Ref != "" {
+			flag := "--secret-header"
+			if h.TokenRequest {
+				flag = "--secret-token-header"
+			}
+			dropped = append(dropped, droppedRef{h.Ref, []string{flag, h.Name + ": " + h.Ref}})
+			h.Ref = ""
+		}
+		hs[i] = h
+	}
+	p.Headers = hs
+	return p, dropped
 }
 
 // Export renders the named profiles (all without names) for sharing:

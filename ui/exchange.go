@@ -58,7 +58,7 @@ func (u *UI) onImportProfiles() {
 }
 
 func (u *UI) importProfilesFrom(r io.Reader) {
-	added, skipped, err := u.desk.ImportShared(r)
+	added, skipped, notes, err := u.desk.ImportShared(r)
 	if err != nil {
 		u.showError("import profiles", err)
 		return
@@ -75,6 +75,10 @@ func (u *UI) importProfilesFrom(r io.Reader) {
 		msg += " — enter each one's secret with Edit"
 	}
 	u.say("%s", msg)
+	if len(notes) > 0 {
+		u.showDialog(dialog.NewInformation("Secret references not imported",
+			wrapText(strings.Join(notes, "\n\n")), u.win))
+	}
 }
 
 // onExportPostman saves a Postman environment for the selected profile,
