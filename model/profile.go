@@ -414,7 +414,10 @@ func (p Profile) TokenHeaders() []Header {
 var (
 	ErrNameRequired     = errors.New("a name is required")
 	ErrClientIDRequired = errors.New("a client ID is required")
-	ErrInsecureURL      = errors.New("plain http:// to a host other than loopback would send the client secret in clear text; use https:// or allow insecure transport for this profile")
+	// ErrPathNotRelative is a saved request or probe path that names a
+	// host of its own.
+	ErrPathNotRelative = errors.New("want a path under the base URL (like fhir/R4/Patient or auth/me), not a URL")
+	ErrInsecureURL     = errors.New("plain http:// to a host other than loopback would send the client secret in clear text; use https:// or allow insecure transport for this profile")
 	// ErrInsecureBaseURL is ErrInsecureURL for the API the token is sent
 	// to: the test call and the copied commands would carry the token and
 	// the secret headers in clear text.
@@ -447,6 +450,15 @@ func (p Profile) Validate() error {
 		}
 		if !p.AllowInsecure && !SecureTransport(p.BaseURL) {
 			return ErrInsecureBaseURL
+		}
+	}
+	// A saved path stays under the base URL: one naming another host would
+	// send the token (secret headers, a Basic credential, the client
+	// certificate) wherever a shared file said. An absolute URL is for a
+	// command-line argument, typed each time.
+	for _, f := range [][2]string{{"request path", p.RequestPath}, {"probe path", p.ProbePath}} {
+		if u, err := url.Parse(f[1]); f[1] != "" && (err != nil || u.IsAbs() || u.Host != "" || strings.HasPrefix(f[1], "//")) {
+			return fmt.Errorf("%s %q: %w", f[0], f[1], ErrPathNotRelative)
 		}
 	}
 	if strings.TrimSpace(p.ClientID) == "" {

@@ -43,3 +43,29 @@ func TestBaseURLTransport(t *testing.T) {
 		}
 	}
 }
+
+// A saved request or probe path cannot name a host of its own: the token
+// would go there.
+func TestSavedPathsStayUnderBaseURL(t *testing.T) {
+	base := Profile{Name: "p", TokenURL: "https://auth.example.com/token", ClientID: "c", BaseURL: "https://api.example.com/"}
+	for _, tt := range []struct {
+		request, probe string
+		ok             bool
+	}{
+		{"fhir/R4/Patient", "auth/me", true},
+		{"/fhir/R4/Patient?_count=1", "", true},
+		{"http://other.example/steal", "", false},
+		{"", "https://other.example/steal", false},
+		{"//other.example/steal", "", false},
+	} {
+		p := base
+		p.RequestPath, p.ProbePath = tt.request, tt.probe
+		err := p.Validate()
+		if got := err == nil; got != tt.ok {
+			t.Errorf("request %q, probe %q: Validate() = %v; want ok=%v", tt.request, tt.probe, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrPathNotRelative) {
+			t.Errorf("request %q, probe %q: %v; want ErrPathNotRelative", tt.request, tt.probe, err)
+		}
+	}
+}
