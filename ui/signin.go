@@ -68,7 +68,7 @@ func (u *UI) newSigning(p model.Profile, cancel context.CancelFunc) *signing {
 	s.msg.Wrapping = fyne.TextWrapWord
 	s.code = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.code.TextSize = 3 * theme.TextSize()
-	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	s.code.TextStyle = fyne.TextStyle{Bold: true}
 	s.code.Hide()
 	s.link = widget.NewHyperlink("", nil)
 	s.link.Wrapping = fyne.TextWrapBreak
