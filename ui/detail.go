@@ -312,6 +312,8 @@ func (d *detail) tick(now time.Time) {
 func (d *detail) showStatus(p model.Profile, st auth.Status) {
 	text, imp := liveStateText(st)
 	switch {
+	case d.u.signin != nil && d.u.signin.id == p.ID && st.State == auth.StateSignIn:
+		text = "signing in…"
 	case st.State == auth.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
 		text = "error (last token: " + auth.FormatLeft(st.Left) + " left)"
 	case st.State == auth.StateValid && !st.ExpiryKnown():
@@ -346,9 +348,9 @@ func (d *detail) showStatus(p model.Profile, st auth.Status) {
 	}
 	// Sign in is the primary action while a person must sign in.
 	signIn := needsSignIn(p, st) && !fetching
-	setVisible(d.signInBtn, signIn)
-	setVisible(d.fetchBtn, !signIn)
-	setVisible(d.signOutBtn, p.GrantType().SignsIn() && st.SignedIn && !fetching)
+	d.setShown(d.signInBtn, signIn)
+	d.setShown(d.fetchBtn, !signIn)
+	d.setShown(d.signOutBtn, p.GrantType().SignsIn() && st.SignedIn && !fetching)
 	if s := d.u.signin; s != nil && s.id == p.ID {
 		d.signInBtn.Disable()
 		setButtonText(&d.signInBtn.Button, "Signing in…")
@@ -356,6 +358,15 @@ func (d *detail) showStatus(p model.Profile, st auth.Status) {
 		d.signInBtn.Enable()
 		setButtonText(&d.signInBtn.Button, "Sign in")
 	}
+}
+
+// setShown shows or hides b; a hidden button's tip leaves the status
+// bar, since the pointer can no longer leave it.
+func (d *detail) setShown(b *tipButton, on bool) {
+	if !on && b.Visible() && d.u.tip.Text == b.tip {
+		d.u.hint("")
+	}
+	setVisible(b, on)
 }
 
 // showSignIn shows who is signed in, and the sign-in under way for p.

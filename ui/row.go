@@ -220,6 +220,8 @@ func stateText(st auth.Status) (string, widget.Importance) {
 		return st.Describe(), widget.SuccessImportance
 	case st.State == auth.StateNone:
 		return "no token", widget.MediumImportance
+	case st.State == auth.StateSignIn:
+		return st.Describe(), widget.WarningImportance
 	}
 	return st.Describe(), widget.MediumImportance
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -269,8 +270,12 @@ func TestSignInBrowser(t *testing.T) {
 		t.Fatalf("before signing in: Sign in shown %v, Get token shown %v, row %q; want true, false, sign-in needed",
 			d.signInBtn.Visible(), d.fetchBtn.Visible(), h.rowText("me"))
 	}
+	d.signInBtn.MouseIn(&desktop.MouseEvent{}) // its tip shows
 	test.Tap(d.signInBtn)
 	h.until("the sign-in", func() bool { return h.u.signin == nil })
+	if h.u.tip.Visible() {
+		t.Errorf("the hidden Sign in button's tip %q stays in the status bar", h.u.tip.Text)
+	}
 	if len(*opened) != 1 || !strings.HasPrefix((*opened)[0], srv.URL+"/authorize?") {
 		t.Errorf("opened %q; want the authorization URL", *opened)
 	}
@@ -326,8 +331,8 @@ func TestSignInCancel(t *testing.T) {
 	test.Tap(d.signInBtn)
 	s := h.u.signin
 	h.until("the browser prompt", func() bool { return s.link.Visible() })
-	if !d.signBox.Visible() || !d.signInBtn.Disabled() || !strings.Contains(s.msg.Text, "The browser is open") {
-		t.Fatalf("waiting: view shown %v, Sign in disabled %v, message %q", d.signBox.Visible(), d.signInBtn.Disabled(), s.msg.Text)
+	if !d.signBox.Visible() || !d.signInBtn.Disabled() || !strings.Contains(s.msg.Text, "The browser is open") || d.state.Text != "signing in…" {
+		t.Fatalf("waiting: view shown %v, Sign in disabled %v, message %q, state %q", d.signBox.Visible(), d.signInBtn.Disabled(), s.msg.Text, d.state.Text)
 	}
 	test.Tap(findButton(t, s.box, "Cancel sign-in"))
 	h.until("the sign-in to end", func() bool { return h.u.signin == nil })
