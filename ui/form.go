@@ -478,21 +478,34 @@ func (f *profileForm) setChecks() {
 		return nil
 	}
 	g := f.grants
+	// A field the chosen grant does not use is hidden, not saved and not
+	// checked.
 	g.authorizeURL.check = func(s string) error {
-		if g.chosen() == model.GrantAuthorizationCode && strings.TrimSpace(s) == "" {
+		switch {
+		case g.chosen() != model.GrantAuthorizationCode:
+			return nil
+		case strings.TrimSpace(s) == "":
 			return model.ErrAuthorizeURLRequired
 		}
 		return f.checkURL("authorization URL", s, false)
 	}
 	g.deviceURL.check = func(s string) error {
-		if g.chosen() == model.GrantDeviceCode && strings.TrimSpace(s) == "" {
+		switch {
+		case g.chosen() != model.GrantDeviceCode:
+			return nil
+		case strings.TrimSpace(s) == "":
 			return model.ErrDeviceURLRequired
 		}
 		return f.checkURL("device authorization URL", s, false)
 	}
-	g.revocationURL.check = func(s string) error { return f.checkURL("revocation URL", s, false) }
+	g.revocationURL.check = func(s string) error {
+		if !g.chosen().SignsIn() {
+			return nil
+		}
+		return f.checkURL("revocation URL", s, false)
+	}
 	g.redirectURI.check = func(s string) error {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = strings.TrimSpace(s); s != "" && g.chosen() == model.GrantAuthorizationCode {
 			_, err := model.ParseRedirect(s)
 			return err
 		}

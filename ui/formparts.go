@@ -303,7 +303,7 @@ func wrapText(s string) string {
 // onGrant shows the fields the chosen grant needs.
 func (f *profileForm) onGrant() {
 	f.grants.show()
-	for _, e := range []*formEntry{f.grants.authorizeURL, f.grants.deviceURL} {
+	for _, e := range []*formEntry{f.grants.authorizeURL, f.grants.deviceURL, f.grants.revocationURL, f.grants.redirectURI} {
 		f.recheck(e)
 	}
 }

@@ -172,8 +172,8 @@ func TestFormShowsGrantFields(t *testing.T) {
 }
 
 // TestFormSavesGrant: a token exchange profile saved from the form takes
-// its subject token from the profile picked; a device_code one needs its
-// device URL.
+// its subject token from the profile picked, whatever another grant's
+// hidden fields hold; a device_code one needs its device URL.
 func TestFormSavesGrant(t *testing.T) {
 	srv := newSignInServer(t)
 	h := newHarness(t, prof("s1", "upstream", "local", srv.URL+"/token"))
@@ -188,6 +188,8 @@ func TestFormSavesGrant(t *testing.T) {
 	if got := f.grants.deviceURL.msg.Text; got != model.ErrDeviceURLRequired.Error() {
 		t.Fatalf("device_code without a device URL: message %q; want %q", got, model.ErrDeviceURLRequired)
 	}
+	f.grants.grant.SetSelected(grantChoice(model.GrantAuthorizationCode))
+	f.grants.authorizeURL.SetText("not a URL") // left behind in a field the next grant hides
 	f.grants.grant.SetSelected(grantChoice(model.GrantTokenExchange))
 	f.grants.subject.SetSelected("upstream")
 	test.Tap(f.save)
@@ -200,8 +202,8 @@ func TestFormSavesGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.GrantType() != model.GrantTokenExchange || p.SubjectProfile != "s1" || p.DeviceURL != "" {
-		t.Errorf("saved grant %s, subject %q, device URL %q; want token_exchange, s1, none", p.GrantType(), p.SubjectProfile, p.DeviceURL)
+	if p.GrantType() != model.GrantTokenExchange || p.SubjectProfile != "s1" || p.DeviceURL != "" || p.AuthorizeURL != "" {
+		t.Errorf("saved grant %s, subject %q, device URL %q, authorization URL %q; want token_exchange, s1, none, none", p.GrantType(), p.SubjectProfile, p.DeviceURL, p.AuthorizeURL)
 	}
 }
 
