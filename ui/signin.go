@@ -219,7 +219,7 @@ func whoText(st auth.Status) string {
 	}
 	s := "Signed in as " + st.User.String()
 	if !st.RefreshExpiry.IsZero() {
-		s += " · sign-in valid until " + st.RefreshExpiry.Local().Format(timeFormat)
+		s += " · refresh token valid until " + st.RefreshExpiry.Local().Format(timeFormat)
 	}
 	return s
 }

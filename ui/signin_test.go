@@ -286,7 +286,7 @@ func TestSignInBrowser(t *testing.T) {
 		{"row state", h.rowText("me"), "valid 1 h 00 min"},
 		{"row name", h.shownName("me"), "me  · Alice Example"},
 		{"pane state", d.state.Text, "valid 1 h 00 min"},
-		{"pane who", d.who.Text, "Signed in as Alice Example · sign-in valid until 2026-11-29 12:00:00 UTC"},
+		{"pane who", d.who.Text, "Signed in as Alice Example · refresh token valid until 2026-11-29 12:00:00 UTC"},
 		{"status", h.u.status.Text, "Signed in to me as Alice Example"},
 	}
 	for _, c := range checks {
