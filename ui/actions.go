@@ -84,12 +84,16 @@ func (u *UI) clearAfter() time.Duration {
 	return time.Duration(u.file.Settings.ClearClipboardSeconds) * time.Second
 }
 
-// onFetch asks the server for a new token for the selected profile. A
-// second tap while a request is under way joins it rather than sending
-// another.
+// onFetch asks the server for a new token for the selected profile, or
+// starts its sign-in when a person must sign in first. A second tap while
+// a request is under way joins it rather than sending another.
 func (u *UI) onFetch() {
 	p := u.current()
 	if p == nil {
+		return
+	}
+	if needsSignIn(*p, u.session(*p).Status(u.opts.Now())) {
+		u.onSignIn() // the primary action, as the pane shows it
 		return
 	}
 	u.fetch(*p, true, nil)

@@ -43,8 +43,13 @@ type detail struct {
 	// Test and Inspect; the rest under "more".
 	fetchBtn, cancelBtn, copyBtn, copyMenuBtn *tipButton
 	testBtn, inspectBtn, moreBtn              *tipButton
-	testResult                                *widget.Label
-	testFor                                   string // the profile the test result is of
+	// Sign in takes Get token's place when a person must sign in; Sign
+	// out shows while one is.
+	signInBtn, signOutBtn *tipButton
+	who                   *widget.Label   // who is signed in
+	signBox               *fyne.Container // the sign-in under way, for its profile
+	testResult            *widget.Label
+	testFor               string // the profile the test result is of
 
 	settings *widget.Form
 	token    *widget.Form
@@ -81,6 +86,17 @@ func newDetail(u *UI) *detail {
 	d.fetchBtn = btn("Get token", theme.DownloadIcon(), widget.HighImportance, u.onFetch,
 		"Get token: a new one from the server (Enter in the list, F5, "+keyName(shortcutFetch)+")")
 	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel, "Cancel the token request")
+	d.signInBtn = btn("Sign in", theme.LoginIcon(), widget.HighImportance, u.onSignIn,
+		"Sign in: in the browser, or with a code on another device; the tokens then renew silently")
+	d.signInBtn.Hide()
+	d.signOutBtn = btn("Sign out", theme.LogoutIcon(), widget.LowImportance, u.onSignOut,
+		"Sign out: revoke the refresh token and forget this profile's tokens")
+	d.signOutBtn.Hide()
+	d.who = widget.NewLabel("")
+	d.who.Wrapping = fyne.TextWrapWord
+	d.who.Hide()
+	d.signBox = container.NewVBox()
+	d.signBox.Hide()
 	d.cancelBtn.Hide()
 	d.copyBtn = btn("Copy token", theme.ContentCopyIcon(), widget.MediumImportance, d.onCopyAgain,
 		"Copy again what was copied last for this profile; the arrow has the other copies")
@@ -107,8 +123,8 @@ func newDetail(u *UI) *detail {
 	// that more actions do not make the window wider.
 	split := container.New(layout.NewCustomPaddedHBoxLayout(0), d.copyBtn, d.copyMenuBtn)
 	actions := container.New(layout.NewRowWrapLayout(),
-		d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.moreBtn)
-	d.panel = container.NewVBox(head, countdown, actions, d.insecure, d.errLabel, d.testResult, u.serve.box,
+		d.signInBtn, d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.signOutBtn, d.moreBtn)
+	d.panel = container.NewVBox(head, countdown, d.who, actions, d.signBox, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
@@ -125,7 +141,7 @@ func (d *detail) noneText() string {
 
 // setEnabled turns every action of the pane on or off.
 func (d *detail) setEnabled(on bool) {
-	for _, b := range []*tipButton{d.fetchBtn, d.cancelBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn} {
+	for _, b := range []*tipButton{d.fetchBtn, d.cancelBtn, d.copyBtn, d.copyMenuBtn, d.testBtn, d.inspectBtn, d.moreBtn, d.signInBtn, d.signOutBtn} {
 		if on == b.Disabled() {
 			if on {
 				b.Enable()
@@ -238,9 +254,11 @@ func (d *detail) show(p *model.Profile) {
 			}
 		}
 	}
+	rows = slices.Insert(rows, 1, d.grantRows(*p)...)
 	setForm(d.settings, rows)
 
-	d.showStatus(st)
+	d.showStatus(*p, st)
+	d.showSignIn(*p, st)
 	switch last := d.u.lastError(p.ID); {
 	case st.Err != nil:
 		d.errLabel.SetText(errorText(st.Err))
@@ -288,12 +306,14 @@ func (d *detail) tick(now time.Time) {
 	if p == nil {
 		return
 	}
-	d.showStatus(d.u.session(*p).Status(now))
+	d.showStatus(*p, d.u.session(*p).Status(now))
 }
 
-func (d *detail) showStatus(st auth.Status) {
+func (d *detail) showStatus(p model.Profile, st auth.Status) {
 	text, imp := liveStateText(st)
 	switch {
+	case d.u.signin != nil && d.u.signin.id == p.ID && st.State == auth.StateSignIn:
+		text = "signing in…"
 	case st.State == auth.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
 		text = "error (last token: " + auth.FormatLeft(st.Left) + " left)"
 	case st.State == auth.StateValid && !st.ExpiryKnown():
@@ -325,6 +345,46 @@ func (d *detail) showStatus(st auth.Status) {
 		d.fetchBtn.Enable()
 		setButtonText(&d.fetchBtn.Button, "Get token")
 		d.cancelBtn.Hide()
+	}
+	// Sign in is the primary action while a person must sign in.
+	signIn := needsSignIn(p, st) && !fetching
+	d.setShown(d.signInBtn, signIn)
+	d.setShown(d.fetchBtn, !signIn)
+	d.setShown(d.signOutBtn, p.GrantType().SignsIn() && st.SignedIn && !fetching)
+	if s := d.u.signin; s != nil && s.id == p.ID {
+		d.signInBtn.Disable()
+		setButtonText(&d.signInBtn.Button, "Signing in…")
+	} else {
+		d.signInBtn.Enable()
+		setButtonText(&d.signInBtn.Button, "Sign in")
+	}
+}
+
+// setShown shows or hides b; a hidden button's tip leaves the status
+// bar, since the pointer can no longer leave it.
+func (d *detail) setShown(b *tipButton, on bool) {
+	if !on && b.Visible() && d.u.tip.Text == b.tip {
+		d.u.hint("")
+	}
+	setVisible(b, on)
+}
+
+// showSignIn shows who is signed in, and the sign-in under way for p.
+func (d *detail) showSignIn(p model.Profile, st auth.Status) {
+	if text := whoText(st); text != "" && p.GrantType().SignsIn() {
+		setLabel(d.who, text)
+		d.who.Show()
+	} else {
+		d.who.Hide()
+	}
+	if s := d.u.signin; s != nil && s.id == p.ID {
+		if len(d.signBox.Objects) != 1 || d.signBox.Objects[0] != s.box {
+			d.signBox.Objects = []fyne.CanvasObject{s.box}
+			d.signBox.Refresh()
+		}
+		d.signBox.Show()
+	} else {
+		d.signBox.Hide()
 	}
 }
 
@@ -508,6 +568,47 @@ func (d *detail) showTest(id, text string, imp widget.Importance) {
 	d.testResult.Show()
 }
 
+// grantRows are the settings of p's grant, when it is not
+// client_credentials.
+func (d *detail) grantRows(p model.Profile) [][2]string {
+	g := p.GrantType()
+	if g == model.GrantClientCredentials {
+		return nil
+	}
+	rows := [][2]string{{"Grant", grantChoice(g)}}
+	add := func(name, v string) {
+		if v != "" {
+			rows = append(rows, [2]string{name, v})
+		}
+	}
+	switch g {
+	case model.GrantAuthorizationCode:
+		add("Authorization URL", p.AuthorizeURL)
+		redirect := p.RedirectURI
+		if redirect == "" && p.RedirectPort != 0 {
+			redirect = fmt.Sprintf("http://127.0.0.1:%d/", p.RedirectPort)
+		}
+		if redirect == "" {
+			redirect = "http://127.0.0.1 on a free port"
+		}
+		add("Redirect URI", redirect)
+	case model.GrantDeviceCode:
+		add("Device URL", p.DeviceURL)
+	case model.GrantTokenExchange:
+		subject := p.SubjectProfile
+		if d.u.file != nil {
+			if q, err := d.u.file.ByID(subject); err == nil {
+				subject = q.Name
+			}
+		}
+		add("Subject profile", orNone(subject))
+		add("Subject token type", p.SubjectTokenType)
+	}
+	add("Revocation URL", p.RevocationURL)
+	add("Issuer", p.Issuer)
+	return rows
+}
+
 func secretNote(p model.Profile) string {
 	if note := refNote(p); note != "" {
 		return note
@@ -519,6 +620,8 @@ func secretNote(p model.Profile) string {
 		return "none: the client certificate's private key is in the keychain"
 	case model.AuthClientSecretJWT:
 		return "in the keychain; only a JWT signed with it is sent"
+	case model.AuthNone:
+		return "none: a public client"
 	}
 	return "in the keychain"
 }

@@ -33,12 +33,16 @@ type preset struct {
 	path string
 	// stem and env suggest the profile's name (stem-env) and environment.
 	stem, env string
+	// signIn: a person signs in (importer.MedplumSignIn); the first-run
+	// screen offers only the client-credentials presets.
+	signIn bool
 }
 
 var presets = []preset{
-	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me", "medplum", "prod"},
-	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/", "auth/me", "medplum", "local"},
-	{"Custom", "", "", "", "", ""},
+	{"Medplum cloud", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me", "medplum", "prod", false},
+	{"Medplum local (port 8103)", "http://localhost:8103/oauth2/token", "http://localhost:8103/", "auth/me", "medplum", "local", false},
+	{"Medplum sign-in (a person, in the browser)", "https://api.medplum.com/oauth2/token", "https://api.medplum.com/", "auth/me", "medplum", "prod", true},
+	{"Custom", "", "", "", "", "", false},
 }
 
 // profileForm is the add, edit and duplicate dialog: a short form of what
@@ -57,6 +61,7 @@ type profileForm struct {
 	secretRef                                              *formEntry // where the secret comes from instead of the keychain
 	credLabel                                              *widget.Label
 	headers                                                *headerEditor
+	grants                                                 *grantFields // the fields only some grants use
 	headersMsg                                             *canvas.Text
 	scopePick                                              *widget.CheckGroup
 	autoRefresh, allowInsecure, basicAPI                   *formCheck          // basicAPI: API calls use Basic auth
@@ -120,6 +125,17 @@ func (u *UI) openForm(p, from *model.Profile) {
 	f.certFile = newFormEntry(k, "PEM certificate file; empty makes a self-signed one", false)
 	f.introspectionURL = newFormEntry(k, "RFC 7662 endpoint for Inspect; empty: from the server's metadata", false)
 	f.secretRef = newFormEntry(k, "op://vault/item/field, vault://mount/path#field, pass://path or cmd:…; empty: the keychain", false)
+	f.grants = &grantFields{offered: model.Grants,
+		authorizeURL:     newFormEntry(k, "https://…/oauth2/authorize", false),
+		deviceURL:        newFormEntry(k, "https://…/device/code (RFC 8628)", false),
+		revocationURL:    newFormEntry(k, "RFC 7009 endpoint for Sign out; empty: from the server's metadata", false),
+		issuer:           newFormEntry(k, "the server's issuer, checked on the sign-in's return (optional)", false),
+		redirectURI:      newFormEntry(k, "exact URI the client is registered with; empty: 127.0.0.1 on a free port", false),
+		subjectTokenType: newFormEntry(k, "urn:ietf:params:oauth:token-type:access_token", false),
+	}
+	f.grants.grant = newFormSelect(k, grantChoices(model.Grants), func(string) { f.onGrant() })
+	f.grants.grant.SetSelectedIndex(0)
+	f.grants.subject = newFormSelect(k, subjectChoices(u.fileProfiles(), idOf(p)), nil)
 	f.headers = newHeaderEditor(k)
 	f.headers.focus = u.win.Canvas().Focus
 	f.headersMsg = messageLabel()
@@ -181,7 +197,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 	grid := container.New(layout.NewFormLayout())
 	// Every label is as wide as the widest one, shown or not, so that the
 	// fields do not move sideways when Advanced opens or the style changes.
-	width := fyne.MeasureText("Introspection URL", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	width := fyne.MeasureText("Subject token type", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
 	labelCell := func(l *widget.Label) fyne.CanvasObject {
 		space := canvas.NewRectangle(color.Transparent)
 		space.SetMinSize(fyne.NewSize(width, 0))
@@ -200,7 +216,15 @@ func (u *UI) openForm(p, from *model.Profile) {
 	row("Name", withMessage(f.name, nil))
 	row("Environment", container.NewBorder(nil, nil, nil, f.color, f.env))
 	row("Base URL", withMessage(container.NewBorder(nil, nil, nil, f.discover, f.baseURL), f.baseURL))
+	row("Grant", f.grants.grant)
 	row("Token URL", container.New(layout.NewCustomPaddedVBoxLayout(2), f.tokenURL, fixLine(f.tokenURL, f.allowInsecure)))
+	g := f.grants
+	g.authorizeRow = row("Authorization URL", withMessage(g.authorizeURL, nil))
+	g.redirectRow = row("Redirect URI", withMessage(g.redirectURI, nil))
+	g.deviceRow = row("Device URL", withMessage(g.deviceURL, nil))
+	g.subjectRow = row("Subject profile", g.subject)
+	g.subjectTypeRow = row("Subject token type", g.subjectTokenType)
+	g.signInRows = append(row("Revocation URL", withMessage(g.revocationURL, nil)), row("Issuer", g.issuer)...)
 	row("Client ID", withMessage(f.clientID, nil))
 	grid.Add(labelCell(f.credLabel))
 	grid.Add(withMessage(container.NewVBox(f.secret, f.keyFile, f.certFile), f.secret))
@@ -227,6 +251,7 @@ func (u *UI) openForm(p, from *model.Profile) {
 	f.save = newRingButton(k, "Save", widget.HighImportance, f.onSave)
 	f.style.OnChanged = func(string) { f.onStyle() }
 	f.onStyle()
+	g.show()
 	f.recheckURLs()
 	keysNote := widget.NewLabel("Tab moves on · Ctrl+Enter saves · Escape closes")
 	keysNote.SizeName = theme.SizeNameCaptionText
@@ -345,6 +370,9 @@ func (f *profileForm) onStyle() {
 		f.secret.Hide()
 		f.keyFile.Show()
 		f.certFile.Show()
+	case model.AuthNone:
+		label = "No credential"
+		f.secret.Hide()
 	}
 	f.credLabel.SetText(label)
 	f.recheck(f.secret)
@@ -362,6 +390,14 @@ func (f *profileForm) onPreset(name string) {
 	for _, p := range presets {
 		if p.name != name || p.tokenURL == "" {
 			continue
+		}
+		if p.signIn {
+			f.medplumSignIn()
+		} else {
+			f.grants.grant.SetSelectedIndex(max(slices.Index(f.grants.offered, model.GrantClientCredentials), 0))
+			if f.style.SelectedIndex() == slices.Index(model.AuthStyles, model.AuthNone) {
+				f.style.SetSelectedIndex(0) // client credentials need a credential
+			}
 		}
 		f.tokenURL.SetText(p.tokenURL)
 		f.baseURL.SetText(p.baseURL)
@@ -410,7 +446,8 @@ func (f *profileForm) setChecks() {
 	f.secret.check = func(s string) error {
 		// A profile whose secret is a reference has it from there.
 		fromRef := strings.TrimSpace(f.secretRef.Text) != ""
-		if f.orig == nil && s == "" && !fromRef && !model.AuthStyles[max(f.style.SelectedIndex(), 0)].UsesKey() {
+		style := model.AuthStyles[max(f.style.SelectedIndex(), 0)]
+		if f.orig == nil && s == "" && !fromRef && !style.UsesKey() && style != model.AuthNone {
 			return core.ErrSecretRequired
 		}
 		return nil
@@ -440,7 +477,42 @@ func (f *profileForm) setChecks() {
 		}
 		return nil
 	}
-	for _, e := range []*formEntry{f.name, f.tokenURL, f.baseURL, f.introspectionURL, f.clientID, f.secret, f.params, f.timeout, f.secretRef} {
+	g := f.grants
+	// A field the chosen grant does not use is hidden, not saved and not
+	// checked.
+	g.authorizeURL.check = func(s string) error {
+		switch {
+		case g.chosen() != model.GrantAuthorizationCode:
+			return nil
+		case strings.TrimSpace(s) == "":
+			return model.ErrAuthorizeURLRequired
+		}
+		return f.checkURL("authorization URL", s, false)
+	}
+	g.deviceURL.check = func(s string) error {
+		switch {
+		case g.chosen() != model.GrantDeviceCode:
+			return nil
+		case strings.TrimSpace(s) == "":
+			return model.ErrDeviceURLRequired
+		}
+		return f.checkURL("device authorization URL", s, false)
+	}
+	g.revocationURL.check = func(s string) error {
+		if !g.chosen().SignsIn() {
+			return nil
+		}
+		return f.checkURL("revocation URL", s, false)
+	}
+	g.redirectURI.check = func(s string) error {
+		if s = strings.TrimSpace(s); s != "" && g.chosen() == model.GrantAuthorizationCode {
+			_, err := model.ParseRedirect(s)
+			return err
+		}
+		return nil
+	}
+	for _, e := range []*formEntry{f.name, f.tokenURL, f.baseURL, f.introspectionURL, f.clientID, f.secret, f.params, f.timeout, f.secretRef,
+		g.authorizeURL, g.deviceURL, g.revocationURL, g.redirectURI} {
 		e.msg = messageLabel()
 		e.leave = func() {
 			if e.Text != "" {
@@ -450,7 +522,7 @@ func (f *profileForm) setChecks() {
 		if e == f.name {
 			continue // its OnChanged follows suggestions too
 		}
-		urlEntry := e == f.tokenURL || e == f.baseURL || e == f.introspectionURL
+		urlEntry := slices.Contains(f.urlEntries(), e)
 		e.OnChanged = func(string) {
 			f.recheck(e)
 			if urlEntry {
@@ -461,7 +533,7 @@ func (f *profileForm) setChecks() {
 			e.OnSubmitted = func(string) { f.onSave() }
 		}
 	}
-	for _, e := range []*formEntry{f.env, f.scopes, f.requestPath, f.probePath, f.caFile, f.keyFile, f.certFile} {
+	for _, e := range []*formEntry{f.env, f.scopes, f.requestPath, f.probePath, f.caFile, f.keyFile, f.certFile, g.issuer, g.subjectTokenType} {
 		e.OnSubmitted = func(string) { f.onSave() }
 	}
 	f.name.OnSubmitted = func(string) { f.onSave() }
@@ -476,7 +548,7 @@ func (f *profileForm) recheck(e *formEntry) {
 
 // recheckURLs follows the allow-insecure box.
 func (f *profileForm) recheckURLs() {
-	for _, e := range []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL} {
+	for _, e := range f.urlEntries() {
 		f.recheck(e)
 	}
 	f.showAllowInsecure()
@@ -486,7 +558,7 @@ func (f *profileForm) recheckURLs() {
 // needs it or it is ticked.
 func (f *profileForm) showAllowInsecure() {
 	need := f.allowInsecure.Checked
-	for _, e := range []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL} {
+	for _, e := range f.urlEntries() {
 		if s := strings.TrimSpace(e.Text); s != "" && model.CheckURL("", s) == nil && !model.SecureTransport(s) {
 			need = true
 		}
@@ -573,10 +645,11 @@ func (f *profileForm) fill(p model.Profile) {
 	f.autoRefresh.SetChecked(p.AutoRefresh)
 	f.allowInsecure.SetChecked(p.AllowInsecure)
 	f.basicAPI.SetChecked(p.BasicAPI())
+	f.fillGrant(p)
 	// Which preset it matches, without applying the preset's URLs.
 	f.preset.Selected = presets[len(presets)-1].name
 	for _, pr := range presets {
-		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL {
+		if pr.tokenURL != "" && pr.tokenURL == p.TokenURL && pr.signIn == p.GrantType().SignsIn() {
 			f.preset.Selected = pr.name
 		}
 	}
@@ -591,7 +664,9 @@ var errFields = errors.New("see the fields marked")
 // it).
 func (f *profileForm) validate() bool {
 	var first *formEntry
-	for _, e := range []*formEntry{f.name, f.baseURL, f.tokenURL, f.clientID, f.secret, f.params, f.timeout, f.introspectionURL, f.secretRef} {
+	g := f.grants
+	for _, e := range []*formEntry{f.name, f.baseURL, f.tokenURL, g.authorizeURL, g.redirectURI, g.deviceURL, g.revocationURL,
+		f.clientID, f.secret, f.params, f.timeout, f.introspectionURL, f.secretRef} {
 		err := e.check(e.Text)
 		f.show(e, err)
 		if err != nil && first == nil {
@@ -645,6 +720,7 @@ func (f *profileForm) profile() (model.Profile, error) {
 	}
 	p.IntrospectionURL = strings.TrimSpace(f.introspectionURL.Text)
 	p.SecretRef = strings.TrimSpace(f.secretRef.Text)
+	f.readGrant(&p)
 	headers, err := f.headers.get()
 	if err == nil {
 		err = checkHeaders(headers)
@@ -776,6 +852,10 @@ func (f *profileForm) fail(err error) {
 		field = f.baseURL
 	case errors.Is(err, model.ErrClientIDRequired):
 		field = f.clientID
+	case errors.Is(err, model.ErrAuthorizeURLRequired):
+		field = f.grants.authorizeURL
+	case errors.Is(err, model.ErrDeviceURLRequired):
+		field = f.grants.deviceURL
 	case errors.Is(err, core.ErrSecretRequired):
 		field = f.secret
 	case errors.As(err, &pe):
@@ -828,6 +908,7 @@ func (f *profileForm) onDiscover() {
 		return
 	}
 	style := model.AuthStyles[max(f.style.SelectedIndex(), 0)]
+	grant := f.grants.chosen()
 	f.discover.Disable()
 	f.discover.SetText("Discovering…")
 	u := f.u
@@ -844,12 +925,13 @@ func (f *profileForm) onDiscover() {
 			if m.IntrospectionEndpoint != "" && strings.TrimSpace(f.introspectionURL.Text) == "" {
 				f.introspectionURL.SetText(m.IntrospectionEndpoint)
 			}
+			warnings := f.discovered(m, grant, style)
 			f.offerScopes(m.Scopes)
 			msg := fmt.Sprintf("Token URL from %s.\nAuth methods: %s. Grant types: %s.", m.Source, listed(m.AuthMethods), listed(m.GrantTypes))
 			if len(m.Scopes) > 0 {
 				msg += "\nScopes offered: tick them under Scopes."
 			}
-			if w := m.Warnings(style); len(w) > 0 {
+			if w := warnings; len(w) > 0 {
 				msg += "\nWarning: " + strings.Join(w, "; ")
 				f.problem.Importance = widget.WarningImportance
 			} else {

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -34,8 +36,100 @@ func styleChoice(s model.AuthStyle) string {
 		return "client_secret_jwt (JWT signed with the secret)"
 	case model.AuthTLS:
 		return "tls_client_auth (client certificate, also self-signed)"
+	case model.AuthNone:
+		return "none (public client: no secret; sign-in grants only)"
 	}
 	return "auto (Basic, then form body)"
+}
+
+// grantChoice is how the form's grant select names g.
+func grantChoice(g model.Grant) string {
+	switch g {
+	case model.GrantAuthorizationCode:
+		return "authorization_code (sign in with the browser, PKCE)"
+	case model.GrantDeviceCode:
+		return "device_code (sign in with a code on another device)"
+	case model.GrantTokenExchange:
+		return "token_exchange (trade another profile's token)"
+	}
+	return "client_credentials (the client's own token)"
+}
+
+// grantChoices names grants for the grant select.
+func grantChoices(gs []model.Grant) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = grantChoice(g)
+	}
+	return out
+}
+
+// grantFields are the form's fields that only some grants use, with
+// their rows (label and field) to show or hide.
+type grantFields struct {
+	// offered are the grants the select offers: all of them, or those the
+	// server's metadata lists.
+	offered                                []model.Grant
+	grant                                  *formSelect
+	authorizeURL, deviceURL, revocationURL *formEntry
+	issuer, redirectURI, subjectTokenType  *formEntry
+	subject                                *formSelect // the subject token's profile
+	authorizeRow, redirectRow, deviceRow   []fyne.CanvasObject
+	subjectRow, subjectTypeRow, signInRows []fyne.CanvasObject
+}
+
+// chosen is the grant selected.
+func (g *grantFields) chosen() model.Grant {
+	if i := g.grant.SelectedIndex(); i >= 0 && i < len(g.offered) {
+		return g.offered[i]
+	}
+	return model.GrantClientCredentials
+}
+
+// offer makes the select offer gs, keeping the grant chosen when it is
+// among them.
+func (g *grantFields) offer(gs []model.Grant) {
+	if len(gs) == 0 {
+		gs = model.Grants
+	}
+	was := g.chosen()
+	g.offered = gs
+	g.grant.Options = grantChoices(gs)
+	i := slices.Index(gs, was)
+	if i < 0 {
+		i = 0
+	}
+	g.grant.SetSelectedIndex(i) // shows its fields
+	g.grant.Refresh()
+}
+
+// show shows the rows the chosen grant needs.
+func (g *grantFields) show() {
+	grant := g.chosen()
+	rows := func(objs []fyne.CanvasObject, on bool) {
+		for _, o := range objs {
+			setVisible(o, on)
+		}
+	}
+	rows(g.authorizeRow, grant == model.GrantAuthorizationCode)
+	rows(g.redirectRow, grant == model.GrantAuthorizationCode)
+	rows(g.deviceRow, grant == model.GrantDeviceCode)
+	rows(g.subjectRow, grant == model.GrantTokenExchange)
+	rows(g.subjectTypeRow, grant == model.GrantTokenExchange)
+	rows(g.signInRows, grant.SignsIn())
+}
+
+// subjectChoices are the profiles a token exchange can take its subject
+// token from: every other one, by name.
+func subjectChoices(ps []model.Profile, self string) []string {
+	var out []string
+	for _, p := range ps {
+		if p.ID != self || self == "" {
+			out = append(out, p.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // headerEditor edits a profile's extra headers: a row each of name, value
@@ -204,4 +298,133 @@ func wrapText(s string) string {
 		n += len(w)
 	}
 	return b.String()
+}
+
+// onGrant shows the fields the chosen grant needs.
+func (f *profileForm) onGrant() {
+	f.grants.show()
+	for _, e := range []*formEntry{f.grants.authorizeURL, f.grants.deviceURL, f.grants.revocationURL, f.grants.redirectURI} {
+		f.recheck(e)
+	}
+}
+
+// urlEntries are the form's URL fields, whose plain http:// the
+// allow-insecure box allows.
+func (f *profileForm) urlEntries() []*formEntry {
+	g := f.grants
+	return []*formEntry{f.tokenURL, f.baseURL, f.introspectionURL, g.authorizeURL, g.deviceURL, g.revocationURL}
+}
+
+// fillGrant shows p's grant and its fields.
+func (f *profileForm) fillGrant(p model.Profile) {
+	g := f.grants
+	g.authorizeURL.SetText(p.AuthorizeURL)
+	g.deviceURL.SetText(p.DeviceURL)
+	g.revocationURL.SetText(p.RevocationURL)
+	g.issuer.SetText(p.Issuer)
+	g.redirectURI.SetText(p.RedirectURI)
+	g.subjectTokenType.SetText(p.SubjectTokenType)
+	if f.u.file != nil {
+		if q, err := f.u.file.ByID(p.SubjectProfile); err == nil {
+			g.subject.SetSelected(q.Name)
+		}
+	}
+	g.grant.SetSelectedIndex(max(slices.Index(g.offered, p.GrantType()), 0))
+	g.show()
+}
+
+// readGrant sets p's grant and the fields it uses; the fields of other
+// grants are cleared, so that no hidden value is saved.
+func (f *profileForm) readGrant(p *model.Profile) {
+	g := f.grants
+	grant := g.chosen()
+	p.Grant = grant
+	if grant == model.GrantClientCredentials {
+		p.Grant = "" // the default, as the CLI saves it
+	}
+	text := func(e *formEntry, on bool) string {
+		if !on {
+			return ""
+		}
+		return strings.TrimSpace(e.Text)
+	}
+	code, device, exchange := grant == model.GrantAuthorizationCode, grant == model.GrantDeviceCode, grant == model.GrantTokenExchange
+	p.AuthorizeURL = text(g.authorizeURL, code)
+	p.RedirectURI = text(g.redirectURI, code)
+	if p.RedirectURI != "" || !code {
+		p.RedirectPort = 0
+	}
+	p.DeviceURL = text(g.deviceURL, device)
+	p.RevocationURL = text(g.revocationURL, grant.SignsIn())
+	p.Issuer = text(g.issuer, grant.SignsIn())
+	p.SubjectTokenType = text(g.subjectTokenType, exchange)
+	p.SubjectProfile = ""
+	if exchange && f.u.file != nil {
+		if q, err := f.u.file.ByName(g.subject.Selected); err == nil {
+			p.SubjectProfile = q.ID
+		}
+	}
+}
+
+// medplumSignIn fills the Medplum sign-in preset (importer.MedplumSignIn)
+// at the base URL typed, or Medplum's cloud: the authorization code grant
+// with PKCE, as a public client, redirected to the exact URI registered
+// for the client (Medplum matches it against the ClientApplication's).
+func (f *profileForm) medplumSignIn() {
+	mp := importer.MedplumSignIn("", "", strings.TrimSpace(f.clientID.Text))
+	g := f.grants
+	g.grant.SetSelectedIndex(slices.Index(g.offered, model.GrantAuthorizationCode))
+	g.authorizeURL.SetText(mp.AuthorizeURL)
+	g.redirectURI.SetText(mp.RedirectURI)
+	f.clientID.SetText(mp.ClientID)
+	f.style.SetSelectedIndex(slices.Index(model.AuthStyles, mp.Style()))
+	if strings.TrimSpace(f.scopes.Text) == "" {
+		f.scopes.SetText(strings.Join(mp.Scopes, " "))
+	}
+}
+
+// discovered fills the endpoints the chosen grant needs from the server's
+// metadata, where the form has none, offers only the grants the server
+// lists, and returns what does not fit.
+func (f *profileForm) discovered(m *auth.Metadata, grant model.Grant, style model.AuthStyle) []string {
+	g := f.grants
+	p := model.Profile{Grant: grant, AuthorizeURL: strings.TrimSpace(g.authorizeURL.Text), DeviceURL: strings.TrimSpace(g.deviceURL.Text),
+		RevocationURL: strings.TrimSpace(g.revocationURL.Text), Issuer: strings.TrimSpace(g.issuer.Text)}
+	m.Fill(&p)
+	// The endpoints of grants not chosen yet, for a later choice.
+	if p.AuthorizeURL == "" {
+		p.AuthorizeURL = m.AuthorizationEndpoint
+	}
+	if p.DeviceURL == "" {
+		p.DeviceURL = m.DeviceEndpoint
+	}
+	g.authorizeURL.SetText(p.AuthorizeURL)
+	g.deviceURL.SetText(p.DeviceURL)
+	g.revocationURL.SetText(p.RevocationURL)
+	g.issuer.SetText(p.Issuer)
+	g.offer(m.Grants())
+	warnings := m.GrantWarnings(g.chosen())
+	for _, w := range m.Warnings(style) {
+		// The client_credentials warnings concern only that grant.
+		if g.chosen() == model.GrantClientCredentials || !strings.Contains(w, "client_credentials") {
+			warnings = append(warnings, w)
+		}
+	}
+	return warnings
+}
+
+// fileProfiles is every profile loaded, or none.
+func (u *UI) fileProfiles() []model.Profile {
+	if u.file == nil {
+		return nil
+	}
+	return u.file.Profiles
+}
+
+// idOf is p's ID, or "" for none.
+func idOf(p *model.Profile) string {
+	if p == nil {
+		return ""
+	}
+	return p.ID
 }

@@ -151,7 +151,13 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	p := u.shown[id]
 	r.profile = p
 	r.badge.set(p.Env, envColor(u.file, p.Env))
-	r.name.SetText(rowName(p))
+	name := rowName(p)
+	if p.GrantType().SignsIn() {
+		if st := u.session(p).Status(u.opts.Now()); st.SignedIn {
+			name += "  · " + st.User.String() // who is signed in
+		}
+	}
+	r.name.SetText(name)
 	u.markRow(r)
 	if p.AllowInsecure && p.ClearText() {
 		r.warn.Show()
@@ -214,6 +220,8 @@ func stateText(st auth.Status) (string, widget.Importance) {
 		return st.Describe(), widget.SuccessImportance
 	case st.State == auth.StateNone:
 		return "no token", widget.MediumImportance
+	case st.State == auth.StateSignIn:
+		return st.Describe(), widget.WarningImportance
 	}
 	return st.Describe(), widget.MediumImportance
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/importer"
+	"github.com/tokendesk/tokendesk/internal/browser"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -91,6 +92,9 @@ type Options struct {
 	// Serve starts a local token proxy; nil means proxy.Server when
 	// Secrets is a *storage.Keychain and Sessions an *auth.Manager.
 	Serve ServeFunc
+	// OpenURL opens a sign-in page in the system browser; nil means
+	// internal/browser.Open (which honours $BROWSER).
+	OpenURL func(url string) error
 	// WatchDir is the config directory, watched from Start on for what
 	// other processes change there (watch.go); empty means not watched.
 	WatchDir string
@@ -142,6 +146,7 @@ type UI struct {
 	clip           *clipState          // what the window last put on the clipboard
 	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
 	serve          *serving            // the local token proxies (Serve locally)
+	signin         *signing            // the sign-in under way, if any (signin.go)
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -174,6 +179,9 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 				return sessions.Probe(context.Background(), p, t, "")
 			}
 		}
+	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = browser.Open
 	}
 	if opts.AfterFunc == nil {
 		opts.AfterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
@@ -339,6 +347,9 @@ func (u *UI) emptyState() fyne.CanvasObject {
 		buttons = append(buttons, imp)
 	}
 	for _, p := range presets {
+		if p.signIn {
+			continue
+		}
 		label := "Add " + p.name + " profile"
 		if p.tokenURL == "" {
 			label = "Add another OAuth2 server…"
