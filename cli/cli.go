@@ -67,7 +67,7 @@ func Run(args []string, env Env) int {
 	}
 	env.say("tokendesk: %v", err)
 	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
+	if errors.As(err, &ue) {
 		fmt.Fprintln(env.Stderr, "Run 'tokendesk --help' for usage.")
 		return 2
 	}
@@ -160,10 +160,12 @@ func wrapArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}
-	if c.Args == nil {
-		return
-	}
 	check := c.Args
+	if check == nil {
+		// A command that only groups others (export, import): cobra's own
+		// check says "unknown command" for a word it does not know.
+		check = cobra.NoArgs
+	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
 			return usageError{err}

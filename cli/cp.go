@@ -51,7 +51,7 @@ standard input, or asked for without echo on a terminal; a key style gets
 				ref = *ch.SecretRef
 			}
 			in := env.input(args[1])
-			if !(model.Profile{AuthStyle: style}).Style().UsesKey() && ref == "" {
+			if st := (model.Profile{AuthStyle: style}).Style(); !st.UsesKey() && st != model.AuthNone && ref == "" {
 				if ch.Secret, err = in.secret(); err != nil {
 					return err
 				}
@@ -67,7 +67,7 @@ standard input, or asked for without echo on a terminal; a key style gets
 				return saveError(err)
 			}
 			env.sayMade(saved.Profile, saved.Made)
-			fmt.Fprintf(env.Stderr, "Copied %q to %q; its own credential is in the keychain.\n", src.Name, saved.Profile.Name)
+			env.say("Copied %q to %q; its credential is %s.", src.Name, saved.Profile.Name, secretSource(saved.Profile))
 			return nil
 		},
 	}

@@ -383,7 +383,7 @@ func (env *Env) presetOf(cmd *cobra.Command, preset, discover string, pf profile
 				env.say("warning: %s", w)
 			}
 		}
-		return core.Preset(p, core.Change{Secret: ch.Secret, KeyFile: ch.KeyFile, HeaderKinds: ch.HeaderKinds}), nil
+		return core.Preset(p, core.Change{Secret: ch.Secret, KeyFile: ch.KeyFile, CertFile: ch.CertFile, EnvColor: ch.EnvColor, HeaderKinds: ch.HeaderKinds}), nil
 	}
 	if preset == "" {
 		return ch, nil

@@ -18,6 +18,9 @@ func hasRef(c core.Change) bool { return c.SecretRef != nil && *c.SecretRef != "
 // secretSource says where p's secret comes from: "in the keychain", "from
 // 1Password", "from Vault at …".
 func secretSource(p model.Profile) string {
+	if p.Style() == model.AuthNone {
+		return "not needed (a public client)"
+	}
 	if p.SecretRef == "" {
 		return "in the keychain"
 	}
