@@ -55,6 +55,9 @@ type Change struct {
 	// SecretRef sets where the secret comes from (Profile.SecretRef);
 	// "" goes back to the keychain.
 	SecretRef *string
+	// SecretRefNoCache sets Profile.SecretRefNoCache: resolve the
+	// reference for every request rather than once per process.
+	SecretRefNoCache *bool
 }
 
 // HeaderSet is the headers of one kind: on the token request or not,
@@ -122,8 +125,14 @@ func (c Change) apply(p *model.Profile) {
 		p.Headers = slices.Clone(*c.Headers)
 	}
 	set(&p.SecretRef, c.SecretRef)
+	if c.SecretRefNoCache != nil {
+		p.SecretRefNoCache = *c.SecretRefNoCache
+	}
 	if c.Secret != "" && c.SecretRef == nil {
 		p.SecretRef = "" // a secret typed now is the keychain's again
+	}
+	if p.SecretRef == "" {
+		p.SecretRefNoCache = false
 	}
 	for _, hs := range c.HeaderKinds {
 		kept := p.Headers[:0:0]
@@ -158,7 +167,7 @@ func Fields(p model.Profile) Change {
 		Grant:   &p.Grant, AuthorizeURL: &p.AuthorizeURL, DeviceURL: &p.DeviceURL, RevocationURL: &p.RevocationURL,
 		Issuer: &p.Issuer, RedirectURI: &p.RedirectURI, SubjectTokenType: &p.SubjectTokenType,
 		RedirectPort: &p.RedirectPort, SubjectProfile: &p.SubjectProfile,
-		SecretRef: &p.SecretRef,
+		SecretRef: &p.SecretRef, SecretRefNoCache: &p.SecretRefNoCache,
 	}
 	c.APIAuth = &p.APIAuth
 	return c
@@ -322,6 +331,9 @@ func Diff(from, to model.Profile) Change {
 		c.APIAuth = &to.APIAuth
 	}
 	str(&c.SecretRef, from.SecretRef, to.SecretRef)
+	if from.SecretRefNoCache != to.SecretRefNoCache {
+		c.SecretRefNoCache = &to.SecretRefNoCache
+	}
 	return c
 }
 

@@ -67,7 +67,9 @@ func TestDeps(t *testing.T) {
 
 // The packages import one way, in the order README's Architecture lists
 // them: each only from packages below it, so persistence knows nothing of
-// the faces and the faces reach storage only through what core offers.
+// auth or the faces. (The faces still import storage to read the profiles
+// file; that they change state only through core is a review rule, not
+// something this test can see.)
 func TestLayers(t *testing.T) {
 	layers := [][]string{
 		{"ui", "cli"},
