@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -256,6 +255,7 @@ type clipState struct {
 	// counting: the status line still shows this copy's countdown.
 	counting bool
 	left     int // the seconds the status line shows
+	said     int // UI.said when the countdown was said
 }
 
 // toClipboard copies text and schedules clearing it, if it still holds
@@ -286,6 +286,7 @@ func (u *UI) copyText(p model.Profile, kind copyKind, text string, t *auth.Token
 	c := &clipState{id: p.ID, what: what, until: u.opts.Now().Add(after), counting: true, left: int(after / time.Second)}
 	u.setClip(c)
 	u.say("%s", c.message())
+	c.said = u.said
 	u.opts.AfterFunc(after, func() {
 		u.opts.Do(func() {
 			if u.clip == c {
@@ -330,7 +331,7 @@ func (u *UI) tickClipboard(now time.Time) {
 	if c == nil || !c.counting {
 		return
 	}
-	if u.status.Text != c.message() {
+	if u.said != c.said {
 		c.counting = false // something else was said since
 		return
 	}
@@ -379,8 +380,9 @@ func (u *UI) deleteProfile(p model.Profile) {
 // undoBar is the status bar's Undo: the last deletion, until it is undone
 // or its time is up.
 type undoBar struct {
-	btn *ringButton
-	del *core.Deleted
+	btn  *ringButton
+	del  *core.Deleted
+	said int // UI.said when the deletion was said
 }
 
 // statusBar is the status line with the Undo button beside it.
@@ -397,6 +399,7 @@ func (u *UI) offerUndo(del *core.Deleted) {
 	u.undo.del = del
 	u.undo.btn.Show()
 	u.say("Deleted %s — Undo within %d s keeps its secret", del.Profile.Name, int(undoTime/time.Second))
+	u.undo.said = u.said
 	u.opts.AfterFunc(undoTime, func() {
 		u.opts.Do(func() {
 			if u.undo.del == del {
@@ -412,6 +415,7 @@ func (u *UI) purge(del *core.Deleted) {
 	if del == nil {
 		return
 	}
+	saidNow, saidAt := u.undo.del == del && u.undo.said == u.said, u.said // the line still speaks of this deletion
 	if u.undo.del == del {
 		u.undo.del = nil
 		u.undo.btn.Hide()
@@ -422,7 +426,7 @@ func (u *UI) purge(del *core.Deleted) {
 			var kc *core.KeychainError
 			if errors.As(err, &kc) {
 				u.showError("remove the keychain entries of "+strconv.Quote(del.Profile.Name), kc.Err)
-			} else if err == nil && strings.HasPrefix(u.status.Text, "Deleted "+del.Profile.Name+" —") {
+			} else if err == nil && saidNow && u.said == saidAt {
 				u.say("Deleted %s with its client secret and cached token", del.Profile.Name)
 			}
 		})

@@ -272,10 +272,11 @@ func (d *detail) show(p *model.Profile) {
 	if t := st.Token; t != nil {
 		setForm(d.token, tokenRows(*p, t, st))
 		// A scope other than the one asked for stands out.
+		missing, added := auth.ScopeDiff(p.Scopes, t.Scope)
 		for _, it := range d.token.Items {
 			l := it.Widget.(*widget.Label)
 			want := widget.MediumImportance
-			if it.Text == "Scope granted" && strings.Contains(l.Text, "asked for") {
+			if it.Text == "Scope granted" && len(missing)+len(added) > 0 {
 				want = widget.WarningImportance
 			}
 			if l.Importance != want {

@@ -434,9 +434,9 @@ func presetEnv(env string) string {
 // stays; leaving a filled field checks it too.
 func (f *profileForm) setChecks() {
 	f.name.check = f.checkName
-	f.tokenURL.check = func(s string) error { return f.checkURL("token URL", s, true) }
-	f.baseURL.check = func(s string) error { return f.checkURL("base URL", s, false) }
-	f.introspectionURL.check = func(s string) error { return f.checkURL("introspection URL", s, false) }
+	f.tokenURL.check = func(s string) error { return f.checkURL("token URL", s, true, true) }
+	f.baseURL.check = func(s string) error { return f.checkURL("base URL", s, false, false) }
+	f.introspectionURL.check = func(s string) error { return f.checkURL("introspection URL", s, false, false) }
 	f.clientID.check = func(s string) error {
 		if strings.TrimSpace(s) == "" {
 			return model.ErrClientIDRequired
@@ -487,7 +487,7 @@ func (f *profileForm) setChecks() {
 		case strings.TrimSpace(s) == "":
 			return model.ErrAuthorizeURLRequired
 		}
-		return f.checkURL("authorization URL", s, false)
+		return f.checkURL("authorization URL", s, false, false)
 	}
 	g.deviceURL.check = func(s string) error {
 		switch {
@@ -496,13 +496,13 @@ func (f *profileForm) setChecks() {
 		case strings.TrimSpace(s) == "":
 			return model.ErrDeviceURLRequired
 		}
-		return f.checkURL("device authorization URL", s, false)
+		return f.checkURL("device authorization URL", s, false, false)
 	}
 	g.revocationURL.check = func(s string) error {
 		if !g.chosen().SignsIn() {
 			return nil
 		}
-		return f.checkURL("revocation URL", s, false)
+		return f.checkURL("revocation URL", s, false, false)
 	}
 	g.redirectURI.check = func(s string) error {
 		if s = strings.TrimSpace(s); s != "" && g.chosen() == model.GrantAuthorizationCode {
@@ -593,8 +593,9 @@ func (f *profileForm) checkName(s string) error {
 }
 
 // checkURL checks a URL field and, for plain http:// to another machine,
-// says where the box that allows it is.
-func (f *profileForm) checkURL(what, s string, required bool) error {
+// says where the box that allows it is: beside the field (besideBox, the
+// token URL's) or under the token URL.
+func (f *profileForm) checkURL(what, s string, required, besideBox bool) error {
 	s = strings.TrimSpace(s)
 	if s == "" && !required {
 		return nil
@@ -603,9 +604,9 @@ func (f *profileForm) checkURL(what, s string, required bool) error {
 		return err
 	}
 	if !f.allowInsecure.Checked && !model.SecureTransport(s) {
-		where := "allow it →"
-		if what != "token URL" {
-			where = "allow it under Token URL"
+		where := "allow it under Token URL"
+		if besideBox {
+			where = "allow it →"
 		}
 		return fmt.Errorf("sends secrets in clear text: use https://, or %s", where)
 	}

@@ -102,6 +102,9 @@ type Options struct {
 
 // UI is the main window and its state.
 type UI struct {
+	// said counts what the status line has said (say): a message that
+	// may still be there compares its count, not the line's words.
+	said int
 	app  fyne.App
 	win  fyne.Window
 	opts Options
@@ -668,6 +671,7 @@ func (u *UI) Preload() {
 
 // say shows a short message in the status bar.
 func (u *UI) say(format string, args ...any) {
+	u.said++
 	u.status.SetText(fmt.Sprintf(format, args...))
 }
 
