@@ -43,6 +43,10 @@ type Secrets interface {
 	ClientSecret(id string) (string, error)
 	SetPrivateKey(id, pem string) error
 	PrivateKey(id string) (string, error)
+	// Secret and Key are a profile's client secret and private key
+	// wherever they live: its secret reference or the keychain.
+	Secret(ctx context.Context, p model.Profile) (string, error)
+	Key(ctx context.Context, p model.Profile) (string, error)
 	DeleteToken(id string) error
 	Forget(id string) error
 	// SaveHeaderValues files a profile's secret header values after an edit.
