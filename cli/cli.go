@@ -105,7 +105,7 @@ With no command it opens the window.`,
 		newList(env), newAdd(env), newEdit(env), newCp(env), newRm(env),
 		newLogin(env), newLogout(env),
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
-		newProxy(env), newStatus(env),
+		newProxy(env), newStatus(env), newTeam(env),
 	)
 	wrapArgs(root)
 	completeNames(env, root)

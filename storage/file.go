@@ -46,11 +46,11 @@ type Settings struct {
 	// are shown beside the person's own (LoadTeams); a relative path is
 	// relative to the config directory.
 	TeamFiles []string `json:"teamFiles,omitempty"`
-	// TeamAllowed maps each team file this person allowed to the SHA-256
-	// (hex) of its content as allowed: only then may its profiles resolve
-	// secret references or request tokens (CheckTeam). It lives here,
-	// never in a team file.
-	TeamAllowed map[string]string `json:"teamAllowed,omitempty"`
+	// TeamAllowed are the team files this person allowed, by path, with
+	// the SHA-256 of each one's content as allowed: only while a file is
+	// so may its profiles resolve secret references or request tokens
+	// (CheckTeam). It lives here, never in a team file.
+	TeamAllowed map[string]AllowedTeam `json:"teamAllowed,omitempty"`
 }
 
 // File is the whole profiles file.

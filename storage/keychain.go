@@ -393,6 +393,9 @@ func (k *Keychain) ResolveContext(ctx context.Context, p model.Profile) (model.P
 	if !p.HasSecretHeaders() {
 		return p, nil
 	}
+	if err := CheckTeam(p); err != nil {
+		return p, err
+	}
 	vals, err := k.HeaderValues(p.ID)
 	if err != nil {
 		return p, fmt.Errorf("read secret header values: %w", err)

@@ -89,7 +89,7 @@ func TeamPaths(s Settings, dir string) []string {
 // digests give that file (Profile.TeamTrust) and an ID of its own. A file
 // that cannot be used is left out and reported in Team.Errs; the others
 // still load.
-func LoadTeams(paths []string, allowed map[string]string) ([]model.Profile, Team) {
+func LoadTeams(paths []string, allowed map[string]AllowedTeam) ([]model.Profile, Team) {
 	var t Team
 	var out []model.Profile
 	seen := map[string]string{} // name → team file
@@ -113,6 +113,9 @@ func LoadTeams(paths []string, allowed map[string]string) ([]model.Profile, Team
 			}
 			for i := range tf.Profiles {
 				tf.Profiles[i].TeamTrust = tf.Trust
+			}
+			if tf.Trust == model.TrustChanged {
+				tf.Changed = changedSince(allowed[file], tf.Profiles)
 			}
 			t.Files = append(t.Files, tf)
 			for _, q := range tf.Profiles {

@@ -307,6 +307,9 @@ func TestTeamTrust(t *testing.T) {
 	teamFile(t, team, api)
 	keys = storage.NewKeychain(&storage.MemoryStore{}) // nothing resolved in memory
 	refused("changed", "changed since you allowed it")
+	if f, _ := store.Load(); !slices.Equal(f.Team.Files[0].Changed, []string{"api"}) {
+		t.Errorf("changed = %q; want api, whose token URL changed", f.Team.Files[0].Changed)
+	}
 
 	// An allow of what was shown, when the file changed again since, is refused.
 	f, _ := store.Load()

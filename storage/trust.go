@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
-	"github.com/tokendesk/tokendesk/internal/atomicfile"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -70,19 +70,66 @@ type TeamFile struct {
 	Profiles []model.Profile
 	// Err is why the file could not be used; nil when it could.
 	Err error
+	// Changed names, for a file changed since it was allowed, the
+	// profiles whose token URL or secret references differ from what was
+	// allowed, or that are new.
+	Changed []string
 }
 
-// trustOf is the trust the settings' allowed digests give a file of
-// digest sum at path.
-func trustOf(allowed map[string]string, path, sum string) model.Trust {
+// AllowedTeam is a team file as the person allowed it.
+type AllowedTeam struct {
+	// SHA256 is the hex digest of the file's content as allowed.
+	SHA256 string `json:"sha256"`
+	// Sends is, by profile name, where its token request went and which
+	// references it read (sends), to say what changed since.
+	Sends map[string]string `json:"sends,omitempty"`
+}
+
+// trustOf is the trust the settings' allowed files give a file of digest
+// sum at path.
+func trustOf(allowed map[string]AllowedTeam, path, sum string) model.Trust {
 	got, ok := allowed[path]
 	switch {
 	case !ok:
 		return model.TrustNone
-	case got == sum && sum != "":
+	case got.SHA256 == sum && sum != "":
 		return model.TrustAllowed
 	}
 	return model.TrustChanged
+}
+
+// sends is where p's token request goes and which secret references it
+// reads: what allowing its team file trusts.
+func sends(p model.Profile) string {
+	parts := append([]string{p.TokenURL}, TeamRefs(p)...)
+	return strings.Join(parts, " ")
+}
+
+// TeamRefs lists p's secret references: "secret op://…", "header
+// X-Api-Key vault://…".
+func TeamRefs(p model.Profile) []string {
+	var out []string
+	if p.SecretRef != "" {
+		out = append(out, "secret "+p.SecretRef)
+	}
+	for _, h := range p.Headers {
+		if h.Ref != "" {
+			out = append(out, "header "+h.Name+" "+h.Ref)
+		}
+	}
+	return out
+}
+
+// changedSince names the profiles of ps whose token URL or references
+// differ from what a was allowed with, or that are new.
+func changedSince(a AllowedTeam, ps []model.Profile) []string {
+	var out []string
+	for _, p := range ps {
+		if was, ok := a.Sends[p.Name]; !ok || was != sends(p) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // sumOf is the hex SHA-256 of data.
@@ -93,20 +140,24 @@ func sumOf(data []byte) string {
 
 // AllowTeam records in f's settings that the person allows the team file
 // at path as it is now, provided its content is still the one of digest
-// sum that was shown to them (ErrTeamMoved otherwise). Run it inside
-// Store.Update.
+// sum that was shown to them (ErrTeamMoved otherwise). A file that cannot
+// be used is not allowed. Run it inside Store.Update.
 func AllowTeam(f *File, path, sum string) error {
-	data, err := atomicfile.ReadFile(path, MaxFileSize)
-	if err != nil {
-		return fmt.Errorf("allow team file %s: %w", path, err)
-	}
-	if sumOf(data) != sum {
+	ps, _, now, err := loadTeamFile(path)
+	if now != sum && now != "" {
 		return fmt.Errorf("allow team file %s: %w", path, ErrTeamMoved)
 	}
-	if f.Settings.TeamAllowed == nil {
-		f.Settings.TeamAllowed = map[string]string{}
+	if err != nil {
+		return fmt.Errorf("allow: %w", err)
 	}
-	f.Settings.TeamAllowed[path] = sum
+	a := AllowedTeam{SHA256: sum, Sends: map[string]string{}}
+	for _, p := range ps {
+		a.Sends[p.Name] = sends(p)
+	}
+	if f.Settings.TeamAllowed == nil {
+		f.Settings.TeamAllowed = map[string]AllowedTeam{}
+	}
+	f.Settings.TeamAllowed[path] = a
 	return nil
 }
 
