@@ -204,8 +204,14 @@ func loadTeamFile(path string) (_ []model.Profile, _ []string, sum string, _ err
 // again, and never one a person's own profile has.
 func TeamID(path, name string) string {
 	sum := sha256.Sum256([]byte(path + "\x00" + name))
-	return "team-" + hex.EncodeToString(sum[:8])
+	return teamIDPrefix + hex.EncodeToString(sum[:8])
 }
+
+const teamIDPrefix = "team-"
+
+// IsTeamID says whether id is a team profile's (TeamID), which a person's
+// own profile never has.
+func IsTeamID(id string) bool { return strings.HasPrefix(id, teamIDPrefix) }
 
 // findSecret looks through a team file for a secret: a client secret's
 // value, a PEM private key anywhere, a secret header's value. It returns
