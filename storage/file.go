@@ -171,8 +171,9 @@ func (s *Store) Load() (*File, error) {
 	}
 	team, report := LoadTeams(TeamPaths(f.Settings, s.dir), f.Settings.TeamAllowed)
 	var notes []string
-	f.Profiles, notes = MergeTeam(f.Profiles, team)
-	f.Team, f.Team.Notes = report, append(report.Notes, notes...)
+	var hides map[string]string
+	f.Profiles, notes, hides = MergeTeam(f.Profiles, team)
+	f.Team, f.Team.Notes, f.Team.Hides = report, append(report.Notes, notes...), hides
 	return f, nil
 }
 

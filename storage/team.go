@@ -36,6 +36,9 @@ type Team struct {
 	Notes []string
 	// Files are the team files read, in order, with their trust.
 	Files []TeamFile
+	// Hides maps the name of each of the person's own profiles that hides
+	// a team profile of that name to the team file.
+	Hides map[string]string
 }
 
 // ErrTeamSecret is a team file that holds a secret: the whole file is
@@ -132,17 +135,22 @@ func LoadTeams(paths []string, allowed map[string]AllowedTeam) ([]model.Profile,
 }
 
 // MergeTeam adds team profiles to a person's own: their own profile of
-// the same name wins, and a note says which team profile it hides.
-func MergeTeam(own, team []model.Profile) (all []model.Profile, notes []string) {
+// the same name wins, and a note says which team profile it hides; hides
+// maps each such own profile's name to the team file.
+func MergeTeam(own, team []model.Profile) (all []model.Profile, notes []string, hides map[string]string) {
 	all = slices.Clone(own)
 	for _, q := range team {
 		if slices.ContainsFunc(own, func(p model.Profile) bool { return p.Name == q.Name }) {
 			notes = append(notes, fmt.Sprintf("your profile %q hides the team profile of that name in %s", q.Name, q.Team))
+			if hides == nil {
+				hides = map[string]string{}
+			}
+			hides[q.Name] = q.Team
 			continue
 		}
 		all = append(all, q)
 	}
-	return all, notes
+	return all, notes, hides
 }
 
 // teamFormat is the file `tokendesk export profiles` writes, which is

@@ -48,9 +48,9 @@ func TestTeamProfileShown(t *testing.T) {
 		t.Error("Edit of a team profile showed nothing")
 	}
 
-	// Duplicate makes a profile of the person's own, its secret from the
-	// same reference, with none typed.
-	h.u.onDuplicate()
+	// The explanation's Duplicate makes a profile of the person's own, its
+	// secret from the same reference, with none typed.
+	tapButton(t, h.win.Canvas(), "Duplicate")
 	if h.u.form == nil {
 		t.Fatal("Duplicate opened no form")
 	}

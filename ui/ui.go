@@ -146,6 +146,7 @@ type UI struct {
 	clip           *clipState          // what the window last put on the clipboard
 	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
 	serve          *serving            // the local token proxies (Serve locally)
+	teamWatch      *teamWatch          // the team files the watch follows, if watching
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -299,6 +300,7 @@ func (u *UI) Reload() {
 		f = &storage.File{Version: storage.FileVersion}
 	}
 	u.file = f
+	u.followTeam()
 	u.sayTeam(f)
 	u.opts.Sessions.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	u.applyFilter()
