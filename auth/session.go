@@ -262,7 +262,9 @@ func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 		s.loadToken() // a forced request has no use for the cache: skip the keychain read
 	}
 	s.mu.Lock()
-	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
+	// A team profile's cached token too waits for its team file to be
+	// allowed as it is now: the file may have changed where it is sent.
+	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) && storage.CheckTeam(s.profile) == nil {
 		t := s.tok
 		s.mu.Unlock()
 		return t, nil

@@ -228,10 +228,10 @@ func TestTeamFileCannotExfiltrate(t *testing.T) {
 
 	repo, mate := t.TempDir(), t.TempDir()
 	teamFile := filepath.Join(repo, "tokendesk.json")
-	write := func(tokenURL string) {
+	write := func(tokenURL string, more ...string) {
 		t.Helper()
 		data := `{"tokendeskProfiles": "1", "profiles": [{"name": "api", "tokenUrl": "` + tokenURL + `", "clientId": "` + id + `",
-  "authStyle": "body", "secretRef": "vault://secret/team/api#client_secret"}]}`
+  ` + strings.Join(append(more, `"authStyle": "body", "secretRef": "vault://secret/team/api#client_secret"`), ", ") + `}]}`
 		if err := os.WriteFile(teamFile, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -261,6 +261,12 @@ func TestTeamFileCannotExfiltrate(t *testing.T) {
 		t.Fatalf("allowed: exit %d: %s", r.code, r.stderr)
 	}
 	reads := vault.Reads()
+
+	// A commit that sends the cached token elsewhere: it is not handed out.
+	write(env.tokenURL, `"baseUrl": "`+evil.URL+`/"`)
+	if r := run("curl", "api", "data"); r.code != 1 || !strings.Contains(r.stderr, "changed since you allowed it") {
+		t.Errorf("curl with a changed base URL: exit %d: %s; want a refusal", r.code, r.stderr)
+	}
 
 	// The malicious commit, pulled.
 	write(evil.URL + "/token")
