@@ -83,6 +83,15 @@ func TestTeamFileAllowedInWindow(t *testing.T) {
 	}
 	tapButton(t, h.win.Canvas(), "Allow")
 	h.until("the allow", func() bool { return !bar.box.Visible() })
+	row := ""
+	for _, r := range h.u.rows {
+		if r.profile.Name == "shared" {
+			row = r.name.Text
+		}
+	}
+	if row != "shared  · team team.json" {
+		t.Errorf("row = %q; want the team mark without (not allowed)", row)
+	}
 	test.Tap(h.u.detail.fetchBtn)
 	h.until("a token", func() bool { return h.u.detail.state.Text == "valid 1 h 00 min" })
 

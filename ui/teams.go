@@ -13,12 +13,19 @@ import (
 )
 
 // rowName is a profile's name as the list shows it: a team profile's is
-// marked with its team file.
+// marked with its team file, and whether that waits to be allowed.
 func rowName(p model.Profile) string {
 	if p.Team == "" {
 		return p.Name
 	}
-	return p.Name + "  · team " + filepath.Base(p.Team)
+	name := p.Name + "  · team " + filepath.Base(p.Team)
+	switch p.TeamTrust {
+	case model.TrustNone:
+		name += " (not allowed)"
+	case model.TrustChanged:
+		name += " (changed: allow again)"
+	}
+	return name
 }
 
 // refNote says where a profile's secret comes from when it is a

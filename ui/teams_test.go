@@ -26,7 +26,7 @@ func TestTeamProfileShown(t *testing.T) {
 	for _, r := range h.u.rows {
 		names[r.profile.Name] = r.name.Text
 	}
-	if got, want := names["shared"], "shared  · team team.json"; got != want {
+	if got, want := names["shared"], "shared  · team team.json (not allowed)"; got != want {
 		t.Errorf("list row = %q; want %q", got, want)
 	}
 	if got := names["mine"]; got != "mine" {
