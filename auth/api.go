@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ func (m *Manager) APITransport(p model.Profile) (http.RoundTripper, error) {
 	key := ""
 	if p.Style() == model.AuthTLS {
 		var err error
-		if key, err = m.credential(p); err != nil {
+		if key, err = m.credential(context.Background(), p); err != nil {
 			return nil, err
 		}
 	}

@@ -3,15 +3,7 @@ package auth
 import (
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/secretref"
-	"github.com/tokendesk/tokendesk/storage"
 )
-
-// refCredential resolves p's secret reference (Profile.SecretRef): once per
-// process, held in memory beside the keychain, or on every call when the
-// profile says so. Nothing resolved is written anywhere.
-func (m *Manager) refCredential(p model.Profile) (string, error) {
-	return storage.ResolveRef(m.keys.Refs(), p.SecretRef, p.SecretRefNoCache)
-}
 
 // forgetRef drops what memory holds for p's secret references after a
 // failed request, so that a secret rotated in the vault is read again.

@@ -262,7 +262,9 @@ func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
 		s.loadToken() // a forced request has no use for the cache: skip the keychain read
 	}
 	s.mu.Lock()
-	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) {
+	// A team profile's cached token too waits for its team file to be
+	// allowed as it is now: the file may have changed where it is sent.
+	if !force && s.call == nil && s.fresh(s.tok, s.m.Now()) && storage.CheckTeam(s.profile) == nil {
 		t := s.tok
 		s.mu.Unlock()
 		return t, nil
@@ -533,29 +535,26 @@ func (m *Manager) clientNow() *Client {
 	return &c
 }
 
-// credential reads p's client secret, or its private key for the styles
-// that use one, from the keychain or from its secret reference.
-func (m *Manager) credential(p model.Profile) (string, error) {
-	if p.Style() == model.AuthNone {
-		return "", nil // a public client has none
+// credential reads what p's client authenticates with (the client secret,
+// or the private key for the styles that use one), from the keychain or
+// from its secret reference; cancelling ctx cancels a reference being
+// resolved. A team profile whose team file the person has not allowed as
+// it is now gets none (storage.CheckTeam), so no request goes out for it.
+func (m *Manager) credential(ctx context.Context, p model.Profile) (string, error) {
+	if err := storage.CheckTeam(p); err != nil {
+		return "", err
 	}
-	if p.SecretRef != "" {
-		return m.refCredential(p)
-	}
-	if p.Style().UsesKey() {
-		return m.keys.PrivateKey(p.ID)
-	}
-	return m.keys.ClientSecret(p.ID)
+	return m.keys.Credential(ctx, p)
 }
 
 // Introspect asks p's introspection endpoint about t, authenticating as
 // p's client.
 func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*Introspection, error) {
-	p, err := m.keys.Resolve(p)
+	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	credential, err := m.credential(p)
+	credential, err := m.credential(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -566,18 +565,18 @@ func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*I
 // certificate for a tls_client_auth profile, and with the client ID and
 // secret instead of t for one whose API calls use Basic auth.
 func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
-	p, err := m.keys.Resolve(p)
+	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return ProbeResult{}, err
 	}
 	key, secret := "", ""
 	if presentsCert(p.Style()) {
-		if key, err = m.credential(p); err != nil {
+		if key, err = m.credential(ctx, p); err != nil {
 			return ProbeResult{}, err
 		}
 	}
 	if p.BasicAPI() {
-		if secret, err = m.keys.ClientSecret(p.ID); err != nil {
+		if secret, err = m.keys.Secret(ctx, p); err != nil {
 			return ProbeResult{}, err
 		}
 	}
@@ -586,11 +585,11 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path str
 
 // fetch gets p's token the way its grant does, and caches it.
 func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, error) {
-	p, err := m.keys.Resolve(p)
+	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}
-	secret, err := m.credential(p)
+	secret, err := m.credential(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}

@@ -86,7 +86,7 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o SignInOptions) 
 	if err != nil {
 		return model.User{}, err
 	}
-	credential, err := m.credential(p)
+	credential, err := m.credential(ctx, p)
 	if err != nil {
 		return model.User{}, err
 	}
@@ -205,7 +205,7 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 	if err != nil {
 		return false, err
 	}
-	credential, err := m.credential(p)
+	credential, err := m.credential(ctx, p)
 	if err != nil {
 		return false, err
 	}

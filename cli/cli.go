@@ -105,7 +105,7 @@ With no command it opens the window.`,
 		newList(env), newAdd(env), newEdit(env), newCp(env), newRm(env),
 		newLogin(env), newLogout(env),
 		newToken(env), newHeader(env), newCurl(env), newHTTPie(env), newEnv(env), newExec(env), newExport(env), newImport(env), newDiscover(env), newTest(env), newJWKS(env), newIntrospect(env), newRepair(env),
-		newProxy(env), newStatus(env),
+		newProxy(env), newStatus(env), newTeam(env),
 	)
 	wrapArgs(root)
 	completeNames(env, root)
@@ -507,13 +507,16 @@ TOKENDESK_CONFIG_DIR share the keychain: their items are listed too.`,
 
 // repairKeychain lists, or removes, the keychain items no profile owns.
 func (env *Env) repairKeychain(remove bool) error {
-	orphans, err := env.desk().Orphans(remove)
+	orphans, team, err := env.desk().Orphans(remove)
 	if errors.Is(err, storage.ErrCannotList) {
 		fmt.Fprintln(env.Stderr, "The profiles file reads fine. This platform's keychain cannot list Token Desk's items, so items that no profile owns cannot be found here.")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("look for keychain items no profile owns: %w", err)
+	}
+	if len(team) > 0 {
+		fmt.Fprintf(env.Stderr, "%d keychain item(s) (cached tokens, sign-ins) belong to team profiles of team files not read here ($%s not set in this shell, or the file moved); they are kept.\n", len(team), storage.TeamEnv)
 	}
 	if len(orphans) == 0 {
 		fmt.Fprintln(env.Stderr, "The profiles file reads fine; nothing to repair.")

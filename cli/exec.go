@@ -79,7 +79,7 @@ curl and HTTPie commands name.`,
 			}
 			vars := tokenEnv(p, t)
 			if withSecret {
-				secret, err := env.Keys.ClientSecret(p.ID)
+				secret, err := env.Keys.Secret(cmd.Context(), p)
 				if err != nil {
 					return err
 				}
@@ -167,7 +167,7 @@ self_signed_tls_client_auth servers register.`,
 			if !p.Style().UsesKey() {
 				return usageError{fmt.Errorf("profile %q uses %s: only private_key_jwt and tls_client_auth have a key pair", p.Name, p.Style())}
 			}
-			key, err := env.Keys.PrivateKey(p.ID)
+			key, err := env.Keys.Key(cmd.Context(), p)
 			if err != nil {
 				return err
 			}

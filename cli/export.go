@@ -149,7 +149,7 @@ several profiles, each variable is prefixed with the profile's name.`,
 				}
 				e := importer.PostmanEntry{Profile: p, Token: t}
 				if includeSecret {
-					if e.ClientSecret, err = env.Keys.ClientSecret(p.ID); err != nil {
+					if e.ClientSecret, err = env.Keys.Secret(cmd.Context(), p); err != nil {
 						return err
 					}
 				}

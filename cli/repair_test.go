@@ -38,6 +38,22 @@ func TestRepairOrphans(t *testing.T) {
 		t.Errorf("repair with no orphans: exit %d, %s", code, stderr)
 	}
 
+	// A team profile's cached token, its team file not read in this
+	// shell, is not an orphan: it is said what it is, and kept.
+	teamToken := storage.TeamID("/repo/tokendesk.json", "api") + "/token"
+	if err := f.mem.Set(teamToken, "{}"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"repair"}, {"repair", "--remove-orphans"}} {
+		out, stderr, code := f.run("", args...)
+		if code != 0 || out != "" || !strings.Contains(stderr, "1 keychain item(s) (cached tokens, sign-ins) belong to team profiles") {
+			t.Errorf("%s with a team profile's token: %q, exit %d, %s; want it said apart, not listed as an orphan", args, out, code, stderr)
+		}
+	}
+	if _, err := f.mem.Get(teamToken); err != nil {
+		t.Errorf("the team profile's token was removed: %v", err)
+	}
+
 	f.env.Keys = storage.NewKeychain(noList{f.mem})
 	if _, stderr, code = f.run("", "repair"); code != 0 || !strings.Contains(stderr, "cannot list") {
 		t.Errorf("repair over a keychain that cannot list: exit %d, %s", code, stderr)

@@ -41,13 +41,18 @@ func teamName(p model.Profile) string {
 }
 
 // sayTeam tells on standard error what the team files held that a person
-// should know: files refused, profiles hidden.
+// should know: files refused or not allowed, profiles hidden.
 func (env *Env) sayTeam(f *storage.File) {
 	for _, err := range f.Team.Errs {
 		env.say("tokendesk: %v", err)
 	}
 	for _, n := range f.Team.Notes {
 		env.say("tokendesk: note: %s", n)
+	}
+	for _, tf := range f.Team.Files {
+		if tf.Err == nil && tf.Trust != model.TrustAllowed {
+			env.say("tokendesk: note: %s: %s", tf.Path, trustText(tf))
+		}
 	}
 }
 

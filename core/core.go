@@ -33,6 +33,9 @@ type Keys interface {
 	SetClientSecret(id, secret string) error
 	PrivateKey(id string) (string, error)
 	SetPrivateKey(id, pem string) error
+	// Secret is a profile's client secret wherever it lives: its secret
+	// reference or the keychain.
+	Secret(ctx context.Context, p model.Profile) (string, error)
 	// SaveHeaderValues files a profile's secret header values after an
 	// edit (storage.MergeHeaderValues).
 	SaveHeaderValues(p model.Profile) (tokenChanged bool, err error)

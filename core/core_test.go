@@ -131,7 +131,7 @@ func TestInterruptedAddLeavesOnlyOrphans(t *testing.T) {
 	if len(file.Profiles) != 1 {
 		t.Fatalf("the file has %d profiles; want only the one saved before", len(file.Profiles))
 	}
-	orphans, err := f.desk.Orphans(false)
+	orphans, _, err := f.desk.Orphans(false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestInterruptedAddLeavesOnlyOrphans(t *testing.T) {
 	if n := f.mem.Len(); n != 3 {
 		t.Errorf("listing removed items: %d left; want 3", n)
 	}
-	if _, err := f.desk.Orphans(true); err != nil {
+	if _, _, err := f.desk.Orphans(true); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.mem.Len(); n != 1 {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -170,6 +171,6 @@ func (d *Desk) holds(name string, m importer.MedplumFile) bool {
 	if err != nil || q.ClientID != m.Profile.ClientID {
 		return false
 	}
-	kept, err := d.keys.ClientSecret(q.ID)
+	kept, err := d.keys.Secret(context.Background(), q)
 	return err == nil && kept == m.Secret
 }

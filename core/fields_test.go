@@ -15,6 +15,7 @@ var notCarried = map[string]bool{
 	"ID":         true, // made by Add
 	"ClientCert": true, // read from Change.CertFile, or made for the key
 	"Team":       true, // set by loading a team file, never saved
+	"TeamTrust":  true, // likewise: whether the person allowed that file
 }
 
 // fill gives every field of v a value other than its zero, and other than

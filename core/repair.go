@@ -22,13 +22,25 @@ var errKeep = errors.New("nothing to write")
 // remove it deletes them too. Both run under the file's lock, so an add
 // under way is never taken for an orphan. A keychain that cannot list is
 // storage.ErrCannotList.
-func (d *Desk) Orphans(remove bool) ([]storage.Entry, error) {
+//
+// The items of team profiles (a cached token, a sign-in) are not the
+// profiles file's to judge: those of team files read now are owned, and
+// the others are returned apart as team, never removed, for a team file
+// may be read in another shell ($TOKENDESK_TEAM) or again after a move.
+func (d *Desk) Orphans(remove bool) (orphans, team []storage.Entry, err error) {
 	en, ok := d.keys.(Enumerator)
 	if !ok {
-		return nil, storage.ErrCannotList
+		return nil, nil, storage.ErrCannotList
 	}
-	var orphans []storage.Entry
-	err := d.store.Update(func(f *storage.File) error {
+	read := map[string]bool{} // team profiles read now, hidden ones too
+	if f, err := d.store.Load(); err == nil {
+		for _, tf := range f.Team.Files {
+			for _, p := range tf.Profiles {
+				read[p.ID] = true
+			}
+		}
+	}
+	err = d.store.Update(func(f *storage.File) error {
 		entries, err := en.Entries()
 		if err != nil {
 			return err
@@ -38,7 +50,12 @@ func (d *Desk) Orphans(remove bool) ([]storage.Entry, error) {
 			owned[p.ID] = true
 		}
 		for _, e := range entries {
-			if !owned[e.ProfileID()] {
+			id := e.ProfileID()
+			switch {
+			case owned[id] || read[id]:
+			case storage.IsTeamID(id):
+				team = append(team, e)
+			default:
 				orphans = append(orphans, e)
 			}
 		}
@@ -52,7 +69,7 @@ func (d *Desk) Orphans(remove bool) ([]storage.Entry, error) {
 		return errKeep
 	})
 	if err != nil && !errors.Is(err, errKeep) {
-		return nil, err
+		return nil, nil, err
 	}
-	return orphans, nil
+	return orphans, team, nil
 }

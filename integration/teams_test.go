@@ -3,9 +3,13 @@ package integration
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/passtest"
@@ -78,6 +82,17 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 			t.Errorf("list does not show %q:\n%s%s", want, list.stdout, list.stderr)
 		}
 	}
+	// Nothing is resolved until the teammate allows the file, having seen
+	// where each profile sends what.
+	if r := run(mate, teamFile, "token", "api-vault"); r.code != 1 || !strings.Contains(r.stderr, "tokendesk team allow "+teamFile) {
+		t.Errorf("token before allowing: exit %d: %s; want a refusal naming the file", r.code, r.stderr)
+	}
+	if n := vault.Reads(); n != 0 {
+		t.Errorf("Vault served %d secret reads before the file was allowed; want 0", n)
+	}
+	if r := run(mate, teamFile, "team", "allow", teamFile); r.code != 0 || !strings.Contains(r.stdout, "secret vault://secret/team/hydra#client_secret") || !strings.Contains(r.stdout, env.tokenURL) {
+		t.Fatalf("team allow: exit %d: %s%s; want the token URLs and references shown", r.code, r.stdout, r.stderr)
+	}
 	for name, secret := range map[string]string{"api-op": opSecret, "api-vault": vaultSecret, "api-pass": passSecret} {
 		r := run(mate, teamFile, "token", name, "--fresh")
 		if r.code != 0 {
@@ -119,6 +134,9 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 	data, _ := os.ReadFile(teamFile)
 	if err := os.WriteFile(bad, []byte(strings.ReplaceAll(string(data), "Hydra API", "Nope")), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if r := run(mate, bad, "team", "allow", bad); r.code != 0 {
+		t.Fatalf("team allow %s: exit %d: %s", bad, r.code, r.stderr)
 	}
 	r := run(mate, bad, "token", "api-op")
 	if r.code != 1 || !strings.Contains(r.stderr, "secret reference op://Team/Nope/credential: [ERROR] 2026/12/01 10:00:00 could not read secret 'op://Team/Nope/credential': no item matched") {
@@ -166,8 +184,11 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 	if err := os.WriteFile(teamFile, []byte(strings.ReplaceAll(string(data), `"api-vault"`, `"api-vault-2"`)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(mate, teamFile, "list"); !strings.Contains(r.stdout, "api-vault-2") {
-		t.Errorf("after the pull: list = %s", r.stdout)
+	if r := run(mate, teamFile, "list"); !strings.Contains(r.stdout, "api-vault-2") || !strings.Contains(r.stderr, "changed since you allowed it (token URL or references of api-vault-2)") {
+		t.Errorf("after the pull: list = %s%s; want the new name, and that the file needs allowing again", r.stdout, r.stderr)
+	}
+	if r := run(mate, teamFile, "team", "allow", "tokendesk.json"); r.code != 0 {
+		t.Fatalf("team allow by name: exit %d: %s", r.code, r.stderr)
 	}
 	// A copy of a team profile is the teammate's own, its secret from the
 	// same reference.
@@ -179,5 +200,99 @@ echo "[ERROR] 2026/12/01 10:00:00 could not read secret '$3': no item matched" >
 	// A team profile is read-only here.
 	if r := run(mate, teamFile, "rm", "api-op"); r.code == 0 || !strings.Contains(r.stderr, "read-only") {
 		t.Errorf("rm of a team profile: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestTeamFileCannotExfiltrate: a commit to the team's repository points a
+// profile whose secret is in the teammate's Vault at a server of the
+// attacker's. The teammate's next token request sends nothing there and
+// reads nothing from Vault; the message names the file and how to allow
+// it. Allowed again (having looked), it works as allowed; changed again,
+// it is refused again.
+func TestTeamFileCannotExfiltrate(t *testing.T) {
+	need(t)
+	id, secret := hydraClient(t, "client_secret_post", nil)
+	vault := vaulttest.New("s.teammate-token")
+	defer vault.Close()
+	vault.Mount("secret/", 2)
+	vault.Put("secret/", "team/api", map[string]any{"client_secret": secret})
+	var hits atomic.Int32
+	var got atomic.Value // what the attacker's server received, if anything
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hits.Add(1)
+		got.Store(string(body) + r.Header.Get("Authorization"))
+		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+	}))
+	defer evil.Close()
+
+	repo, mate := t.TempDir(), t.TempDir()
+	teamFile := filepath.Join(repo, "tokendesk.json")
+	write := func(tokenURL string, more ...string) {
+		t.Helper()
+		data := `{"tokendeskProfiles": "1", "profiles": [{"name": "api", "tokenUrl": "` + tokenURL + `", "clientId": "` + id + `",
+  ` + strings.Join(append(more, `"authStyle": "body", "secretRef": "vault://secret/team/api#client_secret"`), ", ") + `}]}`
+		if err := os.WriteFile(teamFile, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) result {
+		t.Helper()
+		return cliEnv(t, []string{storage.TeamEnv + "=" + teamFile, "VAULT_ADDR=" + vault.URL, "VAULT_TOKEN=s.teammate-token"}, mate, "", args...)
+	}
+	refused := func(step, want string) {
+		t.Helper()
+		r := run("token", "api", "--fresh")
+		if r.code != 1 || !strings.Contains(r.stderr, "team file "+teamFile+" "+want) || !strings.Contains(r.stderr, "tokendesk team allow "+teamFile) {
+			t.Errorf("%s: exit %d: %s; want a refusal saying the file %s", step, r.code, r.stderr, want)
+		}
+		if n := hits.Load(); n != 0 {
+			leaked := strings.Contains(fmt.Sprint(got.Load()), secret)
+			t.Errorf("%s: the attacker's server got %d requests (the secret in them: %t); want none", step, n, leaked)
+		}
+	}
+
+	write(env.tokenURL)
+	refused("never allowed", "is not allowed")
+	if r := run("team", "allow", teamFile); r.code != 0 {
+		t.Fatalf("team allow: exit %d: %s", r.code, r.stderr)
+	}
+	if r := run("token", "api", "--fresh"); r.code != 0 {
+		t.Fatalf("allowed: exit %d: %s", r.code, r.stderr)
+	}
+	reads := vault.Reads()
+
+	// A commit that sends the cached token elsewhere: it is not handed out.
+	write(env.tokenURL, `"baseUrl": "`+evil.URL+`/"`)
+	if r := run("curl", "api", "data"); r.code != 1 || !strings.Contains(r.stderr, "changed since you allowed it") {
+		t.Errorf("curl with a changed base URL: exit %d: %s; want a refusal", r.code, r.stderr)
+	}
+
+	// The malicious commit, pulled.
+	write(evil.URL + "/token")
+	refused("changed", "changed since you allowed it")
+	if n := vault.Reads(); n != reads {
+		t.Errorf("Vault served %d more reads for the changed file; want none", n-reads)
+	}
+	r := run("team", "list")
+	if !strings.Contains(r.stdout, teamFile+": changed since you allowed it (token URL or references of api)") || !strings.Contains(r.stdout, evil.URL+"/token") {
+		t.Errorf("team list = %s; want the change and the new token URL shown", r.stdout)
+	}
+
+	// Put back, allowed again: works; changed again: refused again.
+	write(env.tokenURL)
+	if r := run("team", "allow", teamFile); r.code != 0 {
+		t.Fatalf("team allow again: exit %d: %s", r.code, r.stderr)
+	}
+	if r := run("token", "api", "--fresh"); r.code != 0 {
+		t.Errorf("allowed again: exit %d: %s", r.code, r.stderr)
+	}
+	write(evil.URL + "/token")
+	refused("changed again", "changed since you allowed it")
+	if r := run("team", "deny", teamFile); r.code != 0 {
+		t.Errorf("team deny: exit %d: %s", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(teamFile); strings.Contains(string(data), "sha256") {
+		t.Errorf("the team file holds the trust:\n%s", data)
 	}
 }

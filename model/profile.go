@@ -261,6 +261,10 @@ type Profile struct {
 	// Team is the team file a team profile was read from; empty for a
 	// person's own. It is never saved: a team profile is read-only.
 	Team string `json:"-"`
+	// TeamTrust says whether the person allowed the team file as it was
+	// read, which a team profile needs before its secret references are
+	// resolved or its token requested. Never saved.
+	TeamTrust Trust `json:"-"`
 
 	// RequestPath is the default path for the copied curl command.
 	RequestPath string `json:"requestPath,omitempty"`
@@ -323,6 +327,19 @@ type Profile struct {
 	// urn:ietf:params:oauth:token-type:access_token.
 	SubjectTokenType string `json:"subjectTokenType,omitempty"`
 }
+
+// Trust is whether a person allowed a team file as it is now.
+type Trust string
+
+// The states of a team file's trust.
+const (
+	// TrustNone is a team file never allowed.
+	TrustNone Trust = ""
+	// TrustChanged is a team file allowed once and changed since.
+	TrustChanged Trust = "changed"
+	// TrustAllowed is a team file allowed as it is now.
+	TrustAllowed Trust = "allowed"
+)
 
 // GrantType returns the profile's grant with the zero value resolved.
 func (p Profile) GrantType() Grant {

@@ -122,7 +122,7 @@ func (s *Server) Start() error {
 	}
 	secret := ""
 	if p.BasicAPI() {
-		if secret, err = s.Keys.ClientSecret(p.ID); err != nil {
+		if secret, err = s.Keys.Secret(context.Background(), p); err != nil {
 			return err
 		}
 	}

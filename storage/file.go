@@ -46,9 +46,11 @@ type Settings struct {
 	// are shown beside the person's own (LoadTeams); a relative path is
 	// relative to the config directory.
 	TeamFiles []string `json:"teamFiles,omitempty"`
-	// TeamCommands are the cmd: references of team profiles that this
-	// person allows to run (AllowCommands).
-	TeamCommands []string `json:"teamCommands,omitempty"`
+	// TeamAllowed are the team files this person allowed, by path, with
+	// the SHA-256 of each one's content as allowed: only while a file is
+	// so may its profiles resolve secret references or request tokens
+	// (CheckTeam). It lives here, never in a team file.
+	TeamAllowed map[string]AllowedTeam `json:"teamAllowed,omitempty"`
 }
 
 // File is the whole profiles file.
@@ -167,11 +169,11 @@ func (s *Store) Load() (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	team, report := LoadTeams(TeamPaths(f.Settings, s.dir))
-	team, held := AllowCommands(team, f.Settings.TeamCommands)
+	team, report := LoadTeams(TeamPaths(f.Settings, s.dir), f.Settings.TeamAllowed)
 	var notes []string
-	f.Profiles, notes = MergeTeam(f.Profiles, team)
-	f.Team, f.Team.Notes = report, append(append(report.Notes, held...), notes...)
+	var hides map[string]string
+	f.Profiles, notes, hides = MergeTeam(f.Profiles, team)
+	f.Team, f.Team.Notes, f.Team.Hides = report, append(report.Notes, notes...), hides
 	return f, nil
 }
 

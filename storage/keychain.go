@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -383,14 +384,23 @@ func (k *Keychain) SaveHeaderValues(p model.Profile) (tokenChanged bool, err err
 // keychain, for a request or a command that carries them. Profiles without
 // secret headers cost no keychain read.
 func (k *Keychain) Resolve(p model.Profile) (model.Profile, error) {
+	return k.ResolveContext(context.Background(), p)
+}
+
+// ResolveContext is Resolve for a request that ctx may cancel, which
+// cancels a secret reference being resolved.
+func (k *Keychain) ResolveContext(ctx context.Context, p model.Profile) (model.Profile, error) {
 	if !p.HasSecretHeaders() {
 		return p, nil
+	}
+	if err := CheckTeam(p); err != nil {
+		return p, err
 	}
 	vals, err := k.HeaderValues(p.ID)
 	if err != nil {
 		return p, fmt.Errorf("read secret header values: %w", err)
 	}
-	if err := k.resolveHeaderRefs(p, vals); err != nil {
+	if err := k.resolveHeaderRefs(ctx, p, vals); err != nil {
 		return p, err
 	}
 	return p.WithHeaderValues(vals)

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -56,5 +57,48 @@ func TestHeaderRef(t *testing.T) {
 		if err := q.Validate(); err == nil {
 			t.Errorf("header %+v: valid; want an error", h)
 		}
+	}
+}
+
+// TestCredentialFollowsReferences: the one helper for "the profile's
+// secret, wherever it lives" reads the keychain or the reference by the
+// profile's style, and a cancelled request cancels the resolution.
+func TestCredentialFollowsReferences(t *testing.T) {
+	k := NewKeychain(&MemoryStore{})
+	own := testProfile("own")
+	own.ID = "own1"
+	if err := k.SetClientSecret(own.ID, "kept"); err != nil {
+		t.Fatal(err)
+	}
+	ref := testProfile("ref")
+	ref.ID, ref.SecretRef = "ref1", "cmd:echo from-ref"
+	key := ref
+	key.AuthStyle = model.AuthPrivateKeyJWT
+	if err := k.SetClientSecret(key.ID, "basic-secret"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		get  func(context.Context, model.Profile) (string, error)
+		p    model.Profile
+		want string
+	}{
+		{"secret in the keychain", k.Secret, own, "kept"},
+		{"secret from a reference", k.Secret, ref, "from-ref"},
+		{"credential from a reference", k.Credential, ref, "from-ref"},
+		{"key from the reference of a key style", k.Key, key, "from-ref"},
+		{"client secret of a key style: the keychain's", k.Secret, key, "basic-secret"},
+	}
+	for _, tt := range tests {
+		if got, err := tt.get(context.Background(), tt.p); got != tt.want || err != nil {
+			t.Errorf("%s: got %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	slow := testProfile("slow")
+	slow.ID, slow.SecretRef = "slow1", "cmd:sleep 60"
+	if _, err := k.Credential(ctx, slow); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: got %v; want context.Canceled", err)
 	}
 }

@@ -34,6 +34,11 @@ type Team struct {
 	// Notes say which team profiles are hidden by a profile of the same
 	// name, and which were left out as invalid.
 	Notes []string
+	// Files are the team files read, in order, with their trust.
+	Files []TeamFile
+	// Hides maps the name of each of the person's own profiles that hides
+	// a team profile of that name to the team file.
+	Hides map[string]string
 }
 
 // ErrTeamSecret is a team file that holds a secret: the whole file is
@@ -83,10 +88,11 @@ func TeamPaths(s Settings, dir string) []string {
 
 // LoadTeams reads the team files at paths (a directory stands for the
 // *.json files in it, in name order) and returns their profiles, each
-// marked with its file (Profile.Team) and given an ID of its own. A file
+// marked with its file (Profile.Team), the trust the person's allowed
+// digests give that file (Profile.TeamTrust) and an ID of its own. A file
 // that cannot be used is left out and reported in Team.Errs; the others
 // still load.
-func LoadTeams(paths []string) ([]model.Profile, Team) {
+func LoadTeams(paths []string, allowed map[string]AllowedTeam) ([]model.Profile, Team) {
 	var t Team
 	var out []model.Profile
 	seen := map[string]string{} // name → team file
@@ -100,13 +106,22 @@ func LoadTeams(paths []string) ([]model.Profile, Team) {
 		}
 		for _, file := range files {
 			t.Watch = append(t.Watch, file)
-			ps, notes, err := LoadTeamFile(file)
+			ps, notes, sum, err := loadTeamFile(file)
+			tf := TeamFile{Path: file, Sum: sum, Trust: trustOf(allowed, file, sum), Profiles: ps, Err: err}
 			t.Notes = append(t.Notes, notes...)
 			if err != nil {
+				t.Files = append(t.Files, tf)
 				t.Errs = append(t.Errs, err)
 				continue
 			}
-			for _, q := range ps {
+			for i := range tf.Profiles {
+				tf.Profiles[i].TeamTrust = tf.Trust
+			}
+			if tf.Trust == model.TrustChanged {
+				tf.Changed = changedSince(allowed[file], tf.Profiles)
+			}
+			t.Files = append(t.Files, tf)
+			for _, q := range tf.Profiles {
 				if other, dup := seen[q.Name]; dup {
 					t.Notes = append(t.Notes, fmt.Sprintf("team profile %q in %s is hidden by the one in %s", q.Name, file, other))
 					continue
@@ -120,17 +135,22 @@ func LoadTeams(paths []string) ([]model.Profile, Team) {
 }
 
 // MergeTeam adds team profiles to a person's own: their own profile of
-// the same name wins, and a note says which team profile it hides.
-func MergeTeam(own, team []model.Profile) (all []model.Profile, notes []string) {
+// the same name wins, and a note says which team profile it hides; hides
+// maps each such own profile's name to the team file.
+func MergeTeam(own, team []model.Profile) (all []model.Profile, notes []string, hides map[string]string) {
 	all = slices.Clone(own)
 	for _, q := range team {
 		if slices.ContainsFunc(own, func(p model.Profile) bool { return p.Name == q.Name }) {
 			notes = append(notes, fmt.Sprintf("your profile %q hides the team profile of that name in %s", q.Name, q.Team))
+			if hides == nil {
+				hides = map[string]string{}
+			}
+			hides[q.Name] = q.Team
 			continue
 		}
 		all = append(all, q)
 	}
-	return all, notes
+	return all, notes, hides
 }
 
 // teamFormat is the file `tokendesk export profiles` writes, which is
@@ -144,21 +164,29 @@ type teamFormat struct {
 // whole (errors.Is ErrTeamSecret), naming the line; a profile that is not
 // valid is left out with a note.
 func LoadTeamFile(path string) ([]model.Profile, []string, error) {
+	ps, notes, _, err := loadTeamFile(path)
+	return ps, notes, err
+}
+
+// loadTeamFile is LoadTeamFile that also returns the digest of the
+// content it read, which is what a person allows.
+func loadTeamFile(path string) (_ []model.Profile, _ []string, sum string, _ error) {
 	data, err := atomicfile.ReadFile(path, MaxFileSize)
 	if err != nil {
-		return nil, nil, &TeamFileError{Path: path, Err: err}
+		return nil, nil, "", &TeamFileError{Path: path, Err: err}
 	}
+	sum = sumOf(data)
 	if line, what := findSecret(data); line > 0 {
-		return nil, nil, &TeamFileError{Path: path, Line: line,
+		return nil, nil, sum, &TeamFileError{Path: path, Line: line,
 			Err: fmt.Errorf("%s: %w; remove it (a secret reference such as op://… or vault://… may stand in its place) and rotate the secret", what, ErrTeamSecret)}
 	}
 	var f teamFormat
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&f); err != nil {
-		return nil, nil, &TeamFileError{Path: path, Err: describeJSONError(data, err)}
+		return nil, nil, sum, &TeamFileError{Path: path, Err: describeJSONError(data, err)}
 	}
 	if f.Format == "" {
-		return nil, nil, &TeamFileError{Path: path, Err: errors.New(`not a team file: no "tokendeskProfiles" field (write one with 'tokendesk export profiles')`)}
+		return nil, nil, sum, &TeamFileError{Path: path, Err: errors.New(`not a team file: no "tokendeskProfiles" field (write one with 'tokendesk export profiles')`)}
 	}
 	var out []model.Profile
 	var notes []string
@@ -176,7 +204,7 @@ func LoadTeamFile(path string) ([]model.Profile, []string, error) {
 		names[p.Name] = true
 		out = append(out, p)
 	}
-	return out, notes, nil
+	return out, notes, sum, nil
 }
 
 // TeamID is the ID of the team profile name from the team file path:
@@ -184,8 +212,14 @@ func LoadTeamFile(path string) ([]model.Profile, []string, error) {
 // again, and never one a person's own profile has.
 func TeamID(path, name string) string {
 	sum := sha256.Sum256([]byte(path + "\x00" + name))
-	return "team-" + hex.EncodeToString(sum[:8])
+	return teamIDPrefix + hex.EncodeToString(sum[:8])
 }
+
+const teamIDPrefix = "team-"
+
+// IsTeamID says whether id is a team profile's (TeamID), which a person's
+// own profile never has.
+func IsTeamID(id string) bool { return strings.HasPrefix(id, teamIDPrefix) }
 
 // findSecret looks through a team file for a secret: a client secret's
 // value, a PEM private key anywhere, a secret header's value. It returns
@@ -287,32 +321,4 @@ func OwnProfiles(ps []model.Profile) []model.Profile {
 		}
 	}
 	return out
-}
-
-// AllowCommands leaves out the team profiles whose secret (or a secret
-// header's value) comes from a cmd: reference this person has not
-// allowed: a team file is shared text, and a cmd: reference in it would
-// run a program on every teammate's machine. op://, vault:// and pass://
-// run fixed tools on the reference alone. The notes say what was left out
-// and how to allow it.
-func AllowCommands(team []model.Profile, allowed []string) (kept []model.Profile, notes []string) {
-	for _, p := range team {
-		refs := []string{p.SecretRef}
-		for _, h := range p.Headers {
-			refs = append(refs, h.Ref)
-		}
-		held := ""
-		for _, r := range refs {
-			if strings.HasPrefix(r, "cmd:") && !slices.Contains(allowed, r) {
-				held = r
-				break
-			}
-		}
-		if held != "" {
-			notes = append(notes, fmt.Sprintf("team profile %q in %s is left out: its secret comes from running a program (%s); if you trust it, add that reference to \"teamCommands\" in the settings of your profiles file", p.Name, p.Team, held))
-			continue
-		}
-		kept = append(kept, p)
-	}
-	return kept, notes
 }

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -227,7 +228,7 @@ func TestTeamFileProblems(t *testing.T) {
 			t.Errorf("%s: %d profiles, %q; want none and %q naming the file", tt.name, len(ps), got, tt.want)
 		}
 	}
-	ps, team := storage.LoadTeams([]string{filepath.Join(dir, "missing.json")})
+	ps, team := storage.LoadTeams([]string{filepath.Join(dir, "missing.json")}, nil)
 	if len(ps) != 0 || len(team.Errs) != 1 || !errors.Is(team.Errs[0], os.ErrNotExist) {
 		t.Errorf("missing file: %d profiles, %v; want an error that it does not exist", len(ps), team.Errs)
 	}
@@ -246,39 +247,97 @@ func TestTeamFileWithReferences(t *testing.T) {
 	}
 }
 
-// TestTeamCommandsNeedConsent: a team profile whose secret comes from a
-// program is left out, with a note, until the person allows that command.
-func TestTeamCommandsNeedConsent(t *testing.T) {
+// TestTeamTrust: a team profile's secret reference (a command here, so
+// that running it shows) is resolved only once the person allowed its team
+// file as it is now; a changed file needs allowing again.
+func TestTeamTrust(t *testing.T) {
 	dir := t.TempDir()
 	team := filepath.Join(dir, "team.json")
-	cmdRef := prof("cmd")
-	cmdRef.SecretRef = "cmd:company-secret api"
-	hdr := prof("hdr")
-	hdr.SecretRef = "op://T/I/f"
-	hdr.Headers = []model.Header{{Name: "X-Key", Secret: true, Ref: "cmd:company-secret gw"}}
-	teamFile(t, team, cmdRef, hdr, prof("plain"))
+	ran := filepath.Join(dir, "ran")
+	api := prof("api")
+	api.SecretRef = "cmd:sh -c 'touch " + ran + "; echo s3cret'"
+	teamFile(t, team, api)
 	t.Setenv(storage.TeamEnv, team)
 	store := storage.Open(filepath.Join(dir, "config"))
-	f, err := store.Load()
-	if err != nil {
-		t.Fatal(err)
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	secret := func() (string, error) {
+		t.Helper()
+		f, err := store.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.ByName("api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys.Secret(context.Background(), p)
 	}
-	if got, want := summary(f.Profiles), "plain@team.json"; got != want {
-		t.Errorf("profiles = %s; want %s", got, want)
+	allow := func() error {
+		t.Helper()
+		f, err := store.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.Update(func(g *storage.File) error { return storage.AllowTeam(g, team, f.Team.Files[0].Sum) })
 	}
-	notes := strings.Join(f.Team.Notes, "\n")
-	for _, want := range []string{`team profile "cmd" in ` + team + " is left out: its secret comes from running a program (cmd:company-secret api)", `"hdr"`, `"teamCommands"`} {
-		if !strings.Contains(notes, want) {
-			t.Errorf("notes = %q; want %q", notes, want)
+	refused := func(step, want string) {
+		t.Helper()
+		_, err := secret()
+		if !errors.Is(err, storage.ErrTeamNotAllowed) || !strings.Contains(err.Error(), team) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v; want ErrTeamNotAllowed naming %s and saying %q", step, err, team, want)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Errorf("%s: the reference's command ran; want it not run", step)
 		}
 	}
-	if err := store.Update(func(f *storage.File) error {
-		f.Settings.TeamCommands = []string{"cmd:company-secret api", "cmd:company-secret gw"}
+
+	refused("never allowed", "tokendesk team allow "+team)
+	if err := allow(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := secret(); got != "s3cret" || err != nil {
+		t.Errorf("allowed: got %v; want the secret", err)
+	}
+	if err := os.Remove(ran); err != nil {
+		t.Fatal(err)
+	}
+
+	// A git pull points the token URL elsewhere.
+	api.TokenURL = "https://evil.example/token"
+	teamFile(t, team, api)
+	keys = storage.NewKeychain(&storage.MemoryStore{}) // nothing resolved in memory
+	refused("changed", "changed since you allowed it")
+	if f, _ := store.Load(); !slices.Equal(f.Team.Files[0].Changed, []string{"api"}) {
+		t.Errorf("changed = %q; want api, whose token URL changed", f.Team.Files[0].Changed)
+	}
+
+	// An allow of what was shown, when the file changed again since, is refused.
+	f, _ := store.Load()
+	shown := f.Team.Files[0].Sum
+	api.TokenURL = "https://evil2.example/token"
+	teamFile(t, team, api)
+	if err := store.Update(func(g *storage.File) error { return storage.AllowTeam(g, team, shown) }); !errors.Is(err, storage.ErrTeamMoved) {
+		t.Errorf("allow of a stale view: got %v; want ErrTeamMoved", err)
+	}
+	if err := allow(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := secret(); got != "s3cret" || err != nil {
+		t.Errorf("allowed again: got %v; want the secret", err)
+	}
+	if err := store.Update(func(g *storage.File) error {
+		if !storage.DenyTeam(g, team) {
+			t.Error("deny: want it to say the file was allowed")
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ = store.Load(); summary(f.Profiles) != "cmd@team.json hdr@team.json plain@team.json" {
-		t.Errorf("allowed: profiles = %s; want all three", summary(f.Profiles))
+	if f, _ := store.Load(); f.Team.Files[0].Trust != model.TrustNone {
+		t.Errorf("denied: trust = %q; want none", f.Team.Files[0].Trust)
+	}
+	// The person's own settings hold the digest; the team file never does.
+	if data, _ := os.ReadFile(team); strings.Contains(string(data), "teamAllowed") {
+		t.Errorf("team file holds the trust:\n%s", data)
 	}
 }

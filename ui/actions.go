@@ -230,7 +230,7 @@ func (u *UI) copyBasic(p model.Profile, kind copyKind) {
 		var c auth.Credential
 		rp, err := u.opts.Secrets.Resolve(p)
 		if err == nil && kind == copyCurlSecret {
-			c.Secret, err = u.opts.Secrets.ClientSecret(p.ID)
+			c.Secret, err = u.opts.Secrets.Secret(context.Background(), p)
 		}
 		text := ""
 		if err == nil {
@@ -681,9 +681,9 @@ func (u *UI) onCopyJWKS() {
 	if p == nil {
 		return
 	}
-	id, name, cert := p.ID, p.Name, p.ClientCert
+	q, name, cert := *p, p.Name, p.ClientCert
 	go func() {
-		key, err := u.opts.Secrets.PrivateKey(id)
+		key, err := u.opts.Secrets.Key(context.Background(), q)
 		set := ""
 		if err == nil {
 			set, err = keys.JWKS(key, cert)

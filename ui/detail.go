@@ -37,6 +37,7 @@ type detail struct {
 	spinner  *widget.ProgressBarInfinite
 	errLabel *widget.Label
 	insecure *widget.Label
+	trust    *trustBar // a team profile's unallowed team file (team.go)
 
 	// The action bar: Get token first and foremost; one Copy button that
 	// repeats the profile's last copy, with the other copies in its menu;
@@ -110,6 +111,7 @@ func newDetail(u *UI) *detail {
 	d.testResult = widget.NewLabel("")
 	d.testResult.Wrapping = fyne.TextWrapWord
 	d.testResult.Hide()
+	d.trust = newTrustBar(u)
 
 	d.settings = widget.NewForm()
 	d.token = widget.NewForm()
@@ -124,7 +126,7 @@ func newDetail(u *UI) *detail {
 	split := container.New(layout.NewCustomPaddedHBoxLayout(0), d.copyBtn, d.copyMenuBtn)
 	actions := container.New(layout.NewRowWrapLayout(),
 		d.signInBtn, d.fetchBtn, d.cancelBtn, split, d.testBtn, d.inspectBtn, d.signOutBtn, d.moreBtn)
-	d.panel = container.NewVBox(head, countdown, d.who, actions, d.signBox, d.insecure, d.errLabel, d.testResult, u.serve.box,
+	d.panel = container.NewVBox(head, countdown, d.who, actions, d.signBox, d.trust.box, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
 	d.show(nil)
@@ -235,6 +237,7 @@ func (d *detail) show(p *model.Profile) {
 	}
 	d.showCopy(p.ID)
 	d.u.serve.show(p)
+	d.trust.show(p)
 	d.badge.set(p.Env, envColor(d.u.file, p.Env))
 	d.title.SetText(p.Name)
 	if p.AllowInsecure && p.ClearText() {

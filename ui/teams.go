@@ -6,18 +6,26 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
 // rowName is a profile's name as the list shows it: a team profile's is
-// marked with its team file.
+// marked with its team file, and whether that waits to be allowed.
 func rowName(p model.Profile) string {
 	if p.Team == "" {
 		return p.Name
 	}
-	return p.Name + "  · team " + filepath.Base(p.Team)
+	name := p.Name + "  · team " + filepath.Base(p.Team)
+	switch p.TeamTrust {
+	case model.TrustNone:
+		name += " (not allowed)"
+	case model.TrustChanged:
+		name += " (changed: allow again)"
+	}
+	return name
 }
 
 // refNote says where a profile's secret comes from when it is a
@@ -48,8 +56,15 @@ func (u *UI) refuseTeamEdit() bool {
 	if p == nil || p.Team == "" {
 		return false
 	}
-	u.showDialog(dialog.NewInformation("Team profile",
-		fmt.Sprintf("%q comes from the team file %s and is read-only here: change it in the team's repository, or duplicate it to make a profile of your own.", p.Name, p.Team), u.win))
+	msg := widget.NewLabel(fmt.Sprintf("%q comes from the team file %s and is read-only here: change it in the team's repository, or duplicate it to make a profile of your own (its secret, if it comes from a reference, from the same one: nothing to type).", p.Name, p.Team))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Team profile", "Duplicate", "Close", msg, func(dup bool) {
+		if dup {
+			u.onDuplicate()
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(480, 220))
+	u.showDialog(d)
 	return true
 }
 
@@ -61,6 +76,11 @@ func (u *UI) sayTeam(f *storage.File) {
 	for _, err := range f.Team.Errs {
 		fyne.LogError("team file", err)
 		msgs = append(msgs, err.Error())
+	}
+	for _, tf := range f.Team.Files {
+		if tf.Err == nil && tf.Trust != model.TrustAllowed {
+			msgs = append(msgs, trustNotice(tf)+" Select one of its profiles to review and allow it.")
+		}
 	}
 	msgs = append(msgs, f.Team.Notes...)
 	switch len(msgs) {

@@ -26,7 +26,7 @@ func TestTeamProfileShown(t *testing.T) {
 	for _, r := range h.u.rows {
 		names[r.profile.Name] = r.name.Text
 	}
-	if got, want := names["shared"], "shared  · team team.json"; got != want {
+	if got, want := names["shared"], "shared  · team team.json (not allowed)"; got != want {
 		t.Errorf("list row = %q; want %q", got, want)
 	}
 	if got := names["mine"]; got != "mine" {
@@ -48,9 +48,9 @@ func TestTeamProfileShown(t *testing.T) {
 		t.Error("Edit of a team profile showed nothing")
 	}
 
-	// Duplicate makes a profile of the person's own, its secret from the
-	// same reference, with none typed.
-	h.u.onDuplicate()
+	// The explanation's Duplicate makes a profile of the person's own, its
+	// secret from the same reference, with none typed.
+	tapButton(t, h.win.Canvas(), "Duplicate")
 	if h.u.form == nil {
 		t.Fatal("Duplicate opened no form")
 	}

@@ -44,6 +44,10 @@ type Secrets interface {
 	ClientSecret(id string) (string, error)
 	SetPrivateKey(id, pem string) error
 	PrivateKey(id string) (string, error)
+	// Secret and Key are a profile's client secret and private key
+	// wherever they live: its secret reference or the keychain.
+	Secret(ctx context.Context, p model.Profile) (string, error)
+	Key(ctx context.Context, p model.Profile) (string, error)
 	DeleteToken(id string) error
 	Forget(id string) error
 	// SaveHeaderValues files a profile's secret header values after an edit.
@@ -150,6 +154,7 @@ type UI struct {
 	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
 	serve          *serving            // the local token proxies (Serve locally)
 	signin         *signing            // the sign-in under way, if any (signin.go)
+	teamWatch      *teamWatch          // the team files the watch follows, if watching
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -306,6 +311,7 @@ func (u *UI) Reload() {
 		f = &storage.File{Version: storage.FileVersion}
 	}
 	u.file = f
+	u.followTeam()
 	u.sayTeam(f)
 	u.opts.Sessions.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	u.applyFilter()

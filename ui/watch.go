@@ -30,7 +30,9 @@ type diskChange struct {
 
 // watch keeps the window in step with what other processes (the command
 // line, another window, an editor, a git pull) change in dir, the config
-// directory, until ctx ends: a changed profiles file is read again, keeping
+// directory, and in the team files (each one's directory, for a git pull
+// replaces a file by a rename), until ctx ends: a changed profiles file or
+// team file is read again, keeping
 // the selection and any open form, and a token cached or forgotten
 // elsewhere (storage.MarkTokens) is read again from the keychain. The
 // keychain itself is never polled.
@@ -51,11 +53,13 @@ func (u *UI) watch(ctx context.Context, dir string) error {
 			return fmt.Errorf("watch %s: %w", d, err)
 		}
 	}
-	go u.watchLoop(ctx, w, filepath.Join(dir, storage.FileName), marks)
+	u.teamWatch = newTeamWatch(w)
+	u.followTeam()
+	go u.watchLoop(ctx, w, filepath.Join(dir, storage.FileName), marks, u.teamWatch)
 	return nil
 }
 
-func (u *UI) watchLoop(ctx context.Context, w *fsnotify.Watcher, profiles, marks string) {
+func (u *UI) watchLoop(ctx context.Context, w *fsnotify.Watcher, profiles, marks string, team *teamWatch) {
 	defer w.Close()
 	pending := diskChange{tokens: map[string]bool{}}
 	var flush <-chan time.Time
@@ -67,7 +71,7 @@ func (u *UI) watchLoop(ctx context.Context, w *fsnotify.Watcher, profiles, marks
 			if !ok {
 				return
 			}
-			if pending.note(ev, profiles, marks) && flush == nil {
+			if pending.note(ev, profiles, marks, team) && flush == nil {
 				flush = time.After(settle)
 			}
 		case err, ok := <-w.Errors:
@@ -91,12 +95,12 @@ func (u *UI) watchLoop(ctx context.Context, w *fsnotify.Watcher, profiles, marks
 }
 
 // note records what ev says changed, and whether it matters.
-func (c *diskChange) note(ev fsnotify.Event, profiles, marks string) bool {
+func (c *diskChange) note(ev fsnotify.Event, profiles, marks string, team *teamWatch) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
 	name := filepath.Clean(ev.Name)
-	if name == filepath.Clean(profiles) {
+	if name == filepath.Clean(profiles) || team.matches(name) {
 		c.profiles = true
 		return true
 	}
@@ -161,6 +165,8 @@ func (u *UI) reloadFromDisk() {
 	}
 	if after := u.current(); !reflect.DeepEqual(before, after) {
 		u.detail.show(after)
+	} else {
+		u.detail.trust.show(after) // the team files may have changed around it
 	}
 	u.noticeFormChange()
 }
