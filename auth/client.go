@@ -408,8 +408,7 @@ func (a *answer) fetchError(endpoint string, red *redactor) *FetchError {
 	if oe.Code != "" {
 		fe.Code, fe.Description = red.shown(oe.Code), red.shown(oe.Description)
 	} else {
-		// Redacted before snippet folds the spaces a secret may hold.
-		fe.Snippet = red.shown(snippet([]byte(red.text(string(a.body)))))
+		fe.Snippet = red.body(a.body)
 	}
 	return fe
 }

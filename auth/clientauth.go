@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"slices"
 
-	"al.essio.dev/pkg/shellescape"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -151,7 +151,7 @@ func basic(id, secret string) string {
 // credential left to the shell: $CLIENT_SECRET; $CLIENT_CERT and $CLIENT_KEY
 // files; $CLIENT_ASSERTION.
 func (w way) curlArgs(clientID string) []string {
-	q := shellescape.Quote
+	q := shellquote.Word
 	switch w {
 	case viaCert:
 		return []string{"--cert", `"$CLIENT_CERT"`, "--key", `"$CLIENT_KEY"`,

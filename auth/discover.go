@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -33,28 +35,40 @@ type Metadata struct {
 	Source string `json:"-"`
 }
 
-// wellKnown lists where metadata may be for base: OpenID Connect's
-// location first, then RFC 8414's (which puts the well-known part before
-// the issuer's path), each also at the host's root.
-func wellKnown(base string) ([]string, error) {
+// wellKnown lists where metadata may be for base, each with the issuer its
+// answer must name (RFC 8414 §3.3): OpenID Connect's location first, then
+// RFC 8414's (which puts the well-known part before the issuer's path),
+// each also at the host's root.
+func wellKnown(base string) ([]place, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http(s) URL", base)
 	}
 	path := strings.TrimSuffix(u.Path, "/")
 	root := u.Scheme + "://" + u.Host
-	var out []string
-	add := func(s string) {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
+	var out []place
+	add := func(doc, issuer string) {
+		if !slices.ContainsFunc(out, func(p place) bool { return p.doc == doc }) {
+			out = append(out, place{doc: doc, issuer: issuer})
 		}
 	}
-	add(root + path + "/.well-known/openid-configuration")
-	add(root + "/.well-known/oauth-authorization-server" + path)
-	add(root + "/.well-known/openid-configuration")
-	add(root + "/.well-known/oauth-authorization-server")
+	add(root+path+"/.well-known/openid-configuration", root+path)
+	add(root+"/.well-known/oauth-authorization-server"+path, root+path)
+	add(root+"/.well-known/openid-configuration", root)
+	add(root+"/.well-known/oauth-authorization-server", root)
 	return out, nil
 }
+
+// place is a metadata document's URL and the issuer it is for.
+type place struct{ doc, issuer string }
+
+// sameIssuer compares issuer identifiers as servers write them: a trailing
+// slash aside, exactly.
+func sameIssuer(a, b string) bool { return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/") }
+
+// ErrIssuerDiffers is metadata naming another issuer than the one it was
+// fetched for (RFC 8414 §3.3): it is not used.
+var ErrIssuerDiffers = errors.New("the server's metadata names another issuer")
 
 // Discover fetches the server metadata for an issuer or base URL.
 func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
@@ -64,11 +78,21 @@ func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
 	defer cancel()
-	// Metadata carries no secret: following a redirect (http to https, a
-	// moved issuer) is fine here, unlike for the token request.
-	hc := &http.Client{Transport: c.http.Transport}
+	// The metadata decides where tokens go (revocation, userinfo,
+	// introspection): a redirect is followed only within the origin, so
+	// neither another host nor plain http can answer for the server.
+	hc := &http.Client{Transport: c.http.Transport, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if origin(next.URL) != origin(via[0].URL) {
+			return fmt.Errorf("redirected to %s, another origin; not followed", safetext.Escape(origin(next.URL)))
+		}
+		return nil
+	}}
 	var tried []string
-	for _, u := range urls {
+	for _, pl := range urls {
+		u := pl.doc
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
@@ -82,7 +106,7 @@ func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
 			tried = append(tried, fmt.Sprintf("%s: %v", u, rootCause(err)))
 			continue
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			tried = append(tried, fmt.Sprintf("%s: %s", u, resp.Status))
@@ -92,6 +116,9 @@ func (c *Client) Discover(ctx context.Context, base string) (*Metadata, error) {
 		if err := json.Unmarshal(body, &m); err != nil || m.TokenEndpoint == "" {
 			tried = append(tried, fmt.Sprintf("%s: no token_endpoint in the answer", u))
 			continue
+		}
+		if !sameIssuer(m.Issuer, pl.issuer) {
+			return nil, fmt.Errorf("%w: %s names \"%s\", not \"%s\", the issuer it was fetched for", ErrIssuerDiffers, u, safetext.Escape(cut(m.Issuer, 200)), pl.issuer)
 		}
 		m.Source = u
 		return &m, nil

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"al.essio.dev/pkg/shellescape"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -108,7 +108,7 @@ func Curl(p model.Profile, c Credential, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	q := shellescape.Quote
+	q := shellquote.Word
 	args := []string{"curl"}
 	if shell {
 		args = append(args, "-u", `"$CLIENT_ID:$CLIENT_SECRET"`)
@@ -135,7 +135,7 @@ func HTTPie(p model.Profile, c Credential, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	q := shellescape.Quote
+	q := shellquote.Word
 	args := []string{"http"}
 	if shell {
 		args = append(args, "-a", `"$CLIENT_ID:$CLIENT_SECRET"`) // HTTPie's default auth is Basic
@@ -156,7 +156,7 @@ func HTTPie(p model.Profile, c Credential, path string) (string, error) {
 // styles), as are secret headers' values ($X_API_KEY for X-Api-Key), so
 // the command can be shared.
 func TokenRequestCurl(p model.Profile) string {
-	q := shellescape.Quote
+	q := shellquote.Word
 	args := []string{"curl", "-X", "POST", q(p.TokenURL)}
 	for _, h := range p.TokenHeaders() {
 		if h.Secret { // left to the shell, like the credential

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -143,6 +144,7 @@ type DeviceCode struct {
 
 	deviceCode string
 	interval   time.Duration
+	open       string // the URI to open, as the server sent it
 }
 
 // String never shows the device code, which is a secret.
@@ -188,9 +190,14 @@ func (c *Client) deviceAuthorize(ctx context.Context, p model.Profile, credentia
 		Interval                json.Number `json:"interval"`
 	}
 	if err := json.Unmarshal(ans.body, &raw); err != nil || raw.DeviceCode == "" || raw.UserCode == "" || raw.VerificationURI == "" {
-		return nil, fmt.Errorf("the %s of %s did not answer with a device_code, user_code and verification_uri: %q", what, hostOf(p.DeviceURL), red.shown(snippet(ans.body)))
+		return nil, fmt.Errorf("the %s of %s did not answer with a device_code, user_code and verification_uri: %q", what, hostOf(p.DeviceURL), red.body(ans.body))
 	}
-	d := &DeviceCode{UserCode: raw.UserCode, VerificationURI: raw.VerificationURI, VerificationURIComplete: raw.VerificationURIComplete, deviceCode: raw.DeviceCode}
+	// What the person is shown is the server's text: escaped here, once.
+	d := &DeviceCode{UserCode: safetext.Escape(cut(raw.UserCode, 100)), VerificationURI: safetext.Escape(raw.VerificationURI),
+		VerificationURIComplete: safetext.Escape(raw.VerificationURIComplete), deviceCode: raw.DeviceCode, open: raw.VerificationURIComplete}
+	if d.open == "" {
+		d.open = raw.VerificationURI
+	}
 	if life, _ := lifetime(raw.ExpiresIn.String()); life > 0 {
 		d.Expires = start.Add(life)
 	}

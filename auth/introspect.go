@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/model"
@@ -36,16 +35,12 @@ var introspectionOrder = []string{"active", "scope", "client_id", "sub", "exp", 
 var ErrNoIntrospection = errors.New("no introspection endpoint: the server's metadata lists none; give the profile one (--introspection-url)")
 
 // IntrospectionEndpoint is p's introspection URL, or the one the server
-// advertises in its metadata (looked up from the token URL's issuer).
+// advertises in its metadata (looked up where discoveryBase says).
 func (c *Client) IntrospectionEndpoint(ctx context.Context, p model.Profile) (string, error) {
 	if p.IntrospectionURL != "" {
 		return p.IntrospectionURL, nil
 	}
-	base := p.TokenURL
-	if i := strings.LastIndex(base, "/"); i > len("https://") {
-		base = base[:i] // https://host/oauth2/token → https://host/oauth2
-	}
-	m, err := c.Discover(ctx, base)
+	m, err := c.Discover(ctx, discoveryBase(p))
 	if err != nil {
 		return "", fmt.Errorf("%w\n%v", ErrNoIntrospection, err)
 	}
@@ -83,7 +78,7 @@ func (c *Client) Introspect(ctx context.Context, p model.Profile, credential str
 	body := ans.body
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("the introspection endpoint answered with something other than a JSON object: %q", red.shown(snippet(body)))
+		return nil, fmt.Errorf("the introspection endpoint answered with something other than a JSON object: %q", red.body(body))
 	}
 	active, ok := m["active"].(bool)
 	if !ok {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,6 +67,9 @@ type listener struct {
 
 	once sync.Once
 	got  chan callback
+	// stray counts callbacks with the wrong state, which are answered and
+	// otherwise ignored.
+	stray atomic.Int32
 }
 
 // callback is what the browser brought back.
@@ -90,7 +94,7 @@ func listen(p model.Profile, state string) (*listener, error) {
 			l.path = "/"
 		}
 		hosts = []string{u.Hostname()}
-		if u.Hostname() == "localhost" {
+		if net.ParseIP(u.Hostname()) == nil && model.Loopback(u.Hostname()) {
 			// The browser resolves localhost to either; bind both it may pick.
 			hosts = []string{"127.0.0.1", "::1"}
 		}
@@ -130,8 +134,10 @@ func (l *listener) closeListeners() {
 	}
 }
 
-// serve answers the callback, once; other paths are not found, and a
-// second callback is told the sign-in is over.
+// serve answers the callback, once; other paths are not found, a callback
+// with the wrong state is refused without ending the sign-in (any web page
+// may send one to a fixed port), and a second callback is told the sign-in
+// is over.
 func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.EscapedPath() != l.path {
 		http.NotFound(w, r)
@@ -140,6 +146,11 @@ func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if !l.rightState(r.URL.Query()) {
+		l.stray.Add(1)
+		page(w, http.StatusBadRequest, "This is not the callback Token Desk waits for: its state is wrong (an old sign-in tab, or a request from another page). A sign-in under way goes on: finish it in the tab it opened.")
+		return
+	}
 	handled := false
 	l.once.Do(func() {
 		handled = true
@@ -148,22 +159,28 @@ func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 		if cb.err != nil {
 			status, msg = http.StatusBadRequest, "Token Desk did not sign you in: "+cb.err.Error()+". Go back to the app."
 		}
-		w.WriteHeader(status)
-		fmt.Fprintf(w, "<!doctype html><meta charset=utf-8><title>Token Desk</title><p>%s</p>\n", html.EscapeString(msg))
+		page(w, status, msg)
 		l.got <- cb
 	})
 	if !handled {
-		w.WriteHeader(http.StatusConflict)
-		fmt.Fprint(w, "<!doctype html><meta charset=utf-8><title>Token Desk</title><p>This sign-in is over. Go back to the app.</p>\n")
+		page(w, http.StatusConflict, "This sign-in is over. Go back to the app.")
 	}
 }
 
-// read checks a callback's query: state first, then iss, then the error
+// page answers with msg as a page.
+func page(w http.ResponseWriter, status int, msg string) {
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!doctype html><meta charset=utf-8><title>Token Desk</title><p>%s</p>\n", html.EscapeString(msg))
+}
+
+// rightState says whether a callback carries the sign-in's state.
+func (l *listener) rightState(q url.Values) bool {
+	return subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) == 1
+}
+
+// read checks a callback of the right state: iss first, then the error
 // or the code.
 func (l *listener) read(q url.Values) callback {
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) != 1 {
-		return callback{err: ErrStateMismatch}
-	}
 	if iss := q.Get("iss"); iss != "" && l.issuer != "" && iss != l.issuer {
 		return callback{err: ErrIssuerMismatch}
 	}
@@ -177,12 +194,16 @@ func (l *listener) read(q url.Values) callback {
 }
 
 // wait returns the callback's code, or why there is none: ctx ended (the
-// sign-in was cancelled or timed out).
+// sign-in was cancelled or timed out), then also ErrStateMismatch if a
+// callback with the wrong state came meanwhile.
 func (l *listener) wait(ctx context.Context) (string, error) {
 	select {
 	case cb := <-l.got:
 		return cb.code, cb.err
 	case <-ctx.Done():
+		if n := l.stray.Load(); n > 0 {
+			return "", fmt.Errorf("%w; %d callback(s) with the wrong state came meanwhile: %w", ctx.Err(), n, ErrStateMismatch)
+		}
 		return "", ctx.Err()
 	}
 }

@@ -47,9 +47,6 @@ func (c *Client) Probe(ctx context.Context, p model.Profile, t *Token, path stri
 // was issued to. secret is the client secret for a profile whose API calls
 // use Basic auth.
 func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key, secret string) (ProbeResult, error) {
-	if path == "" {
-		path = p.ProbePath
-	}
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return ProbeResult{}, err
@@ -70,19 +67,6 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key
 	if err != nil {
 		return ProbeResult{}, err
 	}
-	// A redirect within the origin is followed; one to another origin is
-	// reported, not followed: net/http would forward the secret headers.
-	var away string
-	hc := &http.Client{Transport: tc.Transport, CheckRedirect: func(next *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		if origin(next.URL) != origin(via[0].URL) {
-			away = next.URL.Redacted()
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
 	shh := secretValues(p)
 	if t != nil {
 		shh = append(shh, t.AccessToken)
@@ -91,6 +75,19 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key
 		shh = append(shh, secret, strings.TrimPrefix(req.Header.Get("Authorization"), "Basic "))
 	}
 	red := newRedactor(shh...)
+	// A redirect within the origin is followed; one to another origin is
+	// reported, not followed: net/http would forward the secret headers.
+	var away string
+	hc := &http.Client{Transport: tc.Transport, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if origin(next.URL) != origin(via[0].URL) {
+			away = red.shown(next.URL.Redacted())
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
 	start := c.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -99,9 +96,9 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	r := ProbeResult{URL: u, Status: safetext.Escape(resp.Status), Code: resp.StatusCode, Took: c.Now().Sub(start),
-		Snippet: red.shown(snippet([]byte(red.text(string(body)))))}
+		Snippet: red.body(body)}
 	if away != "" {
-		r.Snippet = fmt.Sprintf("redirected to %s, another origin; not followed, so that the token and headers stay with %s", safetext.Escape(away), origin(req.URL))
+		r.Snippet = fmt.Sprintf("redirected to %s, another origin; not followed, so that the token and headers stay with %s", away, origin(req.URL))
 	}
 	return r, nil
 }

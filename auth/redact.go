@@ -109,12 +109,12 @@ func jsonASCII(s, format string) string {
 	return b.String()
 }
 
-// fields are the request's credential fields as a server may echo them:
-// client_secret=… from the form, "client_assertion": "…" in JSON (itself
-// perhaps escaped inside a JSON string), Authorization: Basic …; their
-// values are redacted whatever they are.
-var fields = regexp.MustCompile(`(?i)(\b(?:client_secret|client_assertion|access_token|refresh_token|token)=)[^&\s"',;}]+` +
-	`|(\\?"(?:client_secret|client_assertion|access_token|refresh_token|token)\\?"\s*:\s*\\?")[^"\\]*` +
+// fields are the secret fields of a request or an answer as a server may
+// echo them: client_secret=… from the form, "device_code": "…" in JSON
+// (itself perhaps escaped inside a JSON string), Authorization: Basic …;
+// their values are redacted whatever they are.
+var fields = regexp.MustCompile(`(?i)(\b(?:client_secret|client_assertion|assertion|access_token|refresh_token|id_token|device_code|code|code_verifier|subject_token|actor_token|token)=)[^&\s"',;}]+` +
+	`|(\\?"(?:client_secret|client_assertion|assertion|access_token|refresh_token|id_token|device_code|code|code_verifier|subject_token|actor_token|token)\\?"\s*:\s*\\?")[^"\\]*` +
 	`|(\bBasic\s+)[A-Za-z0-9+/]{4,}={0,2}` +
 	`|(\bBearer\s+)[A-Za-z0-9._~+/-]{8,}=*`)
 
@@ -167,6 +167,10 @@ func wordRune(r rune) bool {
 // shown is server-sent text as an error may show it: without the secrets,
 // control characters escaped.
 func (r *redactor) shown(s string) string { return safetext.Escape(r.text(s)) }
+
+// body is the start of a server's body as an error may show it: redacted
+// before snippet folds the spaces a secret may hold.
+func (r *redactor) body(b []byte) string { return r.shown(snippet([]byte(r.text(string(b))))) }
 
 // err is err without the secrets: a FetchError keeps its type and fields.
 func (r *redactor) err(err error) error {

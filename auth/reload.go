@@ -31,7 +31,7 @@ func (s *Session) Reload() {
 	switch {
 	case s.call != nil || s.memOnly || s.tok != held || s.fp != fp:
 		// A request, or new settings, came meanwhile: newer than what was read.
-	case err == nil && t.Fingerprint == fp:
+	case err == nil && usable(&t, fp):
 		if s.tok == nil || s.tok.AccessToken != t.AccessToken {
 			s.tok, s.err, s.keyErr = &t, nil, nil
 			changed = true

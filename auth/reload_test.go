@@ -14,6 +14,8 @@ func TestSessionReload(t *testing.T) {
 	theirs := model.Token{AccessToken: "theirs", TokenType: "bearer", Fingerprint: p.Fingerprint(), Expiry: time.Now().Add(time.Hour)}
 	stale := theirs
 	stale.Fingerprint = "another profile's"
+	malformed := theirs
+	malformed.AccessToken = "bad token\r\nX-Injected: 1" // cached before its syntax was checked
 	tests := []struct {
 		name        string
 		keychain    *model.Token // what the other process left; nil: forgotten
@@ -24,6 +26,7 @@ func TestSessionReload(t *testing.T) {
 		{"forgotten elsewhere", nil, "", true},
 		{"unchanged", &held, "held", false},
 		{"cached for other settings", &stale, "held", false},
+		{"cached malformed", &malformed, "held", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -138,6 +138,8 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 			fmt.Fprint(w, `{"ok":true}`)
 		case "/away":
 			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+		case "/leak":
+			http.Redirect(w, r, other.URL+"/steal?access_token=tok-probe", http.StatusFound)
 		}
 	})
 	p := model.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
@@ -150,6 +152,10 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 	r, err = NewClient().Probe(context.Background(), p, tok, "away")
 	if err != nil || r.Code != http.StatusFound || !strings.Contains(r.Snippet, "redirected to "+other.URL+"/steal") {
 		t.Errorf("another origin: %v, %v; want the 302 reported", r, err)
+	}
+	r, err = NewClient().Probe(context.Background(), p, tok, "leak")
+	if err != nil || strings.Contains(r.Snippet, "tok-probe") || !strings.Contains(r.Snippet, redacted) {
+		t.Errorf("a redirect target holding the token: got %q, %v; want it reported redacted", r.Snippet, err)
 	}
 	if got := stolen.Load().(string); got != "" {
 		t.Errorf("the other origin received %q; want nothing", got)

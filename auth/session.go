@@ -201,8 +201,7 @@ func (s *Session) loadToken() {
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
-	// A token cached before its syntax was checked is not handed out.
-	if err == nil && t.Fingerprint == fp && s.tok == nil && wellFormed(&t) {
+	if err == nil && usable(&t, fp) && s.tok == nil {
 		s.tok = &t
 	}
 }
@@ -671,3 +670,8 @@ func (st Status) Describe() string {
 	}
 	return "valid " + FormatLeft(st.Left)
 }
+
+// usable says whether a token read from the keychain may be handed out for
+// a profile whose fingerprint is fp: cached for these settings, and (it may
+// have been cached before its syntax was checked) well formed.
+func usable(t *Token, fp string) bool { return t.Fingerprint == fp && wellFormed(t) }

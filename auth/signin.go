@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -101,6 +102,9 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o SignInOptions) 
 		return model.User{}, fmt.Errorf("profile %q uses %s, which needs no sign-in", p.Name, p.GrantType())
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == context.DeadlineExceeded {
+		if errors.Is(err, ErrStateMismatch) {
+			return model.User{}, fmt.Errorf("no sign-in within %s; a callback with the wrong state arrived meanwhile: %w", timeout, ErrStateMismatch)
+		}
 		return model.User{}, fmt.Errorf("no sign-in within %s", timeout)
 	}
 	if ctx.Err() == context.Canceled {
@@ -159,13 +163,14 @@ func (c *Client) signInDevice(ctx context.Context, p model.Profile, credential s
 		ctx, cancel = context.WithDeadline(ctx, d.Expires)
 		defer cancel()
 	}
+	// The URIs (escaped by deviceAuthorize) are opened only over https, or
+	// http to this machine: never a file: or other scheme.
 	pr := Prompt{URL: d.VerificationURI, Device: d}
-	if o.Open != nil {
-		target := d.VerificationURIComplete
-		if target == "" {
-			target = d.VerificationURI
-		}
-		pr.OpenErr = o.Open(target)
+	switch {
+	case !model.SecureTransport(d.open) || safetext.Escape(d.open) != d.open:
+		pr.OpenErr = fmt.Errorf("%w: %s", ErrUnsafeVerificationURI, safetext.Escape(cut(d.open, 200)))
+	case o.Open != nil:
+		pr.OpenErr = o.Open(d.open)
 		pr.Opened = pr.OpenErr == nil
 	}
 	if o.Prompt != nil {
@@ -178,10 +183,23 @@ func (c *Client) signInDevice(ctx context.Context, p model.Profile, credential s
 	return is, err
 }
 
+// ErrUnsafeVerificationURI is a device sign-in's verification URI that is
+// not https (nor http to this machine), or holds characters that must be
+// escaped to be shown: it is shown, not opened.
+var ErrUnsafeVerificationURI = errors.New("not opened in the browser: the server's verification URI is not a plain https URL")
+
+// ErrNotRevoked is a sign-out that forgot the tokens here but did not
+// revoke the refresh token at the server; the error wrapping it says why.
+var ErrNotRevoked = errors.New("the refresh token was not revoked")
+
 // SignOut revokes p's refresh token where the server has a revocation
 // endpoint (p's, or else the one its metadata lists) and forgets both
 // tokens either way. revoked says the server took the revocation; err is
-// why it did not, the tokens being forgotten all the same.
+// why it did not (ErrNotRevoked when it was not tried), the tokens being
+// forgotten all the same. The refresh token and the client's credential go
+// only to the server the person signed in at: the sign-in's fingerprint
+// must be the profile's, and the endpoint on the origin of its token URL
+// or issuer.
 func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
 	si, readErr := m.keys.SignIn(p.ID)
 	defer m.Session(p).signedOut()
@@ -194,12 +212,18 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 	if readErr != nil || si.RefreshToken == "" {
 		return false, nil
 	}
+	if si.Fingerprint != p.Fingerprint() {
+		return false, fmt.Errorf("%w: the profile changed since the sign-in (its token URL, client, scopes, issuer or revocation URL), so it may no longer be the server that issued it", ErrNotRevoked)
+	}
 	endpoint := p.RevocationURL
 	if endpoint == "" {
 		endpoint = m.discoverRevocation(ctx, p)
 	}
 	if endpoint == "" {
 		return false, nil
+	}
+	if !ownEndpoint(p, endpoint) {
+		return false, fmt.Errorf("%w: the revocation endpoint %s is not on the server of the token URL or the issuer", ErrNotRevoked, safetext.Escape(hostOf(endpoint)))
 	}
 	p, err = m.keys.Resolve(p)
 	if err != nil {
@@ -213,6 +237,22 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 		return false, fmt.Errorf("revoke the refresh token: %w", err)
 	}
 	return true, nil
+}
+
+// ownEndpoint says whether endpoint is on the origin (scheme, host and
+// port) of p's token URL or issuer: the server a refresh or access token
+// of p's may be sent to besides its token endpoint.
+func ownEndpoint(p model.Profile, endpoint string) bool {
+	e, err := url.Parse(endpoint)
+	if err != nil || e.Host == "" {
+		return false
+	}
+	for _, s := range []string{p.TokenURL, p.Issuer} {
+		if u, err := url.Parse(s); err == nil && s != "" && u.Host != "" && origin(u) == origin(e) {
+			return true
+		}
+	}
+	return false
 }
 
 // renew gets p's next access token from its refresh token (the grants a
@@ -307,7 +347,8 @@ func (m *Manager) discoverRevocation(ctx context.Context, p model.Profile) strin
 func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *Token) model.User {
 	var u model.User
 	md, err := m.client.Discover(ctx, discoveryBase(p))
-	if err != nil || md.UserinfoEndpoint == "" || (!p.AllowInsecure && !model.SecureTransport(md.UserinfoEndpoint)) {
+	if err != nil || md.UserinfoEndpoint == "" || !ownEndpoint(p, md.UserinfoEndpoint) ||
+		(!p.AllowInsecure && !model.SecureTransport(md.UserinfoEndpoint)) {
 		return u
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, md.UserinfoEndpoint, nil)
@@ -327,8 +368,9 @@ func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *Token) model
 	return u
 }
 
-// discoveryBase is where p's server metadata is looked for: its issuer,
-// or its token endpoint's origin.
+// discoveryBase is where p's server metadata is looked for (its
+// revocation, userinfo and introspection endpoints): its issuer, or its
+// token endpoint's origin. It is the one place that decides it.
 func discoveryBase(p model.Profile) string {
 	if p.Issuer != "" {
 		return p.Issuer

@@ -182,9 +182,6 @@ func TestSignInCallbackProblems(t *testing.T) {
 		back   func(q url.Values, code string) url.Values
 		want   error
 	}{
-		{"wrong state", "", func(q url.Values, code string) url.Values {
-			return url.Values{"code": {code}, "state": {"forged"}}
-		}, ErrStateMismatch},
 		{"access denied", "", func(q url.Values, _ string) url.Values {
 			return url.Values{"error": {"access_denied"}, "state": {q.Get("state")}}
 		}, ErrAccessDenied},

@@ -17,8 +17,9 @@ import (
 // "expiry unknown" rather than shown as years of validity.
 const maxLifetime = 366 * 24 * time.Hour
 
-// knownFields are the response fields Token has a place for.
-var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token", "refresh_expires_in"}
+// knownFields are the response fields Token or a sign-in has a place for;
+// the ID token is read apart and is not cached with the access token.
+var knownFields = []string{"access_token", "token_type", "expires_in", "scope", "refresh_token", "refresh_expires_in", "id_token"}
 
 // parsed is a token response read: the token and the lifetime the server
 // gave it (zero: unknown), with the refresh and ID tokens of a sign-in,
@@ -52,7 +53,7 @@ func parseToken(a *answer, host string) (*parsed, error) {
 			if ct == "" {
 				ct = "no content type"
 			}
-			return nil, fmt.Errorf("cannot parse the token response from %s as JSON (%s): %q", host, ct, snippet(a.body))
+			return nil, fmt.Errorf("cannot parse the token response from %s as JSON (%s): %q", host, ct, newRedactor().body(a.body))
 		}
 		for name, dst := range map[string]*string{"access_token": &t.AccessToken, "token_type": &t.TokenType} {
 			if raw, ok := m[name]; ok && json.Unmarshal(raw, dst) != nil {

@@ -386,6 +386,11 @@ func (p Profile) Fingerprint() string {
 	if g := p.GrantType(); g != GrantClientCredentials {
 		fmt.Fprintf(h, "grant %q %q %q\n", g, p.SubjectProfile, p.SubjectTokenType)
 	}
+	// A person's refresh token goes to the revocation endpoint, found at
+	// the issuer: a sign-in holds for them as they were.
+	if p.GrantType().SignsIn() && (p.Issuer != "" || p.RevocationURL != "") {
+		fmt.Fprintf(h, "revocation %q %q\n", p.Issuer, p.RevocationURL)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 

@@ -32,8 +32,10 @@ const MaxReplay = 1 << 20
 // Errors Start returns, for callers to branch on.
 var (
 	ErrNoBaseURL = errors.New("the profile has no base URL to forward to: set one (tokendesk edit NAME --base-url URL)")
-	ErrInsecure  = errors.New("the base URL is plain http:// to a host other than loopback, which would send the token in clear text; use https:// or allow insecure transport for this profile")
-	ErrStarted   = errors.New("the proxy is already running")
+	// ErrInsecure is model.ErrInsecureBaseURL as the proxy says it:
+	// errors.Is finds either.
+	ErrInsecure = fmt.Errorf("the proxy will not forward: %w", model.ErrInsecureBaseURL)
+	ErrStarted  = errors.New("the proxy is already running")
 )
 
 // PortInUseError says the port asked for is taken.

@@ -398,6 +398,7 @@ func TestRefusesProfile(t *testing.T) {
 	}{
 		{"no base URL", func(p *model.Profile) { p.BaseURL = "" }, ErrNoBaseURL},
 		{"plain http to another host", func(p *model.Profile) { p.BaseURL = "http://api.example.com/" }, ErrInsecure},
+		{"plain http, as model says it", func(p *model.Profile) { p.BaseURL = "http://api.example.com/" }, model.ErrInsecureBaseURL},
 		{"secret header missing", func(p *model.Profile) {
 			p.Headers = append(p.Headers, model.Header{Name: "X-Other", Secret: true})
 		}, model.ErrHeaderMissing},

@@ -45,6 +45,9 @@ func PowerShellString(s string) string {
 	return b.String()
 }
 
+// Word quotes s as one word of a POSIX shell command, where it needs it.
+func Word(s string) string { return shellescape.Quote(s) }
+
 // Command is args as one command line for shell, each word quoted where it
 // needs it.
 func Command(shell string, args ...string) string {

@@ -32,3 +32,18 @@ func TestCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"":               "''",
+		"plain":          "plain",
+		"a b":            "'a b'",
+		"$(touch x)":     "'$(touch x)'",
+		"it's":           `'it'"'"'s'`,
+		"https://x/?a=b": "'https://x/?a=b'",
+	} {
+		if got := Word(in); got != want {
+			t.Errorf("Word(%q) = %s; want %s", in, got, want)
+		}
+	}
+}
