@@ -93,6 +93,11 @@ type Session struct {
 	signIn  *model.SignIn // the sign-in on file, without its refresh token
 	// signInRead says the sign-in has been read (Load).
 	signInRead bool
+	// read is the sign-in as Load read it, refresh token and all, and
+	// when: a refresh that follows at once uses it rather than asking the
+	// keychain again (see knownSignIn).
+	read   model.SignIn
+	readAt time.Time
 	call       *call
 	auto       autoState
 }
@@ -164,19 +169,44 @@ func (s *Session) Load() {
 	s.mu.Lock()
 	id, fp, want := s.profile.ID, s.fp, s.profile.GrantType().SignsIn() && !s.signInRead
 	s.mu.Unlock()
-	if want {
-		si, err := s.m.keys.SignIn(id)
-		s.mu.Lock()
-		if !s.signInRead {
-			s.signInRead = true
-			if err == nil && si.Fingerprint == fp {
-				si.RefreshToken = "" // not needed to show who signed in
-				s.signIn = &si
-			}
-		}
-		s.mu.Unlock()
+	if !want {
+		s.loadToken()
+		return
 	}
+	// The sign-in and the token at once: a refresh that follows needs
+	// both, and each is a keychain round trip or two.
+	var si model.SignIn
+	var err error
+	read := make(chan struct{})
+	go func() { si, err = s.m.keys.SignIn(id); close(read) }()
 	s.loadToken()
+	<-read
+	s.mu.Lock()
+	if !s.signInRead {
+		s.signInRead = true
+		if err == nil && si.Fingerprint == fp {
+			s.read, s.readAt = si, time.Now()
+			shown := si
+			shown.RefreshToken = "" // not needed to show who signed in
+			s.signIn = &shown
+		}
+	}
+	s.mu.Unlock()
+}
+
+// knownFor is how long a sign-in read by Load stands in for a new read: a
+// refresh in the same command uses it; a window's refresh, hours later,
+// reads again, so it never offers a refresh token another process has
+// rotated (a server may take that for a stolen token and revoke them all).
+const knownFor = 2 * time.Second
+
+// knownSignIn is the sign-in Load read, if it is that recent; s.mu is held.
+func (s *Session) knownSignIn() *model.SignIn {
+	if s.readAt.IsZero() || time.Since(s.readAt) > knownFor || s.read.Fingerprint != s.fp {
+		return nil
+	}
+	si := s.read
+	return &si
 }
 
 // loadToken reads the cached token from the keychain, once: all a token
@@ -321,7 +351,7 @@ func (s *Session) Forget() {
 func (s *Session) signedOut() {
 	s.Forget()
 	s.mu.Lock()
-	s.signIn, s.signInRead = nil, true
+	s.signIn, s.signInRead, s.readAt = nil, true, time.Time{}
 	id := s.profile.ID
 	s.mu.Unlock()
 	s.m.changed(id)
@@ -334,7 +364,7 @@ func (s *Session) adopt(t *Token, memOnly bool, si *model.SignIn) {
 	shown.RefreshToken = ""
 	s.mu.Lock()
 	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn, s.signInRead = t, nil, memOnly, nil, true, &shown, true
-	s.auto.fails, s.auto.retryAt = 0, time.Time{}
+	s.auto.fails, s.auto.retryAt, s.readAt = 0, time.Time{}, time.Time{}
 	id := s.profile.ID
 	s.mu.Unlock()
 	s.m.changed(id)
@@ -345,10 +375,11 @@ func (s *Session) start(auto bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
-	p := s.profile
+	p, known := s.profile, s.knownSignIn()
+	s.readAt = time.Time{} // used once
 	go func() {
 		defer cancel()
-		tok, memOnly, err := s.m.fetch(ctx, p)
+		tok, memOnly, err := s.m.fetch(ctx, p, known)
 		s.mu.Lock()
 		c.tok, c.err = tok, err
 		switch {
@@ -583,7 +614,7 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path str
 }
 
 // fetch gets p's token the way its grant does, and caches it.
-func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, error) {
+func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn) (*Token, bool, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
@@ -592,12 +623,20 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	get := func(ctx context.Context) (*Token, error) { return m.clientNow().Fetch(ctx, p, secret) }
+	// get returns the token and, from a refresh that rotated it, the
+	// sign-in to file beside it.
+	get := func(ctx context.Context) (*Token, *model.SignIn, error) {
+		t, err := m.clientNow().Fetch(ctx, p, secret)
+		return t, nil, err
+	}
 	switch p.GrantType() {
 	case model.GrantAuthorizationCode, model.GrantDeviceCode:
-		get = func(ctx context.Context) (*Token, error) { return m.renew(ctx, p, secret) }
+		get = func(ctx context.Context) (*Token, *model.SignIn, error) { return m.renew(ctx, p, secret, known) }
 	case model.GrantTokenExchange:
-		get = func(ctx context.Context) (*Token, error) { return m.exchange(ctx, p, secret) }
+		get = func(ctx context.Context) (*Token, *model.SignIn, error) {
+			t, err := m.exchange(ctx, p, secret)
+			return t, nil, err
+		}
 	}
 	// A token exchange takes no slot: its subject token may need one.
 	if p.GrantType() != model.GrantTokenExchange {
@@ -608,12 +647,22 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile) (*Token, bool, err
 			return nil, false, errors.New("token request cancelled")
 		}
 	}
-	tok, err := get(ctx)
+	tok, si, err := get(ctx)
 	if err != nil {
 		m.forgetRef(p)
 		return nil, false, err
 	}
-	return tok, m.cache(p.ID, tok), nil
+	if si == nil {
+		return tok, m.cache(p.ID, tok), nil
+	}
+	// A rotated refresh token and the new access token, filed at once.
+	filed := make(chan error, 1)
+	go func() { filed <- m.keys.SetSignIn(p.ID, *si) }()
+	memOnly := m.cache(p.ID, tok)
+	if err := <-filed; err != nil {
+		return nil, false, err
+	}
+	return tok, memOnly, nil
 }
 
 // cache files tok in the keychain and says whether it could only be kept

@@ -256,15 +256,23 @@ func ownEndpoint(p model.Profile, endpoint string) bool {
 }
 
 // renew gets p's next access token from its refresh token (the grants a
-// person signs in to), replacing a rotated refresh token. A refresh token
-// refused is forgotten: the profile then needs a sign-in.
-func (m *Manager) renew(ctx context.Context, p model.Profile, credential string) (*Token, error) {
-	si, err := m.keys.SignIn(p.ID)
+// person signs in to); known, when set, is the sign-in Load has just read.
+// A rotated refresh token comes back as the sign-in to file beside the
+// token. A refresh token refused is forgotten: the profile then needs a
+// sign-in.
+func (m *Manager) renew(ctx context.Context, p model.Profile, credential string, known *model.SignIn) (*Token, *model.SignIn, error) {
+	var si model.SignIn
+	var err error
+	if known != nil {
+		si = *known
+	} else {
+		si, err = m.keys.SignIn(p.ID)
+	}
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (si.RefreshToken == "" || si.Fingerprint != p.Fingerprint())) {
-		return nil, &SignInError{}
+		return nil, nil, &SignInError{}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := m.clientNow()
 	is, err := c.Refresh(ctx, p, credential, si.RefreshToken)
@@ -274,7 +282,7 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string)
 		// meanwhile: its token is then in the keychain.
 		if now, rerr := m.keys.SignIn(p.ID); rerr == nil && now.RefreshToken != "" && now.RefreshToken != si.RefreshToken {
 			if t, terr := m.keys.Token(p.ID); terr == nil && t.Fingerprint == p.Fingerprint() && t.Expiry.After(m.Now()) {
-				return &t, nil
+				return &t, nil, nil
 			}
 			si = now
 			is, err = c.Refresh(ctx, p, credential, si.RefreshToken)
@@ -282,10 +290,10 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string)
 	}
 	if errors.As(err, &fe) && (fe.Code == "invalid_grant" || fe.Code == "invalid_token") {
 		_ = m.keys.DeleteSignIn(p.ID)
-		return nil, &SignInError{Reason: err}
+		return nil, nil, &SignInError{Reason: err}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	was := si
 	if is.Refresh != "" {
@@ -295,11 +303,9 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string)
 		si.User = u
 	}
 	if si != was { // a keychain write only for a rotation (or news of the user)
-		if err := m.keys.SetSignIn(p.ID, si); err != nil {
-			return nil, err
-		}
+		return is.Token, &si, nil
 	}
-	return is.Token, nil
+	return is.Token, nil, nil
 }
 
 // exchange gets p's token by token exchange: the subject token is its
