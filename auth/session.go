@@ -98,8 +98,8 @@ type Session struct {
 	// keychain again (see knownSignIn).
 	read   model.SignIn
 	readAt time.Time
-	call       *call
-	auto       autoState
+	call   *call
+	auto   autoState
 }
 
 // autoState is what keeps auto-refresh from storming a server: one
