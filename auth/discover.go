@@ -194,7 +194,7 @@ func (m *Metadata) Fill(p *model.Profile) {
 }
 
 // GrantWarnings says what in the metadata does not fit a profile with
-// grant (other than client_credentials, which Warnings covers): the grant
+// grant (other than client_credentials, whose check is in Warnings): the grant
 // not offered, PKCE's S256 not listed (it is sent all the same).
 func (m *Metadata) GrantWarnings(grant model.Grant) []string {
 	var w []string
@@ -210,12 +210,12 @@ func (m *Metadata) GrantWarnings(grant model.Grant) []string {
 	return w
 }
 
-// Warnings says what in the metadata does not fit a client_credentials
-// profile with style: the grant not offered, or the auth style not
+// Warnings says what in the metadata does not fit a profile with grant and
+// style: the grant not offered (GrantWarnings), or the auth style not
 // supported.
-func (m *Metadata) Warnings(style model.AuthStyle) []string {
-	var w []string
-	if len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, "client_credentials") {
+func (m *Metadata) Warnings(grant model.Grant, style model.AuthStyle) []string {
+	w := m.GrantWarnings(grant)
+	if (grant == "" || grant == model.GrantClientCredentials) && len(m.GrantTypes) > 0 && !slices.Contains(m.GrantTypes, "client_credentials") {
 		w = append(w, "the server does not list client_credentials among its grant types ("+strings.Join(m.GrantTypes, ", ")+")")
 	}
 	if len(m.AuthMethods) > 0 {

@@ -346,10 +346,10 @@ func TestExtraHeaders(t *testing.T) {
 // The metadata's auth methods are checked for the new styles too.
 func TestWarningsForNewStyles(t *testing.T) {
 	m := &Metadata{AuthMethods: []string{"client_secret_basic", "self_signed_tls_client_auth"}}
-	if w := m.Warnings(model.AuthTLS); len(w) != 0 {
+	if w := m.Warnings(model.GrantClientCredentials, model.AuthTLS); len(w) != 0 {
 		t.Errorf("tls: %v", w)
 	}
-	if w := m.Warnings(model.AuthClientSecretJWT); len(w) != 1 || !strings.Contains(w[0], "client_secret_jwt") {
+	if w := m.Warnings(model.GrantClientCredentials, model.AuthClientSecretJWT); len(w) != 1 || !strings.Contains(w[0], "client_secret_jwt") {
 		t.Errorf("client_secret_jwt: %v", w)
 	}
 	var got Metadata

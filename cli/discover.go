@@ -52,7 +52,7 @@ when --auth-style or client_credentials is not among them.`,
 			if err := env.table(rows); err != nil {
 				return err
 			}
-			for _, w := range m.Warnings(model.ParseAuthStyle(style)) {
+			for _, w := range m.Warnings(model.GrantClientCredentials, model.ParseAuthStyle(style)) {
 				env.say("warning: %s", w)
 			}
 			return nil

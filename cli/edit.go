@@ -378,10 +378,8 @@ func (env *Env) presetOf(cmd *cobra.Command, preset, discover string, pf profile
 		}
 		p := core.Applied(base, ch)
 		md.Fill(&p)
-		for _, w := range append(md.GrantWarnings(p.GrantType()), md.Warnings(p.Style())...) {
-			if p.GrantType() == model.GrantClientCredentials || !strings.Contains(w, "client_credentials") {
-				env.say("warning: %s", w)
-			}
+		for _, w := range md.Warnings(p.GrantType(), p.Style()) {
+			env.say("warning: %s", w)
 		}
 		return core.Preset(p, core.Change{Secret: ch.Secret, KeyFile: ch.KeyFile, CertFile: ch.CertFile, EnvColor: ch.EnvColor, HeaderKinds: ch.HeaderKinds}), nil
 	}

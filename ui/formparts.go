@@ -403,13 +403,7 @@ func (f *profileForm) discovered(m *auth.Metadata, grant model.Grant, style mode
 	g.revocationURL.SetText(p.RevocationURL)
 	g.issuer.SetText(p.Issuer)
 	g.offer(m.Grants())
-	warnings := m.GrantWarnings(g.chosen())
-	for _, w := range m.Warnings(style) {
-		// The client_credentials warnings concern only that grant.
-		if g.chosen() == model.GrantClientCredentials || !strings.Contains(w, "client_credentials") {
-			warnings = append(warnings, w)
-		}
-	}
+	warnings := m.Warnings(g.chosen(), style)
 	return warnings
 }
 
