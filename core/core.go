@@ -333,10 +333,10 @@ func setColor(f *storage.File, env, hex string) {
 	f.EnvColors[strings.ToLower(env)] = hex
 }
 
-// Delete removes a profile, then everything the keychain holds for it.
-// A profile that is gone already is storage.ErrNotFound; a keychain that
-// did not follow is a *KeychainError.
-func (d *Desk) Delete(id string) (model.Profile, error) {
+// take removes a profile from the profiles file and ends its session; its
+// keychain items are the caller's to forget (Delete) or keep a while
+// (Remove). A team profile is not the person's to remove (TeamError).
+func (d *Desk) take(id string) (model.Profile, error) {
 	var removed model.Profile
 	if err := d.teamProfile(id); err != nil {
 		return removed, err
@@ -353,6 +353,17 @@ func (d *Desk) Delete(id string) (model.Profile, error) {
 		return removed, err
 	}
 	d.sessions.Drop(id)
+	return removed, nil
+}
+
+// Delete removes a profile, then everything the keychain holds for it.
+// A profile that is gone already is storage.ErrNotFound; a keychain that
+// did not follow is a *KeychainError.
+func (d *Desk) Delete(id string) (model.Profile, error) {
+	removed, err := d.take(id)
+	if err != nil {
+		return removed, err
+	}
 	if err := d.keys.Forget(id); err != nil {
 		return removed, &KeychainError{Name: removed.Name, Err: err}
 	}

@@ -33,19 +33,10 @@ type Deleted struct {
 // by Close for every deletion still pending when the process ends. A
 // profile that is gone already is storage.ErrNotFound.
 func (d *Desk) Remove(id string) (*Deleted, error) {
-	var removed model.Profile
-	err := d.store.Update(func(f *storage.File) error {
-		p, err := f.ByID(id)
-		if err != nil {
-			return err
-		}
-		removed = p
-		return f.Remove(id)
-	})
+	removed, err := d.take(id)
 	if err != nil {
 		return nil, err
 	}
-	d.sessions.Drop(id)
 	x := &Deleted{Profile: removed, d: d}
 	d.mu.Lock()
 	if d.pending == nil {
