@@ -140,7 +140,9 @@ func (s *serving) run(p model.Profile, port int, lines []string) {
 				s.u.say("Serve %s locally: %s", named(p), errorText(err))
 			} else {
 				sv.proxy = px
-				s.u.say("Serving %s at %s", named(p), px.URL())
+				// The URL holds the key: it stays in the pane (and its Copy), not
+				// in a status line that screenshots and screen shares catch.
+				s.u.say("Serving %s locally: its URL is in the pane", named(p))
 			}
 			s.showIf(p.ID)
 		})

@@ -68,6 +68,10 @@ func TestServeLocallyTwoProfiles(t *testing.T) {
 		t.Error("b shows Serve locally on; want off until turned on")
 	}
 	urlB := h.serveShown()
+	// The URL holds the key: the pane shows it, the status line does not.
+	if st := h.u.status.Text; strings.Contains(st, urlB) || strings.Contains(st, "127.0.0.1") {
+		t.Errorf("status line %q; want no proxy URL in it", st)
+	}
 	if urlA == urlB {
 		t.Fatalf("both profiles served at %s", urlA)
 	}
