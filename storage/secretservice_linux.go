@@ -30,7 +30,6 @@ type SecretService struct {
 	mu      sync.Mutex
 	svc     *ss.SecretService
 	session dbus.ObjectPath // "" until opened, and after the provider left
-	coll    dbus.ObjectPath // where Set files items; "" until the first Set
 }
 
 const (
@@ -112,42 +111,8 @@ func (s *SecretService) open(ctx context.Context) (*op, error) {
 	if err := o.call(ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&out, &o.session); err != nil {
 		return nil, err
 	}
-	s.session, s.coll = o.session, ""
+	s.session = o.session
 	return o, nil
-}
-
-// collection is where Set files items, as go-keyring's GetLoginCollection
-// chooses: "login" when there is one, else the default collection.
-func (o *op) collection() (dbus.ObjectPath, error) {
-	o.s.mu.Lock()
-	coll := o.s.coll
-	o.s.mu.Unlock()
-	if coll != "" {
-		return coll, nil
-	}
-	var colls dbus.Variant
-	if err := o.call(ssPath, "org.freedesktop.DBus.Properties.Get", ssService, "Collections").Store(&colls); err != nil {
-		return "", err
-	}
-	coll = ssDefault
-	if paths, ok := colls.Value().([]dbus.ObjectPath); ok && contains(paths, ssLogin) {
-		coll = ssLogin
-	}
-	o.s.mu.Lock()
-	defer o.s.mu.Unlock()
-	if o.s.session == o.session {
-		o.s.coll = coll
-	}
-	return coll, nil
-}
-
-func contains(paths []dbus.ObjectPath, p dbus.ObjectPath) bool {
-	for _, q := range paths {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 // forget drops the session o used, so the next call opens a new one.
@@ -250,20 +215,27 @@ func (s *SecretService) Set(user, value string) error {
 			ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
 		}
 		sec := ss.NewSecret(o.session, value)
-		coll, err := o.collection()
-		if err != nil {
-			return err
+		create := func(coll dbus.ObjectPath) error {
+			return o.retryUnlocked(coll, func() error {
+				var item, prompt dbus.ObjectPath
+				if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
+					return err
+				}
+				if prompt != ssNoPrompt {
+					return ErrKeychainLocked
+				}
+				return nil
+			})
 		}
-		return o.retryUnlocked(coll, func() error {
-			var item, prompt dbus.ObjectPath
-			if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
-				return err
-			}
-			if prompt != ssNoPrompt {
-				return ErrKeychainLocked
-			}
-			return nil
-		})
+		// The default alias first, with no round trip to look it up (a
+		// fresh CLI process writes once: that lookup was a fifth of its
+		// keychain time); the login collection, as go-keyring chooses,
+		// where there is no default alias.
+		err := create(ssDefault)
+		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
+			err = create(ssLogin)
+		}
+		return err
 	})
 }
 
