@@ -1,43 +1,12 @@
 package integration
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/tokendesk/tokendesk/internal/keyringtest"
 )
-
-// privateBus starts a D-Bus daemon that activates nothing and returns its
-// address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	conf := filepath.Join(t.TempDir(), "bus.conf")
-	if err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--print-address=1", "--nofork")
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	buf := make([]byte, 512)
-	n, err := out.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(buf[:n]))
-}
 
 // fakeSecrets is a Secret Service whose only item is locked and needs a
 // person at a prompt to unlock. (The storage package's tests cover the
@@ -78,7 +47,7 @@ func serveFake(t *testing.T, addr string) {
 // waiting.
 func TestLockedKeychain(t *testing.T) {
 	need(t)
-	addr := privateBus(t)
+	addr := keyringtest.PrivateBus(t)
 	serveFake(t, addr)
 	cfg := t.TempDir()
 	ok(t, cfg, "s\n", "add", "p", "--token-url", env.tokenURL, "--client-id", "c")

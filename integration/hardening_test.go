@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/internal/keyringtest"
 	"github.com/zalando/go-keyring"
 )
 
@@ -70,7 +71,7 @@ func TestNoSecretService(t *testing.T) {
 	cfg := t.TempDir()
 	ok(t, cfg, "s3cret\n", "add", "kept", "--token-url", env.tokenURL, "--client-id", "c")
 
-	emptyBus := privateBus(t)
+	emptyBus := keyringtest.PrivateBus(t)
 
 	for name, busAddr := range map[string]string{"no bus": "unix:path=/nonexistent/bus", "bus without secrets": emptyBus} {
 		run := func(stdin string, args ...string) result {

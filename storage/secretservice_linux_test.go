@@ -80,7 +80,7 @@ func inChild(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	addr := privateBus(t)
+	addr := keyringtest.PrivateBus(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+t.Name(), "DBUS_SESSION_BUS_ADDRESS="+addr,
 		"HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
@@ -93,35 +93,6 @@ func inChild(t *testing.T) bool {
 		t.Errorf("child: %v\n%s", err, out)
 	}
 	return false
-}
-
-// privateBus starts a D-Bus daemon that activates nothing and returns its
-// address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	conf := filepath.Join(t.TempDir(), "bus.conf")
-	if err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--print-address=1", "--nofork")
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	buf := make([]byte, 512)
-	n, err := out.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(buf[:n]))
 }
 
 // TestSecretServiceSurvivesRestart: one long-lived store (the window's)
