@@ -51,7 +51,7 @@ var ErrNoCredential = errors.New("nothing to authenticate the API call with")
 // Basic auth (storage.Profile.BasicAPI), else t. It is the one place that
 // decides between the two; the copied commands, the test call and the
 // proxy all ask it.
-func APIAuthorization(p model.Profile, t *Token, secret string) (string, error) {
+func APIAuthorization(p model.Profile, t *model.Token, secret string) (string, error) {
 	if p.BasicAPI() {
 		if secret == "" {
 			return "", fmt.Errorf("API calls of %q use Basic auth, which needs the client secret: %w", p.Name, ErrNoCredential)
@@ -70,7 +70,7 @@ func APIAuthorization(p model.Profile, t *Token, secret string) (string, error) 
 // client ID and secret to the shell ($CLIENT_ID, $CLIENT_SECRET), so that
 // it can be shared.
 type Credential struct {
-	Token  *Token
+	Token  *model.Token
 	Secret string
 }
 
@@ -88,7 +88,7 @@ func (c Credential) authorization(p model.Profile) (value string, shell bool, er
 // headers (p as storage.Keychain.Resolve returned it) and the
 // Authorization APIAuthorization gives for t and secret, replacing any
 // Authorization h held.
-func SetAPIHeaders(h http.Header, p model.Profile, t *Token, secret string) error {
+func SetAPIHeaders(h http.Header, p model.Profile, t *model.Token, secret string) error {
 	if err := resolved(p); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func profileFor(srv *httptest.Server, style model.AuthStyle) model.Profile {
 	return model.Profile{ID: "p1", Name: "test", TokenURL: srv.URL + "/oauth2/token", ClientID: "my-client", AuthStyle: style, Scopes: []string{"openid", "system/*.read"}}
 }
 
-func fetch(t *testing.T, p model.Profile) (*Token, error) {
+func fetch(t *testing.T, p model.Profile) (*model.Token, error) {
 	t.Helper()
 	return NewClient().Fetch(context.Background(), p, testSecret)
 }
@@ -428,7 +428,7 @@ func TestRequestURL(t *testing.T) {
 }
 
 func TestCopyFormatsGolden(t *testing.T) {
-	tok := &Token{AccessToken: "eyJ.abc'def", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "eyJ.abc'def", TokenType: "bearer"}
 	base := model.Profile{Name: "prod", BaseURL: "https://api.medplum.com/", TokenURL: "https://api.medplum.com/oauth2/token", ClientID: "client's id", Scopes: []string{"openid", "system/*.read"}}
 	body := base
 	body.AuthStyle = model.AuthBody
@@ -485,9 +485,9 @@ func TestCopyFormatsGolden(t *testing.T) {
 
 func TestTokenJSONRoundTrip(t *testing.T) {
 	// The cache must keep extras as they came.
-	tok := Token{AccessToken: "a", Extra: map[string]json.RawMessage{"project": json.RawMessage(`{"reference":"Project/1"}`)}}
+	tok := model.Token{AccessToken: "a", Extra: map[string]json.RawMessage{"project": json.RawMessage(`{"reference":"Project/1"}`)}}
 	b, _ := json.Marshal(tok)
-	var back Token
+	var back model.Token
 	if err := json.Unmarshal(b, &back); err != nil || ExtraText(back.Extra["project"]) != "Project/1" {
 		t.Errorf("round trip lost extras: %v %s", err, b)
 	}

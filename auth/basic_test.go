@@ -16,11 +16,11 @@ import (
 func TestAPIAuthorization(t *testing.T) {
 	bearer := model.Profile{Name: "b", ClientID: "svc"}
 	basic := model.Profile{Name: "m", ClientID: "svc", APIAuth: model.APIBasic}
-	tok := &Token{AccessToken: "tok", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "tok", TokenType: "bearer"}
 	tests := []struct {
 		name   string
 		p      model.Profile
-		t      *Token
+		t      *model.Token
 		secret string
 		want   string
 		err    error
@@ -45,7 +45,7 @@ func TestAPIAuthorization(t *testing.T) {
 func TestBasicCommands(t *testing.T) {
 	p := model.Profile{Name: "m", ClientID: "svc", BaseURL: "https://api.example/fhir/R4/", APIAuth: model.APIBasic,
 		Headers: []model.Header{{Name: testapi.OnBehalfOf, Value: "ProjectMembership/42"}}}
-	tok := &Token{AccessToken: "tok", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "tok", TokenType: "bearer"}
 	type render func(model.Profile, Credential, string) (string, error)
 	tests := []struct {
 		name   string
@@ -112,7 +112,7 @@ func TestProbeBasic(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := NewManager(keys, NewClient())
-	tok := &Token{AccessToken: "not-issued", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "not-issued", TokenType: "bearer"}
 	tests := []struct {
 		name string
 		auth model.APIAuth

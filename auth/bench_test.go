@@ -29,7 +29,7 @@ func BenchmarkStatus(b *testing.B) {
 // BenchmarkCurl renders the copied curl command.
 func BenchmarkCurl(b *testing.B) {
 	p := model.Profile{Name: "p", BaseURL: "https://api.medplum.com/"}
-	t := &Token{AccessToken: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", TokenType: "bearer"}
+	t := &model.Token{AccessToken: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", TokenType: "bearer"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Curl(p, Credential{Token: t}, "fhir/R4/Patient?name=O'Brien"); err != nil {

@@ -29,9 +29,6 @@ import (
 	"github.com/tokendesk/tokendesk/model"
 )
 
-// Token is an access token with what the server said about it.
-type Token = model.Token
-
 // Limits of the token request.
 const (
 	// DefaultTimeout bounds a token request whose profile sets none.
@@ -174,7 +171,7 @@ func (e *redirectError) Error() string {
 // Fetch runs the client-credentials request for p with its credential:
 // the client secret, or for private_key_jwt and tls_client_auth the PEM
 // private key.
-func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*Token, error) {
+func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*model.Token, error) {
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if len(p.Scopes) > 0 {
 		form.Set("scope", strings.Join(p.Scopes, " "))
@@ -189,7 +186,7 @@ func (c *Client) Fetch(ctx context.Context, p model.Profile, secret string) (*To
 // Issued is what a token request gave: the access token and, from the
 // grants a person signs in to, the refresh and ID tokens.
 type Issued struct {
-	Token *Token
+	Token *model.Token
 	// Refresh is the refresh token; empty when the server gave none.
 	Refresh string
 	// RefreshExpiry is the refresh token's own expiry, when given.

@@ -26,10 +26,10 @@ func Scheme(tokenType string) string {
 }
 
 // HeaderValue is the Authorization header's value for t.
-func HeaderValue(t *Token) string { return Scheme(t.TokenType) + " " + t.AccessToken }
+func HeaderValue(t *model.Token) string { return Scheme(t.TokenType) + " " + t.AccessToken }
 
 // Header is the whole header line: "Authorization: Bearer <token>".
-func Header(t *Token) string { return "Authorization: " + HeaderValue(t) }
+func Header(t *model.Token) string { return "Authorization: " + HeaderValue(t) }
 
 // RequestURL resolves a request path against the profile's base URL. An
 // absolute URL is used as given; an empty path means the profile's default

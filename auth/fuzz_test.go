@@ -66,7 +66,7 @@ func FuzzCurlQuoting(f *testing.F) {
 			return // a NUL cannot be passed in an argument at all
 		}
 		p := model.Profile{Name: "p", BaseURL: "https://api.example.com/"}
-		tok := &Token{AccessToken: token, TokenType: "bearer"}
+		tok := &model.Token{AccessToken: token, TokenType: "bearer"}
 		line, err := Curl(p, Credential{Token: tok}, path)
 		if err != nil {
 			return // not a usable path: refused, not mis-quoted

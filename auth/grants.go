@@ -89,7 +89,7 @@ func (c *Client) Refresh(ctx context.Context, p model.Profile, credential, refre
 // Exchange trades subject for a token of p's (RFC 8693 §2.1): its type is
 // p's SubjectTokenType, AccessTokenType by default; p's scopes and extra
 // parameters (audience, resource, requested_token_type) go with it.
-func (c *Client) Exchange(ctx context.Context, p model.Profile, credential, subject string) (*Token, error) {
+func (c *Client) Exchange(ctx context.Context, p model.Profile, credential, subject string) (*model.Token, error) {
 	typ := p.SubjectTokenType
 	if typ == "" {
 		typ = AccessTokenType

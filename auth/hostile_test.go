@@ -159,7 +159,7 @@ func TestUntrustedCertificateAndCAFile(t *testing.T) {
 }
 
 func TestSecretsNotFormatted(t *testing.T) {
-	tok := Token{AccessToken: "tok-visible-nowhere", Extra: nil}
+	tok := model.Token{AccessToken: "tok-visible-nowhere", Extra: nil}
 	var logged strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("token", "t", tok)
 	for _, s := range []string{fmt.Sprintf("%v", tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok), fmt.Sprint(&tok), logged.String()} {

@@ -52,7 +52,7 @@ func (c *Client) IntrospectionEndpoint(ctx context.Context, p model.Profile) (st
 
 // Introspect asks the server about t (RFC 7662), authenticating as p's
 // client with credential, the way the token request does.
-func (c *Client) Introspect(ctx context.Context, p model.Profile, credential string, t *Token) (*Introspection, error) {
+func (c *Client) Introspect(ctx context.Context, p model.Profile, credential string, t *model.Token) (*Introspection, error) {
 	endpoint, err := c.IntrospectionEndpoint(ctx, p)
 	if err != nil {
 		return nil, err

@@ -118,7 +118,7 @@ func TestSignOutPinned(t *testing.T) {
 			}
 			m, keys := newTestManager()
 			_ = keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-pinned", Fingerprint: p.Fingerprint()})
-			_, _ = keys.SetToken(p.ID, Token{AccessToken: "at", Fingerprint: p.Fingerprint()})
+			_, _ = keys.SetToken(p.ID, model.Token{AccessToken: "at", Fingerprint: p.Fingerprint()})
 			if tt.now != nil {
 				tt.now(&p, as, evil)
 			}

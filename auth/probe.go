@@ -37,7 +37,7 @@ func (r ProbeResult) String() string {
 // Probe calls the profile's probe path (or path, if given) with the token,
 // to show that the token works against the API. A profile whose API calls
 // use Basic auth needs its secret: Manager.Probe reads it.
-func (c *Client) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
+func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (ProbeResult, error) {
 	return c.probe(ctx, p, t, path, "", "")
 }
 
@@ -46,7 +46,7 @@ func (c *Client) Probe(ctx context.Context, p model.Profile, t *Token, path stri
 // certificate-bound tokens (RFC 8705 §3) wants the certificate the token
 // was issued to. secret is the client secret for a profile whose API calls
 // use Basic auth.
-func (c *Client) probe(ctx context.Context, p model.Profile, t *Token, path, key, secret string) (ProbeResult, error) {
+func (c *Client) probe(ctx context.Context, p model.Profile, t *model.Token, path, key, secret string) (ProbeResult, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return ProbeResult{}, err

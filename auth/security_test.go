@@ -73,7 +73,7 @@ func TestLoopbackNeverProxied(t *testing.T) {
 // A base URL of plain http:// to a remote host is refused for the test
 // call and the copied commands, unless the profile allows it.
 func TestBaseURLClearTextRefused(t *testing.T) {
-	tok := &Token{AccessToken: "tok", TokenType: "Bearer"}
+	tok := &model.Token{AccessToken: "tok", TokenType: "Bearer"}
 	tests := []struct {
 		base, path string
 		allow      bool
@@ -144,7 +144,7 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 	})
 	p := model.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
 		Headers: []model.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
-	tok := &Token{AccessToken: "tok-probe", TokenType: "Bearer"}
+	tok := &model.Token{AccessToken: "tok-probe", TokenType: "Bearer"}
 	r, err := NewClient().Probe(context.Background(), p, tok, "moved")
 	if err != nil || !r.OK() {
 		t.Errorf("same origin: %v, %v; want the redirect followed", r, err)
@@ -527,7 +527,7 @@ func TestAutoFallbackRule(t *testing.T) {
 				t.Errorf("token request: %d requests, %v; want %d", n, err, tt.requests)
 			}
 			requests.Store(0)
-			_, err = NewClient().Introspect(context.Background(), p, testSecret, &Token{AccessToken: "x"})
+			_, err = NewClient().Introspect(context.Background(), p, testSecret, &model.Token{AccessToken: "x"})
 			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
 				t.Errorf("introspection: %d requests, %v; want %d", n, err, tt.requests)
 			}
@@ -548,7 +548,7 @@ func TestHostileCachedTokenNotUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := profileFor(srv, model.AuthBody)
-	for _, bad := range []Token{
+	for _, bad := range []model.Token{
 		{AccessToken: "abc", TokenType: "Bearer\x1b[31m\r\nX-Injected: 1"},
 		{AccessToken: "abc\r\nX-Injected: 1", TokenType: "Bearer"},
 	} {
@@ -571,7 +571,7 @@ func TestProbeFailuresDescribed(t *testing.T) {
 	downURL := down.URL
 	down.Close()
 	p := model.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
-	_, err := NewClient().Probe(context.Background(), p, &Token{AccessToken: "tok"}, "x")
+	_, err := NewClient().Probe(context.Background(), p, &model.Token{AccessToken: "tok"}, "x")
 	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
 		t.Errorf("got %v; want the refused connection named", err)
 	}

@@ -34,7 +34,7 @@ func (s State) String() string {
 type Status struct {
 	State State
 	// Token is the latest token, which may have expired; nil if none.
-	Token *Token
+	Token *model.Token
 	// Left is the time until Token expires; meaningful only when
 	// Token.Expiry is set.
 	Left time.Duration
@@ -86,7 +86,7 @@ type Session struct {
 	profile model.Profile
 	fp      string // profile.Fingerprint(), kept: the ticker looks sessions up every second
 	loaded  bool   // the keychain cache has been read
-	tok     *Token
+	tok     *model.Token
 	memOnly bool
 	err     error
 	keyErr  error         // why the keychain could not be read, if it could not
@@ -107,7 +107,7 @@ type Session struct {
 // than one start per minAutoGap.
 type autoState struct {
 	// forTok is the token an auto-refresh was last started for.
-	forTok *Token
+	forTok *model.Token
 	// last is when the last auto-refresh started.
 	last time.Time
 	// fails counts the auto-refreshes that failed in a row; retryAt is
@@ -139,7 +139,7 @@ func backoff(n int) time.Duration {
 type call struct {
 	done   chan struct{}
 	cancel context.CancelFunc
-	tok    *Token
+	tok    *model.Token
 	err    error
 }
 
@@ -276,7 +276,7 @@ func (s *Session) Status(now time.Time) Status {
 }
 
 // fresh says whether t can be handed out at now without a new request.
-func (s *Session) fresh(t *Token, now time.Time) bool {
+func (s *Session) fresh(t *model.Token, now time.Time) bool {
 	if t == nil {
 		return false
 	}
@@ -286,7 +286,7 @@ func (s *Session) fresh(t *Token, now time.Time) bool {
 // Token returns a token with more than its margin (Manager.marginFor) left: the one
 // held or cached if there is one and force is false, or a new one. Callers
 // that arrive while a request is under way share its result.
-func (s *Session) Token(ctx context.Context, force bool) (*Token, error) {
+func (s *Session) Token(ctx context.Context, force bool) (*model.Token, error) {
 	if !force {
 		s.loadToken() // a forced request has no use for the cache: skip the keychain read
 	}
@@ -359,7 +359,7 @@ func (s *Session) signedOut() {
 
 // adopt takes a token a sign-in got, with the sign-in (its refresh token
 // is not kept here).
-func (s *Session) adopt(t *Token, memOnly bool, si *model.SignIn) {
+func (s *Session) adopt(t *model.Token, memOnly bool, si *model.SignIn) {
 	shown := *si
 	shown.RefreshToken = ""
 	s.mu.Lock()
@@ -511,7 +511,7 @@ func (m *Manager) Margin() time.Duration { return time.Duration(m.margin.Load())
 // handed out, and auto-refresh replaces it by then. It is the smaller of
 // Margin and 10 % of t's lifetime, so that a token living no longer than
 // the margin is not due for a refresh the moment it arrives.
-func (m *Manager) marginFor(t *Token) time.Duration {
+func (m *Manager) marginFor(t *model.Token) time.Duration {
 	life := t.Expiry.Sub(t.IssuedAt)
 	return max(min(m.Margin(), life*marginShare/100), 0)
 }
@@ -579,7 +579,7 @@ func (m *Manager) credential(ctx context.Context, p model.Profile) (string, erro
 
 // Introspect asks p's introspection endpoint about t, authenticating as
 // p's client.
-func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*Introspection, error) {
+func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *model.Token) (*Introspection, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, err
@@ -594,7 +594,7 @@ func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *Token) (*I
 // Probe calls p's API with t (Client.Probe), presenting the client
 // certificate for a tls_client_auth profile, and with the client ID and
 // secret instead of t for one whose API calls use Basic auth.
-func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path string) (ProbeResult, error) {
+func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (ProbeResult, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return ProbeResult{}, err
@@ -614,7 +614,7 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *Token, path str
 }
 
 // fetch gets p's token the way its grant does, and caches it.
-func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn) (*Token, bool, error) {
+func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn) (*model.Token, bool, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
@@ -625,15 +625,15 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 	}
 	// get returns the token and, from a refresh that rotated it, the
 	// sign-in to file beside it.
-	get := func(ctx context.Context) (*Token, *model.SignIn, error) {
+	get := func(ctx context.Context) (*model.Token, *model.SignIn, error) {
 		t, err := m.clientNow().Fetch(ctx, p, secret)
 		return t, nil, err
 	}
 	switch p.GrantType() {
 	case model.GrantAuthorizationCode, model.GrantDeviceCode:
-		get = func(ctx context.Context) (*Token, *model.SignIn, error) { return m.renew(ctx, p, secret, known) }
+		get = func(ctx context.Context) (*model.Token, *model.SignIn, error) { return m.renew(ctx, p, secret, known) }
 	case model.GrantTokenExchange:
-		get = func(ctx context.Context) (*Token, *model.SignIn, error) {
+		get = func(ctx context.Context) (*model.Token, *model.SignIn, error) {
 			t, err := m.exchange(ctx, p, secret)
 			return t, nil, err
 		}
@@ -668,7 +668,7 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 // cache files tok in the keychain and says whether it could only be kept
 // in memory (too large, locked, not running: the token is good, only the
 // cache is not; the keychain says why, TokenCacheErr).
-func (m *Manager) cache(id string, tok *Token) (memoryOnly bool) {
+func (m *Manager) cache(id string, tok *model.Token) (memoryOnly bool) {
 	memOnly, err := m.keys.SetToken(id, *tok)
 	return memOnly || err != nil
 }
@@ -723,4 +723,4 @@ func (st Status) Describe() string {
 // usable says whether a token read from the keychain may be handed out for
 // a profile whose fingerprint is fp: cached for these settings, and (it may
 // have been cached before its syntax was checked) well formed.
-func usable(t *Token, fp string) bool { return t.Fingerprint == fp && wellFormed(t) }
+func usable(t *model.Token, fp string) bool { return t.Fingerprint == fp && wellFormed(t) }

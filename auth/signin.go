@@ -260,7 +260,7 @@ func ownEndpoint(p model.Profile, endpoint string) bool {
 // A rotated refresh token comes back as the sign-in to file beside the
 // token. A refresh token refused is forgotten: the profile then needs a
 // sign-in.
-func (m *Manager) renew(ctx context.Context, p model.Profile, credential string, known *model.SignIn) (*Token, *model.SignIn, error) {
+func (m *Manager) renew(ctx context.Context, p model.Profile, credential string, known *model.SignIn) (*model.Token, *model.SignIn, error) {
 	var si model.SignIn
 	var err error
 	if known != nil {
@@ -310,7 +310,7 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string,
 
 // exchange gets p's token by token exchange: the subject token is its
 // subject profile's (fetched or refreshed first) or, with none, Subject's.
-func (m *Manager) exchange(ctx context.Context, p model.Profile, credential string) (*Token, error) {
+func (m *Manager) exchange(ctx context.Context, p model.Profile, credential string) (*model.Token, error) {
 	var subject string
 	switch {
 	case p.SubjectProfile != "":
@@ -350,7 +350,7 @@ func (m *Manager) discoverRevocation(ctx context.Context, p model.Profile) strin
 
 // userinfo asks the server's userinfo endpoint (from its metadata) who
 // signed in, when no ID token said so; none found is the zero User.
-func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *Token) model.User {
+func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *model.Token) model.User {
 	var u model.User
 	md, err := m.client.Discover(ctx, discoveryBase(p))
 	if err != nil || md.UserinfoEndpoint == "" || !ownEndpoint(p, md.UserinfoEndpoint) ||

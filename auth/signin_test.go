@@ -309,7 +309,7 @@ func TestRefreshRotatedByAnotherProcess(t *testing.T) {
 		}
 		// The other process won the race.
 		_ = keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "new", Fingerprint: p.Fingerprint()})
-		_, _ = keys.SetToken(p.ID, Token{AccessToken: "theirs", Expiry: time.Now().Add(time.Hour), Fingerprint: p.Fingerprint()})
+		_, _ = keys.SetToken(p.ID, model.Token{AccessToken: "theirs", Expiry: time.Now().Add(time.Hour), Fingerprint: p.Fingerprint()})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"error":"invalid_grant"}`)
@@ -350,7 +350,7 @@ func TestSignOutRevokes(t *testing.T) {
 	p := model.Profile{ID: "p1", Grant: model.GrantAuthorizationCode, ClientID: "app", AuthStyle: model.AuthNone,
 		TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke"}
 	_ = keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-x", Fingerprint: p.Fingerprint()})
-	_, _ = keys.SetToken(p.ID, Token{AccessToken: "at", Fingerprint: p.Fingerprint()})
+	_, _ = keys.SetToken(p.ID, model.Token{AccessToken: "at", Fingerprint: p.Fingerprint()})
 	revoked, err := m.SignOut(context.Background(), p)
 	if !revoked || err != nil {
 		t.Fatalf("SignOut: %v %v; want revoked", revoked, err)

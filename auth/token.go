@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/safetext"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 // maxLifetime is the longest expires_in believed; a longer one is taken as
@@ -25,7 +26,7 @@ var knownFields = []string{"access_token", "token_type", "expires_in", "scope", 
 // gave it (zero: unknown), with the refresh and ID tokens of a sign-in,
 // which are kept apart from the access token's cache entry.
 type parsed struct {
-	Token
+	model.Token
 	life time.Duration
 	// refresh and its lifetime (Keycloak's refresh_expires_in; zero:
 	// unknown); idToken is the OpenID Connect ID token.
@@ -133,7 +134,7 @@ func isRange(err error) bool {
 
 // wellFormed says whether t's token and type can go into a header as they
 // are: what parseToken checks, for a token from elsewhere (the cache).
-func wellFormed(t *Token) bool {
+func wellFormed(t *model.Token) bool {
 	return b64token(t.AccessToken) && (t.TokenType == "" || typeName(t.TokenType))
 }
 

@@ -233,7 +233,7 @@ func introspectionServer(t *testing.T, style model.AuthStyle, answer, wantTenant
 
 func TestIntrospect(t *testing.T) {
 	const answer = `{"active":true,"scope":"read write","client_id":"my-client","sub":"my-client","exp":1900000000,"iat":1899996400,"ext":{"tenant":"a"},"token_type":"Bearer"}`
-	tok := &Token{AccessToken: "opaque-123", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "opaque-123", TokenType: "bearer"}
 	for _, style := range []model.AuthStyle{model.AuthAuto, model.AuthHeader, model.AuthBody, model.AuthClientSecretJWT} {
 		t.Run(string(style), func(t *testing.T) {
 			srv := introspectionServer(t, style, answer, "t1")
@@ -261,7 +261,7 @@ func TestIntrospect(t *testing.T) {
 }
 
 func TestIntrospectFailures(t *testing.T) {
-	tok := &Token{AccessToken: "opaque-123"}
+	tok := &model.Token{AccessToken: "opaque-123"}
 	// The server refuses the client: the OAuth2 error, without the token
 	// it echoed or the secret.
 	srv := introspectionServer(t, model.AuthHeader, `{}`, "")
@@ -370,7 +370,7 @@ func TestProbeTrustsCAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := model.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
-	tok := &Token{AccessToken: "t", TokenType: "Bearer"}
+	tok := &model.Token{AccessToken: "t", TokenType: "Bearer"}
 	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
 		t.Error("an unknown CA was trusted")
 	}
@@ -460,7 +460,7 @@ func TestProbePresentsClientCertificate(t *testing.T) {
 	if err := keys.SetPrivateKey(p.ID, clientKey); err != nil {
 		t.Fatal(err)
 	}
-	tok := &Token{AccessToken: "bound", TokenType: "Bearer"}
+	tok := &model.Token{AccessToken: "bound", TokenType: "Bearer"}
 	r, err := NewManager(keys, NewClient()).Probe(context.Background(), p, tok, "auth/me")
 	if err != nil || !r.OK() {
 		t.Fatalf("with the certificate: %v %v", r, err)
@@ -496,7 +496,7 @@ func TestSecretHeadersResolved(t *testing.T) {
 	stored := p
 	stored.Headers = []model.Header{{Name: "X-Api-Key", Secret: true, TokenRequest: true}} // as the file has it
 	m := NewManager(keys, NewClient())
-	tok := &Token{AccessToken: "t", TokenType: "Bearer"}
+	tok := &model.Token{AccessToken: "t", TokenType: "Bearer"}
 	if _, err := m.Probe(context.Background(), stored, tok, "auth/me"); err != nil {
 		t.Fatal(err)
 	}

@@ -199,13 +199,13 @@ func (env *Env) profile(name string) (*storage.File, model.Profile, error) {
 }
 
 // token returns a usable token for the named profile.
-func (env *Env) token(ctx context.Context, name string, fresh bool) (model.Profile, *auth.Token, error) {
+func (env *Env) token(ctx context.Context, name string, fresh bool) (model.Profile, *model.Token, error) {
 	_, p, t, err := env.tokenIn(ctx, name, fresh)
 	return p, t, err
 }
 
 // tokenIn is token with the profiles file it was found in.
-func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.File, model.Profile, *auth.Token, error) {
+func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.File, model.Profile, *model.Token, error) {
 	f, p, err := env.profile(name)
 	if err != nil {
 		return nil, p, nil, err

@@ -31,7 +31,7 @@ func newHTTPie(env *Env) *cobra.Command {
 }
 
 // tokenEnv is the environment a command gets from env and exec.
-func tokenEnv(p model.Profile, t *auth.Token) [][2]string {
+func tokenEnv(p model.Profile, t *model.Token) [][2]string {
 	vars := [][2]string{{"ACCESS_TOKEN", t.AccessToken}, {"TOKEN_TYPE", auth.Scheme(t.TokenType)}}
 	if !t.Expiry.IsZero() {
 		vars = append(vars, [2]string{"TOKEN_EXPIRES_AT", t.Expiry.UTC().Format(time.RFC3339)})

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func newStatus(env *Env) *cobra.Command {
@@ -35,7 +35,7 @@ standard error.`,
 
 // execCredential is t as the client.authentication.k8s.io/v1 ExecCredential
 // that kubectl reads from a credential plugin.
-func execCredential(t *auth.Token) ([]byte, error) {
+func execCredential(t *model.Token) ([]byte, error) {
 	type status struct {
 		Token               string `json:"token"`
 		ExpirationTimestamp string `json:"expirationTimestamp,omitempty"`
@@ -52,7 +52,7 @@ func execCredential(t *auth.Token) ([]byte, error) {
 }
 
 // printExecCredential writes t for kubectl's exec credential plugin.
-func printExecCredential(env *Env, t *auth.Token) error {
+func printExecCredential(env *Env, t *model.Token) error {
 	data, err := execCredential(t)
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func newTest(env *Env) *cobra.Command {
@@ -33,7 +33,7 @@ the body. Exits 0 when the API answers 2xx.`,
 			if path == "" && p.ProbePath == "" {
 				path = p.RequestPath
 			}
-			var t *auth.Token // Basic API calls: the client ID and secret, no token
+			var t *model.Token // Basic API calls: the client ID and secret, no token
 			if !p.BasicAPI() {
 				if f, p, t, err = env.tokenIn(cmd.Context(), args[0], fresh); err != nil {
 					return err

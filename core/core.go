@@ -374,7 +374,7 @@ func (d *Desk) Delete(id string) (model.Profile, error) {
 // than the margin left, unless fresh. notCached, when not nil, says why
 // the keychain did not keep it (too large, locked, not running): the token
 // still works from memory.
-func (d *Desk) Token(ctx context.Context, p model.Profile, fresh bool) (t *auth.Token, notCached error, err error) {
+func (d *Desk) Token(ctx context.Context, p model.Profile, fresh bool) (t *model.Token, notCached error, err error) {
 	s := d.sessions.Session(p)
 	t, err = s.Token(ctx, fresh)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -66,7 +65,7 @@ type PostmanEnv struct {
 // client secret only when asked for.
 type PostmanEntry struct {
 	Profile      model.Profile
-	Token        *auth.Token
+	Token        *model.Token
 	ClientSecret string // empty: left out
 }
 

@@ -266,7 +266,7 @@ var discardLog = log.New(io.Discard, "", 0)
 // state is what one request's handling learns, for its log entry.
 type state struct {
 	path     string
-	token    *auth.Token
+	token    *model.Token
 	cached   bool      // token was there before the request came
 	body     *keptBody // nil: no body, or one too large to replay
 	status   int
@@ -518,7 +518,7 @@ func (rt *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // renew returns a token other than old: one another request already
 // fetched, or a new one. Requests that see the same 401 share one fetch.
-func (s *Server) renew(ctx context.Context, old *auth.Token) (*auth.Token, error) {
+func (s *Server) renew(ctx context.Context, old *model.Token) (*model.Token, error) {
 	t, err := s.sess.Token(ctx, false)
 	if err == nil && t.AccessToken != old.AccessToken {
 		return t, nil

@@ -99,13 +99,13 @@ func (u *UI) onFetch() {
 }
 
 // fetch gets a token off the UI thread and then runs then on it.
-func (u *UI) fetch(p model.Profile, force bool, then func(*auth.Token)) {
+func (u *UI) fetch(p model.Profile, force bool, then func(*model.Token)) {
 	u.fetchThen(p, force, then, "")
 }
 
 // fetchThen is fetch whose failure message ends with failNote (what did
 // not happen because of it).
-func (u *UI) fetchThen(p model.Profile, force bool, then func(*auth.Token), failNote string) {
+func (u *UI) fetchThen(p model.Profile, force bool, then func(*model.Token), failNote string) {
 	s := u.session(p)
 	go func() {
 		tok, err := s.Token(context.Background(), force)
@@ -172,7 +172,7 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 		return
 	}
 	copyWith := func(p model.Profile) {
-		u.fetchThen(p, false, func(t *auth.Token) {
+		u.fetchThen(p, false, func(t *model.Token) {
 			var text string
 			switch kind {
 			case copyToken:
@@ -260,13 +260,13 @@ type clipState struct {
 
 // toClipboard copies text and schedules clearing it, if it still holds
 // what we put there.
-func (u *UI) toClipboard(p model.Profile, kind copyKind, text string, t *auth.Token) {
+func (u *UI) toClipboard(p model.Profile, kind copyKind, text string, t *model.Token) {
 	u.copyText(p, kind, text, t, t != nil)
 }
 
 // copyText is toClipboard that clears what it copied if secret: the text
 // holds a token or another secret.
-func (u *UI) copyText(p model.Profile, kind copyKind, text string, t *auth.Token, secret bool) {
+func (u *UI) copyText(p model.Profile, kind copyKind, text string, t *model.Token, secret bool) {
 	cb := u.app.Clipboard()
 	cb.SetContent(text)
 	if t != nil {
@@ -648,7 +648,7 @@ func (u *UI) onTest() {
 		u.say("Test: set a base URL and a probe path (e.g. auth/me) with Edit")
 		return
 	}
-	run := func(t *auth.Token) {
+	run := func(t *model.Token) {
 		u.say("Testing %s…", probe.Name)
 		go func() {
 			r, err := u.opts.Probe(probe, t)
@@ -708,7 +708,7 @@ func (u *UI) onInspect() {
 		return
 	}
 	prof := *p
-	u.fetch(prof, false, func(t *auth.Token) {
+	u.fetch(prof, false, func(t *model.Token) {
 		u.say("Asking the server about the token of %s…", prof.Name)
 		u.detail.inspectBtn.Disable()
 		go func() {

@@ -21,7 +21,7 @@ func TestCacheRowSaysWhy(t *testing.T) {
 		{storage.ErrKeychainUnavailable, "no keychain is available"},
 		{storage.ErrTooLarge, "too large"},
 	}
-	tok := &auth.Token{AccessToken: "t", IssuedAt: time.Now()}
+	tok := &model.Token{AccessToken: "t", IssuedAt: time.Now()}
 	for _, tt := range tests {
 		var got string
 		for _, r := range tokenRows(model.Profile{}, tok, auth.Status{Token: tok, MemoryOnly: true, CacheErr: tt.err}) {

@@ -498,7 +498,7 @@ func profileRows(p model.Profile) [][2]string {
 	return rows
 }
 
-func tokenRows(p model.Profile, t *auth.Token, st auth.Status) [][2]string {
+func tokenRows(p model.Profile, t *model.Token, st auth.Status) [][2]string {
 	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
 	if t.Scope != "" {
 		v := t.Scope

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -89,7 +88,7 @@ func (u *UI) onExportPostman() {
 		return
 	}
 	prof := *p
-	u.fetch(prof, false, func(t *auth.Token) {
+	u.fetch(prof, false, func(t *model.Token) {
 		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil || w == nil {
 				return
@@ -106,7 +105,7 @@ func (u *UI) onExportPostman() {
 	})
 }
 
-func (u *UI) exportPostmanTo(p model.Profile, t *auth.Token, w io.Writer) error {
+func (u *UI) exportPostmanTo(p model.Profile, t *model.Token, w io.Writer) error {
 	data, err := importer.Postman([]importer.PostmanEntry{{Profile: p, Token: t}}, u.opts.Now())
 	if err != nil {
 		return err

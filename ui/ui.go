@@ -62,10 +62,10 @@ type TokenSessions interface {
 	Drop(id string)
 	SetMargin(d time.Duration)
 	// Introspect asks the server about a token (RFC 7662) as p's client.
-	Introspect(ctx context.Context, p model.Profile, t *auth.Token) (*auth.Introspection, error)
+	Introspect(ctx context.Context, p model.Profile, t *model.Token) (*auth.Introspection, error)
 	// Probe calls p's API with a token, with p's client certificate where
 	// it has one.
-	Probe(ctx context.Context, p model.Profile, t *auth.Token, path string) (auth.ProbeResult, error)
+	Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (auth.ProbeResult, error)
 	// SignIn and SignOut are core.Sessions' (a person's sign-in).
 	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
 	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)
@@ -92,7 +92,7 @@ type Options struct {
 	// a new auth.Client's.
 	Discover func(base string) (*auth.Metadata, error)
 	// Probe calls the API with a token; nil means Sessions.Probe.
-	Probe func(p model.Profile, t *auth.Token) (auth.ProbeResult, error)
+	Probe func(p model.Profile, t *model.Token) (auth.ProbeResult, error)
 	// Serve starts a local token proxy; nil means proxy.Server when
 	// Secrets is a *storage.Keychain and Sessions an *auth.Manager.
 	Serve ServeFunc
@@ -148,8 +148,8 @@ type UI struct {
 	// afterFirstTick runs once at the first tick: start-up work the first
 	// frame need not wait for (the tray).
 	afterFirstTick func()
-	copied         map[string]*auth.Token // tokens a person copied, for the expiry notice
-	warned         map[*auth.Token]bool
+	copied         map[string]*model.Token // tokens a person copied, for the expiry notice
+	warned         map[*model.Token]bool
 	clip           *clipState          // what the window last put on the clipboard
 	lastCopy       map[string]copyKind // per profile, the copy the Copy button repeats
 	serve          *serving            // the local token proxies (Serve locally)
@@ -183,7 +183,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 		}
 		if opts.Probe == nil {
 			sessions := opts.Sessions
-			opts.Probe = func(p model.Profile, t *auth.Token) (auth.ProbeResult, error) {
+			opts.Probe = func(p model.Profile, t *model.Token) (auth.ProbeResult, error) {
 				return sessions.Probe(context.Background(), p, t, "")
 			}
 		}
@@ -197,7 +197,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	// Before any widget is made, so that each is drawn in these colours
 	// from the first frame.
 	useReadableTheme(a)
-	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
+	u := &UI{app: a, win: w, opts: opts, copied: map[string]*model.Token{}, warned: map[*model.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
 	u.desk.Now = opts.Now
 	u.serve = newServing(u)

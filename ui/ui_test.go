@@ -818,7 +818,7 @@ func TestTestCallShowsAnswer(t *testing.T) {
 	p.ProbePath = "auth/me"
 	h := newHarness(t, p)
 	var called string
-	h.u.opts.Probe = func(p model.Profile, tok *auth.Token) (auth.ProbeResult, error) {
+	h.u.opts.Probe = func(p model.Profile, tok *model.Token) (auth.ProbeResult, error) {
 		called = p.ProbePath + " with " + tok.AccessToken
 		return auth.ProbeResult{URL: "https://api.example.com/auth/me", Status: "200 OK", Code: 200, Took: 42 * time.Millisecond, Snippet: `{"ok":true}`}, nil
 	}
@@ -885,7 +885,7 @@ func TestExportImportProfilesAndPostman(t *testing.T) {
 		t.Errorf("after import: %d rows, %q", other.u.list.Length(), other.u.status.Text)
 	}
 	var pm strings.Builder
-	tok := &auth.Token{AccessToken: "tok-x", TokenType: "bearer"}
+	tok := &model.Token{AccessToken: "tok-x", TokenType: "bearer"}
 	if err := h.u.exportPostmanTo(a, tok, &pm); err != nil {
 		t.Fatal(err)
 	}
