@@ -17,6 +17,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/version"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 	"github.com/tokendesk/tokendesk/ui"
 )
@@ -50,7 +51,7 @@ func main() {
 	}
 	// Tokens this window caches are marked for other windows to notice.
 	keys := storage.NewKeychain(storage.MarkTokens(storage.NewSystemStore(), dir))
-	sessions := auth.NewManager(keys, auth.NewClient())
+	sessions := session.NewManager(keys, auth.NewClient())
 	store := storage.Open(dir)
 	// A token exchange reads its subject profile as the file holds it now.
 	sessions.Profiles = func(id string) (model.Profile, error) {

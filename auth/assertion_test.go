@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -43,7 +44,7 @@ func TestPrivateKeyJWTOnTheWire(t *testing.T) {
 				key = ecPEM(t)
 			}
 			var tokenURL string
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				_ = r.ParseForm()
 				if _, _, basic := r.BasicAuth(); basic || r.PostForm.Has("client_secret") || r.PostForm.Get("client_id") != "my-client" ||
 					r.PostForm.Get("client_assertion_type") != keys.AssertionType {
@@ -66,7 +67,7 @@ func TestPrivateKeyJWTOnTheWire(t *testing.T) {
 				}
 				fmt.Fprint(w, `{"access_token":"pkjwt","token_type":"bearer","expires_in":60}`)
 			})
-			p := profileFor(srv, model.AuthPrivateKeyJWT)
+			p := authtest.Profile(srv, model.AuthPrivateKeyJWT)
 			tokenURL = p.TokenURL
 			tok, err := NewClient().Fetch(context.Background(), p, key)
 			if err != nil || tok.AccessToken != "pkjwt" {

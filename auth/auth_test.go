@@ -7,57 +7,41 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/model"
-	"github.com/tokendesk/tokendesk/storage"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-const testSecret = "s3cr3t-Zx9!"
-
-// server answers token requests with handler, after checking nothing.
-func server(t *testing.T, handler http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func profileFor(srv *httptest.Server, style model.AuthStyle) model.Profile {
-	return model.Profile{ID: "p1", Name: "test", TokenURL: srv.URL + "/oauth2/token", ClientID: "my-client", AuthStyle: style, Scopes: []string{"openid", "system/*.read"}}
-}
-
 func fetch(t *testing.T, p model.Profile) (*model.Token, error) {
 	t.Helper()
-	return NewClient().Fetch(context.Background(), p, testSecret)
+	return NewClient().Fetch(context.Background(), p, authtest.Secret)
 }
 
 func TestAuthStylesOnTheWire(t *testing.T) {
 	for _, style := range []model.AuthStyle{model.AuthHeader, model.AuthBody} {
 		t.Run(string(style), func(t *testing.T) {
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				if err := r.ParseForm(); err != nil {
 					t.Error(err)
 				}
 				id, secret, basic := r.BasicAuth()
 				secret, _ = url.QueryUnescape(secret) // RFC 6749 §2.3.1 form-encodes both
 				if style == model.AuthHeader {
-					if !basic || id != "my-client" || secret != testSecret || r.PostForm.Has("client_secret") {
+					if !basic || id != "my-client" || secret != authtest.Secret || r.PostForm.Has("client_secret") {
 						t.Errorf("basic: got basic=%v id=%q, client_secret in body=%v", basic, id, r.PostForm.Has("client_secret"))
 					}
 				} else {
-					if basic || r.PostForm.Get("client_id") != "my-client" || r.PostForm.Get("client_secret") != testSecret {
+					if basic || r.PostForm.Get("client_id") != "my-client" || r.PostForm.Get("client_secret") != authtest.Secret {
 						t.Errorf("post: got basic=%v form=%v", basic, r.PostForm.Has("client_id"))
 					}
 				}
@@ -73,7 +57,7 @@ func TestAuthStylesOnTheWire(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprint(w, `{"access_token":"tok-123","token_type":"bearer","expires_in":3600,"scope":"openid"}`)
 			})
-			p := profileFor(srv, style)
+			p := authtest.Profile(srv, style)
 			p.Params = url.Values{"audience": {"https://api.example.com"}}
 			tok, err := fetch(t, p)
 			if err != nil {
@@ -90,13 +74,13 @@ func TestAuthStylesOnTheWire(t *testing.T) {
 }
 
 func TestMedplumResponse(t *testing.T) {
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		fmt.Fprint(w, `{"token_type":"Bearer","expires_in":3600,"scope":"openid","id_token":"x.y.z","access_token":"tok","refresh_token":"r",
 			"project":{"reference":"Project/123","display":"Demo"},"profile":{"reference":"ClientApplication/456"},
 			"smart_style_url":"https://api.medplum.com/fhir/R4/.well-known/smart-styles.json","need_patient_banner":false}`)
 	})
-	tok, err := fetch(t, profileFor(srv, model.AuthBody))
+	tok, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,11 +124,11 @@ func TestErrors(t *testing.T) {
 		{"rate limited", 429, "application/json", `{"error":"slow_down"}`, map[string]string{"Retry-After": "30"},
 			[]string{"429", "retry after 30s"}},
 		{"no access token", 200, "application/json", `{"token_type":"bearer"}`, nil, []string{"missing access_token"}},
-		{"echoes the secret", 400, "text/plain", "bad secret " + testSecret, nil, []string{"[redacted]"}},
+		{"echoes the secret", 400, "text/plain", "bad secret " + authtest.Secret, nil, []string{"[redacted]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tt.contentType)
 				for k, v := range tt.header {
 					w.Header().Set(k, v)
@@ -152,7 +136,7 @@ func TestErrors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			_, err := fetch(t, profileFor(srv, model.AuthBody))
+			_, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 			if err == nil {
 				t.Fatal("got no error")
 			}
@@ -161,7 +145,7 @@ func TestErrors(t *testing.T) {
 					t.Errorf("error %q; want it to contain %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), testSecret) {
+			if strings.Contains(err.Error(), authtest.Secret) {
 				t.Errorf("error %q shows the secret", err)
 			}
 		})
@@ -183,11 +167,11 @@ func TestExpiresIn(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprintf(w, `{"access_token":"ory_at_opaque","token_type":"bearer"%s}`, tt.field)
 			})
-			tok, err := fetch(t, profileFor(srv, model.AuthHeader))
+			tok, err := fetch(t, authtest.Profile(srv, model.AuthHeader))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,11 +188,11 @@ func TestExpiresIn(t *testing.T) {
 
 func TestRedirectNotFollowed(t *testing.T) {
 	var hits atomic.Int32
-	other := server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	other := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
 	})
-	_, err := fetch(t, profileFor(srv, model.AuthBody))
+	_, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 	if err == nil || !strings.Contains(err.Error(), "redirected") {
 		t.Errorf("got %v; want a redirect error", err)
 	}
@@ -219,7 +203,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 
 func TestInsecureRefused(t *testing.T) {
 	p := model.Profile{Name: "x", TokenURL: "http://auth.example.com/token", ClientID: "c"}
-	if _, err := NewClient().Fetch(context.Background(), p, testSecret); !errors.Is(err, ErrInsecure) {
+	if _, err := NewClient().Fetch(context.Background(), p, authtest.Secret); !errors.Is(err, ErrInsecure) {
 		t.Errorf("got %v; want ErrInsecure", err)
 	}
 }
@@ -252,158 +236,6 @@ func TestClaims(t *testing.T) {
 	}
 	if _, _, ok := Claims("ory_at_abcdef.ghijk"); ok {
 		t.Error("an opaque token decoded as a JWT")
-	}
-}
-
-// manager returns a Manager with a fake keychain holding the test secret
-// for profile p1, and a clock the test moves.
-func manager(t *testing.T) (*Manager, *storage.Keychain, *time.Time) {
-	t.Helper()
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	if err := keys.SetClientSecret("p1", testSecret); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	m := NewManager(keys, NewClient())
-	m.Now = func() time.Time { return now }
-	return m, keys, &now
-}
-
-func TestSessionSharesOneRequest(t *testing.T) {
-	var requests atomic.Int32
-	release := make(chan struct{})
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		<-release
-		fmt.Fprint(w, `{"access_token":"shared","token_type":"bearer","expires_in":600}`)
-	})
-	m, _, _ := manager(t)
-	s := m.Session(profileFor(srv, model.AuthBody))
-	s.Fetch() // the request is under way before any caller arrives
-	var wg sync.WaitGroup
-	const callers = 20
-	got := make([]string, callers)
-	for i := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok, err := s.Token(context.Background(), false)
-			if err == nil {
-				got[i] = tok.AccessToken
-			}
-		}()
-	}
-	close(release)
-	wg.Wait()
-	if n := requests.Load(); n != 1 {
-		t.Errorf("%d requests; want 1", n)
-	}
-	for i, g := range got {
-		if g != "shared" {
-			t.Errorf("caller %d got %q", i, g)
-		}
-	}
-}
-
-func TestSessionLifecycle(t *testing.T) {
-	var requests atomic.Int32
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		n := requests.Add(1)
-		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":600}`, n)
-	})
-	m, keys, now := manager(t)
-	p := profileFor(srv, model.AuthBody)
-	s := m.Session(p)
-	if st := s.Status(*now); st.State != StateNone || st.Describe() != "no token" {
-		t.Fatalf("fresh session: %v %q", st.State, st.Describe())
-	}
-	tok, err := s.Token(context.Background(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := s.Status(*now)
-	if st.State != StateValid || st.Describe() != "valid 10:00" {
-		t.Errorf("after fetch: %v %q", st.State, st.Describe())
-	}
-	// The token is cached in the keychain: a new manager (another process) reuses it.
-	m2 := NewManager(keys, NewClient())
-	m2.Now = m.Now
-	if t2, err := m2.Session(p).Token(context.Background(), false); err != nil || t2.AccessToken != tok.AccessToken {
-		t.Errorf("second process got %v, %v; want the cached token", t2, err)
-	}
-	*now = now.Add(9*time.Minute + 15*time.Second)
-	if st := s.Status(*now); st.State != StateExpiring || st.Describe() != "expires in 0:45" {
-		t.Errorf("near expiry: %v %q", st.State, st.Describe())
-	}
-	// Under the margin, Token asks for a new one.
-	if tok2, _ := s.Token(context.Background(), false); tok2.AccessToken != "tok-2" {
-		t.Errorf("got %q; want a new token under the margin", tok2.AccessToken)
-	}
-	*now = now.Add(11 * time.Minute)
-	if st := s.Status(*now); st.State != StateExpired {
-		t.Errorf("after expiry: %v", st.State)
-	}
-	if _, err := s.Token(context.Background(), true); err != nil || requests.Load() != 3 {
-		t.Errorf("force: %v, %d requests", err, requests.Load())
-	}
-	// Editing what decides the token drops it.
-	p.Scopes = []string{"other"}
-	if st := m.Session(p).Status(*now); st.State != StateNone {
-		t.Errorf("after a scope change: %v; want no token", st.State)
-	}
-}
-
-func TestSessionFailure(t *testing.T) {
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(400)
-		fmt.Fprint(w, `{"error":"invalid_request","error_description":"Invalid secret"}`)
-	})
-	m, _, now := manager(t)
-	s := m.Session(profileFor(srv, model.AuthBody))
-	if _, err := s.Token(context.Background(), false); err == nil {
-		t.Fatal("no error")
-	}
-	st := s.Status(*now)
-	if st.State != StateFailed || !strings.Contains(st.Err.Error(), "Invalid secret") {
-		t.Errorf("got %v %v", st.State, st.Err)
-	}
-}
-
-func TestSecretMissing(t *testing.T) {
-	m := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient())
-	_, err := m.Session(model.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"}).Token(context.Background(), false)
-	if !errors.Is(err, storage.ErrSecretMissing) {
-		t.Errorf("got %v; want ErrSecretMissing", err)
-	}
-}
-
-func TestAutoRefresh(t *testing.T) {
-	var requests atomic.Int32
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		fmt.Fprint(w, `{"access_token":"t","token_type":"bearer","expires_in":1000}`)
-	})
-	m, _, now := manager(t)
-	p := profileFor(srv, model.AuthBody)
-	p.AutoRefresh = true
-	s := m.Session(p)
-	if _, err := s.Token(context.Background(), false); err != nil {
-		t.Fatal(err)
-	}
-	if s.RefreshDue(now.Add(799 * time.Second)) {
-		t.Error("refresh due before 80 % of the lifetime")
-	}
-	if !s.RefreshDue(now.Add(800 * time.Second)) {
-		t.Error("refresh not due at 80 % of the lifetime")
-	}
-}
-
-func TestFormatLeft(t *testing.T) {
-	for d, want := range map[time.Duration]string{0: "0:00", 45 * time.Second: "0:45", 42*time.Minute + 17*time.Second: "42:17", 2*time.Hour + 5*time.Second: "2:00:05", -time.Second: "0:00"} {
-		if got := FormatLeft(d); got != want {
-			t.Errorf("FormatLeft(%v) = %q; want %q", d, got, want)
-		}
 	}
 }
 

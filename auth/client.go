@@ -47,6 +47,9 @@ type Client struct {
 	http *http.Client
 	// Now is the clock expiries are computed against.
 	Now func() time.Time
+	// PollUnit is the second of RFC 8628's polling intervals (the device
+	// flow's); NewClient sets a second, tests shorten it.
+	PollUnit time.Duration
 
 	mu   *sync.Mutex
 	byCA map[string]*http.Client // clients trusting a profile's CA file
@@ -58,7 +61,7 @@ type Client struct {
 // client secret a second time, at another host); answers are read up to
 // MaxResponse.
 func NewClient() *Client {
-	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
+	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, PollUnit: time.Second, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
 }
 
 func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
@@ -111,11 +114,11 @@ func dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Co
 	}
 }
 
-// clientFor returns the HTTP client for p: the shared one, or one that also
+// HTTPClient returns the HTTP client for p: the shared one, or one that also
 // trusts p's CA file and, for tls_client_auth, presents p's certificate
 // with key (the PEM private key from the keychain; empty: no certificate).
-func (c *Client) clientFor(p model.Profile, key string) (*http.Client, error) {
-	mtls := presentsCert(p.Style()) && key != ""
+func (c *Client) HTTPClient(p model.Profile, key string) (*http.Client, error) {
+	mtls := PresentsCert(p.Style()) && key != ""
 	if p.CAFile == "" && !mtls {
 		return c.http, nil
 	}
@@ -267,7 +270,7 @@ func (c *Client) post(ctx context.Context, p model.Profile, what, endpoint strin
 	timeout := timeoutOf(p)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hc, err := c.clientFor(p, a.key)
+	hc, err := c.HTTPClient(p, a.key)
 	if err != nil {
 		return nil, err
 	}
@@ -499,4 +502,15 @@ func (e *tooLargeError) Error() string {
 func looksLikeJSON(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 1 && b[0] == '{' && b[len(b)-1] == '}' && json.Valid(b)
+}
+
+// secretValues are p's secret header values, as resolved.
+func secretValues(p model.Profile) []string {
+	var vs []string
+	for _, h := range p.Headers {
+		if h.Secret && h.Value != "" {
+			vs = append(vs, h.Value)
+		}
+	}
+	return vs
 }

@@ -102,10 +102,10 @@ func (c *Client) authOf(p model.Profile, credential string) (clientAuth, error) 
 	return a, nil
 }
 
-// presentsCert says whether a client of style presents its certificate on
+// PresentsCert says whether a client of style presents its certificate on
 // the TLS connection: to its authorization server and, for
 // certificate-bound tokens (RFC 8705 §3), to the API in the test call.
-func presentsCert(s model.AuthStyle) bool { return slices.Contains(waysOf(s), viaCert) }
+func PresentsCert(s model.AuthStyle) bool { return slices.Contains(waysOf(s), viaCert) }
 
 // ways lists the ways to try, in order.
 func (a clientAuth) ways() []way { return waysOf(a.style) }

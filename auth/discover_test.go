@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/model"
 )
 
 func TestDiscoverFallsBackToRFC8414(t *testing.T) {
 	var srvURL string
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/.well-known/oauth-authorization-server/tenant1" {
 			http.NotFound(w, r)
 			return
@@ -37,7 +38,7 @@ func TestDiscoverFallsBackToRFC8414(t *testing.T) {
 }
 
 func TestDiscoverNothingThere(t *testing.T) {
-	srv := server(t, http.NotFound)
+	srv := authtest.Server(t, http.NotFound)
 	_, err := NewClient().Discover(context.Background(), srv.URL)
 	if err == nil || !strings.Contains(err.Error(), "no server metadata found") || !strings.Contains(err.Error(), "404") {
 		t.Errorf("got %v", err)

@@ -201,15 +201,12 @@ func (c *Client) deviceAuthorize(ctx context.Context, p model.Profile, credentia
 	if life, _ := lifetime(raw.ExpiresIn.String()); life > 0 {
 		d.Expires = start.Add(life)
 	}
-	d.interval = 5 * pollUnit // RFC 8628 §3.2's default
+	d.interval = 5 * c.PollUnit // RFC 8628 §3.2's default
 	if n, err := raw.Interval.Int64(); err == nil && n > 0 && n < 3600 {
-		d.interval = time.Duration(n) * pollUnit
+		d.interval = time.Duration(n) * c.PollUnit
 	}
 	return d, nil
 }
-
-// pollUnit is the second of RFC 8628's intervals; tests shorten it.
-var pollUnit = time.Second
 
 // Device sign-in outcomes a face branches on.
 var (
@@ -246,7 +243,7 @@ func (c *Client) pollDevice(ctx context.Context, p model.Profile, credential str
 		switch fe.Code {
 		case "authorization_pending":
 		case "slow_down":
-			interval += 5 * pollUnit
+			interval += 5 * c.PollUnit
 		case "expired_token":
 			return nil, ErrDeviceExpired
 		case "access_denied":

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -10,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -60,8 +59,8 @@ func TestHostileAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := server(t, tt.handler)
-			_, err := fetch(t, profileFor(srv, model.AuthBody))
+			srv := authtest.Server(t, tt.handler)
+			_, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -75,11 +74,11 @@ func TestHostileAnswers(t *testing.T) {
 }
 
 func TestOtherTokenTypeUsedAsGiven(t *testing.T) {
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"abc","token_type":"DPoP","expires_in":60}`)
 	})
-	tok, err := fetch(t, profileFor(srv, model.AuthBody))
+	tok, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,46 +87,12 @@ func TestOtherTokenTypeUsedAsGiven(t *testing.T) {
 	}
 }
 
-// hang is a token endpoint that accepts the request and never answers.
-func hang(t *testing.T) *httptest.Server {
-	t.Helper()
-	stop := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-stop:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(func() { close(stop); srv.Close() })
-	return srv
-}
-
 func TestTimeoutFires(t *testing.T) {
-	p := profileFor(hang(t), model.AuthAuto)
+	p := authtest.Profile(authtest.Hang(t), model.AuthAuto)
 	p.TimeoutSeconds = 1
 	_, err := fetch(t, p)
 	if err == nil || !strings.Contains(err.Error(), "no answer from") || !strings.Contains(err.Error(), "within 1s") {
 		t.Errorf("got %v; want a timeout naming the host", err)
-	}
-}
-
-func TestCancel(t *testing.T) {
-	m, _, _ := manager(t)
-	s := m.Session(profileFor(hang(t), model.AuthBody))
-	started := make(chan struct{})
-	m.OnChange = func(string) {
-		select {
-		case <-started:
-		default:
-			close(started)
-		}
-	}
-	done := make(chan error, 1)
-	go func() { _, err := s.Token(context.Background(), true); done <- err }()
-	<-started
-	s.Cancel()
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "cancelled") {
-		t.Errorf("got %v; want cancelled", err)
 	}
 }
 
@@ -166,60 +131,5 @@ func TestSecretsNotFormatted(t *testing.T) {
 		if strings.Contains(s, "tok-visible-nowhere") {
 			t.Errorf("formatted token shows its value: %s", s)
 		}
-	}
-}
-
-// TestHammerOneSession drives one session from many goroutines while a
-// ticker reads its status, for the race detector.
-func TestHammerOneSession(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		i := n
-		mu.Unlock()
-		fmt.Fprintf(w, `{"access_token":"t%d","token_type":"bearer","expires_in":90}`, i)
-	})
-	m, _, _ := manager(t)
-	p := profileFor(srv, model.AuthBody)
-	p.AutoRefresh = true
-	stop := make(chan struct{})
-	var ticker sync.WaitGroup
-	ticker.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				s := m.Session(p)
-				_ = s.Status(time.Now())
-				s.AutoRefresh(time.Now())
-			}
-		}
-	})
-	var wg sync.WaitGroup
-	for i := range 32 {
-		wg.Go(func() {
-			s := m.Session(p)
-			for j := range 20 {
-				switch (i + j) % 4 {
-				case 0:
-					_, _ = s.Token(context.Background(), false)
-				case 1:
-					_, _ = s.Token(context.Background(), true)
-				case 2:
-					s.Fetch()
-				case 3:
-					_ = s.Status(time.Now()).Describe()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(stop)
-	ticker.Wait()
-	if st := m.Session(p).Status(time.Now()); st.Token == nil && st.Err == nil && st.State != StateFetching {
-		t.Errorf("after the hammering: %+v", st)
 	}
 }

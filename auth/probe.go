@@ -34,19 +34,13 @@ func (r ProbeResult) String() string {
 	return s
 }
 
-// Probe calls the profile's probe path (or path, if given) with the token,
-// to show that the token works against the API. A profile whose API calls
-// use Basic auth needs its secret: Manager.Probe reads it.
-func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (ProbeResult, error) {
-	return c.probe(ctx, p, t, path, "", "")
-}
-
-// probe is Probe presenting, for a tls_client_auth profile whose private
-// key is given, the client certificate too: an API that checks
-// certificate-bound tokens (RFC 8705 §3) wants the certificate the token
-// was issued to. secret is the client secret for a profile whose API calls
-// use Basic auth.
-func (c *Client) probe(ctx context.Context, p model.Profile, t *model.Token, path, key, secret string) (ProbeResult, error) {
+// Probe calls the profile's probe path (or path, if given) with the
+// token, to show that the token works against the API. key is the PEM
+// private key of a tls_client_auth profile, to present its client
+// certificate too: an API that checks certificate-bound tokens (RFC 8705
+// §3) wants the certificate the token was issued to; empty presents none.
+// secret is the client secret of a profile whose API calls use Basic auth.
+func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, path, key, secret string) (ProbeResult, error) {
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return ProbeResult{}, err
@@ -63,7 +57,7 @@ func (c *Client) probe(ctx context.Context, p model.Profile, t *model.Token, pat
 	}
 	// The API is usually the token endpoint's server: trust the profile's
 	// CA file here too.
-	tc, err := c.clientFor(p, key)
+	tc, err := c.HTTPClient(p, key)
 	if err != nil {
 		return ProbeResult{}, err
 	}

@@ -6,16 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/model"
-	"github.com/tokendesk/tokendesk/storage"
 )
 
 // loggingProxy is an HTTP proxy on 127.0.0.1 that records what reaches it
@@ -24,7 +22,7 @@ func loggingProxy(t *testing.T) (*url.URL, func() []string) {
 	t.Helper()
 	var mu sync.Mutex
 	var seen []string
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		seen = append(seen, r.Method+" "+r.URL.String()+" "+r.Header.Get("Authorization")+" "+string(body))
@@ -43,7 +41,7 @@ func loggingProxy(t *testing.T) (*url.URL, func() []string) {
 // it.
 func TestLoopbackNeverProxied(t *testing.T) {
 	_, seen := loggingProxy(t)
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if _, _, basic := r.BasicAuth(); basic {
 			w.WriteHeader(http.StatusUnauthorized) // auto's fallback sends the secret a second time
 			return
@@ -99,10 +97,10 @@ func TestBaseURLClearTextRefused(t *testing.T) {
 			continue
 		}
 		var hits atomic.Int32
-		api := server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		api := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
 		c := NewClient()
 		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
-		if _, err := c.Probe(context.Background(), p, tok, tt.path); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
+		if _, err := c.Probe(context.Background(), p, tok, tt.path, "", ""); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
 			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
 		}
 	}
@@ -127,10 +125,10 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 	var stolen atomic.Value
 	stolen.Store("")
-	other := server(t, func(w http.ResponseWriter, r *http.Request) {
+	other := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		stolen.Store(r.Header.Get("X-Api-Key") + r.Header.Get("Authorization"))
 	})
-	api := server(t, func(w http.ResponseWriter, r *http.Request) {
+	api := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/moved":
 			http.Redirect(w, r, "/here", http.StatusFound)
@@ -145,15 +143,15 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 	p := model.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
 		Headers: []model.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
 	tok := &model.Token{AccessToken: "tok-probe", TokenType: "Bearer"}
-	r, err := NewClient().Probe(context.Background(), p, tok, "moved")
+	r, err := NewClient().Probe(context.Background(), p, tok, "moved", "", "")
 	if err != nil || !r.OK() {
 		t.Errorf("same origin: %v, %v; want the redirect followed", r, err)
 	}
-	r, err = NewClient().Probe(context.Background(), p, tok, "away")
+	r, err = NewClient().Probe(context.Background(), p, tok, "away", "", "")
 	if err != nil || r.Code != http.StatusFound || !strings.Contains(r.Snippet, "redirected to "+other.URL+"/steal") {
 		t.Errorf("another origin: %v, %v; want the 302 reported", r, err)
 	}
-	r, err = NewClient().Probe(context.Background(), p, tok, "leak")
+	r, err = NewClient().Probe(context.Background(), p, tok, "leak", "", "")
 	if err != nil || strings.Contains(r.Snippet, "tok-probe") || !strings.Contains(r.Snippet, redacted) {
 		t.Errorf("a redirect target holding the token: got %q, %v; want it reported redacted", r.Snippet, err)
 	}
@@ -174,10 +172,10 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 		ctype  string
 		echo   echo
 	}{
-		{"Basic header", model.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+		{"Basic header", model.AuthHeader, authtest.Secret, "text/plain", func(r *http.Request, _ url.Values) string {
 			return "rejected Authorization: " + r.Header.Get("Authorization")
 		}},
-		{"Basic alone", model.AuthHeader, testSecret, "text/plain", func(r *http.Request, _ url.Values) string {
+		{"Basic alone", model.AuthHeader, authtest.Secret, "text/plain", func(r *http.Request, _ url.Values) string {
 			return "rejected " + strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 		}},
 		{"JSON, Go escapes", model.AuthBody, odd, "application/json", func(_ *http.Request, f url.Values) string {
@@ -195,7 +193,7 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 		{"short secret in JSON", model.AuthBody, "ab", "application/json", func(_ *http.Request, f url.Values) string {
 			return `{"error":"invalid_client","error_description":"got {\"client_secret\":\"ab\"} or 'ab'"}`
 		}},
-		{"client_secret_jwt assertion", model.AuthClientSecretJWT, testSecret, "application/json", func(_ *http.Request, f url.Values) string {
+		{"client_secret_jwt assertion", model.AuthClientSecretJWT, authtest.Secret, "application/json", func(_ *http.Request, f url.Values) string {
 			return `{"error":"invalid_client","error_description":"bad assertion ` + f.Get("client_assertion") + `"}`
 		}},
 	}
@@ -203,7 +201,7 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var sent []string // what the request carried, as the server saw it
 			var mu sync.Mutex
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				_ = r.ParseForm()
 				mu.Lock()
 				if a := r.Header.Get("Authorization"); a != "" {
@@ -219,7 +217,7 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprint(w, tt.echo(r, r.PostForm))
 			})
-			_, err := NewClient().Fetch(context.Background(), profileFor(srv, tt.style), tt.secret)
+			_, err := NewClient().Fetch(context.Background(), authtest.Profile(srv, tt.style), tt.secret)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -261,12 +259,12 @@ func TestHostileTokenText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			tok, err := fetch(t, profileFor(srv, model.AuthBody))
+			tok, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 			if err == nil {
 				t.Fatalf("got token %v; want it refused", tok)
 			}
@@ -281,11 +279,11 @@ func TestHostileTokenText(t *testing.T) {
 }
 
 func TestScopeAndExtrasEscaped(t *testing.T) {
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"abc","token_type":"Bearer","scope":"read\u001b[2J","project":"p\u001b]0;x\u0007"}`)
 	})
-	tok, err := fetch(t, profileFor(srv, model.AuthBody))
+	tok, err := fetch(t, authtest.Profile(srv, model.AuthBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,199 +292,6 @@ func TestScopeAndExtrasEscaped(t *testing.T) {
 	}
 	if got := ExtraText(tok.Extra["project"]); got != `p\x1b]0;x\a` {
 		t.Errorf("extra %q; want the escapes written out", got)
-	}
-}
-
-// expires_in in its odd forms: a fraction rounds down; what cannot be
-// believed leaves the expiry unknown, with a note saying why.
-func TestOddExpiresIn(t *testing.T) {
-	tests := []struct {
-		field string
-		want  time.Duration // 0: unknown
-		note  string
-	}{
-		{`3600.7`, time.Hour, ""},
-		{`"3600.7"`, time.Hour, ""},
-		{`"soon"`, 0, "not a number"},
-		{`1e30`, 0, "over a year"},
-		{`9223372036854775807`, 0, "over a year"},
-		{`1e400`, 0, "over a year"},
-		{`true`, 0, "not a number"},
-		{`0.5`, 0, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.field, func(t *testing.T) {
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprintf(w, `{"access_token":"abc","token_type":"bearer","expires_in":%s}`, tt.field)
-			})
-			tok, err := fetch(t, profileFor(srv, model.AuthBody))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got time.Duration
-			if !tok.Expiry.IsZero() {
-				got = tok.Expiry.Sub(tok.IssuedAt)
-			}
-			if got != tt.want {
-				t.Errorf("lifetime %v; want %v", got, tt.want)
-			}
-			if note := ExtraText(tok.Extra["expires_in"]); !strings.Contains(note, tt.note) || (tt.note == "") != (note == "") {
-				t.Errorf("note %q; want %q", note, tt.note)
-			}
-		})
-	}
-}
-
-// clock is a settable clock safe to read from the fetch goroutines.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) add(d time.Duration) { c.set(c.Now().Add(d)) }
-
-// wait waits for the session's request under way, if any.
-func wait(s *Session) {
-	s.mu.Lock()
-	c := s.call
-	s.mu.Unlock()
-	if c != nil {
-		<-c.done
-	}
-}
-
-// stormServer issues tokens of the given lifetime, or fails once failing is
-// set, and keeps the (fake) time of every request.
-type stormServer struct {
-	mu      sync.Mutex
-	at      []time.Time
-	failing bool
-}
-
-func newStormServer(t *testing.T, clk *clock, life int) (*stormServer, *httptest.Server) {
-	st := &stormServer{}
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		st.mu.Lock()
-		st.at = append(st.at, clk.Now())
-		failing := st.failing
-		st.mu.Unlock()
-		if failing {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		fmt.Fprintf(w, `{"access_token":"t%d","token_type":"bearer","expires_in":%d}`, len(st.at), life)
-	})
-	return st, srv
-}
-
-func (st *stormServer) times() []time.Time {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return append([]time.Time(nil), st.at...)
-}
-
-// busiestMinute is the most requests in any 60 seconds.
-func busiestMinute(at []time.Time) int {
-	most := 0
-	for i := range at {
-		n := 0
-		for _, b := range at[i:] {
-			if b.Sub(at[i]) < time.Minute {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
-	return most
-}
-
-func stormManager(t *testing.T) (*Manager, *clock) {
-	t.Helper()
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	if err := keys.SetClientSecret("p1", testSecret); err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
-	m := NewManager(keys, NewClient())
-	m.Now = clk.Now
-	return m, clk
-}
-
-// Short-lived tokens: the window's ticker refreshes each token once, near
-// its end; the CLI reuses a token with time left; a profile never sends
-// more than a handful of requests a minute on its own.
-func TestNoRefreshStorm(t *testing.T) {
-	for _, life := range []int{45, 60, 2} {
-		t.Run(fmt.Sprintf("%ds tokens", life), func(t *testing.T) {
-			m, clk := stormManager(t)
-			st, srv := newStormServer(t, clk, life)
-			p := profileFor(srv, model.AuthBody)
-			p.AutoRefresh = true
-			s := m.Session(p)
-			if _, err := s.Token(context.Background(), false); err != nil {
-				t.Fatal(err)
-			}
-			for range 5 { // the CLI, called again and again
-				if _, err := s.Token(context.Background(), false); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if n := len(st.times()); n != 1 {
-				t.Errorf("%d requests for 6 calls in a row; want 1", n)
-			}
-			const ticks = 600 // ten minutes of the window's ticker
-			for range ticks {
-				clk.add(time.Second)
-				s.AutoRefresh(clk.Now())
-				wait(s)
-			}
-			at := st.times()
-			// One refresh per token, at 80 % of its lifetime: 13 for 45 s
-			// tokens over ten minutes, not one per tick.
-			wantMost := 2 + ticks/max(life*8/10, int(minAutoGap/time.Second))
-			if len(at) > wantMost {
-				t.Errorf("%d requests in %d s; want at most %d", len(at), ticks, wantMost)
-			}
-			if n := busiestMinute(at[1:]); n > 4 { // the first a person asked for
-				t.Errorf("%d auto-refreshes in one minute; want at most 4", n)
-			}
-		})
-	}
-}
-
-// A failing auto-refresh is retried after a growing backoff while the
-// token is still valid, and then left to a person.
-func TestAutoRefreshBackoff(t *testing.T) {
-	m, clk := stormManager(t)
-	st, srv := newStormServer(t, clk, 3600)
-	p := profileFor(srv, model.AuthBody)
-	p.AutoRefresh = true
-	s := m.Session(p)
-	if _, err := s.Token(context.Background(), false); err != nil {
-		t.Fatal(err)
-	}
-	st.mu.Lock()
-	st.failing = true
-	st.mu.Unlock()
-	for range 2 * 3600 {
-		clk.add(time.Second)
-		s.AutoRefresh(clk.Now())
-		wait(s)
-	}
-	at := st.times()[1:]
-	start := st.times()[0]
-	var offsets []time.Duration
-	for _, a := range at {
-		offsets = append(offsets, a.Sub(start))
-	}
-	// Due at 2880 s (80 %), then 30 s, 1, 2 and 4 minutes later; the next
-	// would be after the token expired at 3600 s.
-	want := []time.Duration{2880 * time.Second, 2910 * time.Second, 2970 * time.Second, 3090 * time.Second, 3330 * time.Second}
-	if fmt.Sprint(offsets) != fmt.Sprint(want) {
-		t.Errorf("%d auto-refreshes, at %v…; want them at %v", len(offsets), offsets[:min(len(offsets), 8)], want)
 	}
 }
 
@@ -506,7 +311,7 @@ func TestAutoFallbackRule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			var requests atomic.Int32
-			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
 				w.Header().Set("Content-Type", "application/json")
 				if _, _, basic := r.BasicAuth(); basic {
@@ -520,59 +325,17 @@ func TestAutoFallbackRule(t *testing.T) {
 				}
 				fmt.Fprint(w, `{"access_token":"body","token_type":"bearer"}`)
 			})
-			p := profileFor(srv, model.AuthAuto)
+			p := authtest.Profile(srv, model.AuthAuto)
 			p.IntrospectionURL = srv.URL + "/oauth2/introspect"
 			_, err := fetch(t, p)
 			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
 				t.Errorf("token request: %d requests, %v; want %d", n, err, tt.requests)
 			}
 			requests.Store(0)
-			_, err = NewClient().Introspect(context.Background(), p, testSecret, &model.Token{AccessToken: "x"})
+			_, err = NewClient().Introspect(context.Background(), p, authtest.Secret, &model.Token{AccessToken: "x"})
 			if n := requests.Load(); n != tt.requests || (err == nil) != (tt.requests == 2) {
 				t.Errorf("introspection: %d requests, %v; want %d", n, err, tt.requests)
 			}
 		})
-	}
-}
-
-// A hostile token cached by an earlier version is not handed out from the
-// keychain: a new one is fetched.
-func TestHostileCachedTokenNotUsed(t *testing.T) {
-	var requests atomic.Int32
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		fmt.Fprint(w, `{"access_token":"fresh","token_type":"Bearer","expires_in":3600}`)
-	})
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	if err := keys.SetClientSecret("p1", testSecret); err != nil {
-		t.Fatal(err)
-	}
-	p := profileFor(srv, model.AuthBody)
-	for _, bad := range []model.Token{
-		{AccessToken: "abc", TokenType: "Bearer\x1b[31m\r\nX-Injected: 1"},
-		{AccessToken: "abc\r\nX-Injected: 1", TokenType: "Bearer"},
-	} {
-		bad.IssuedAt, bad.Expiry, bad.Fingerprint = time.Now(), time.Now().Add(time.Hour), p.Fingerprint()
-		if _, err := keys.SetToken(p.ID, bad); err != nil {
-			t.Fatal(err)
-		}
-		requests.Store(0)
-		tok, err := NewManager(keys, NewClient()).Session(p).Token(context.Background(), false)
-		if err != nil || tok.AccessToken != "fresh" || requests.Load() != 1 {
-			t.Errorf("cached %q %q: got %v, %v after %d requests; want a fresh token", bad.AccessToken, bad.TokenType, tok, err, requests.Load())
-		}
-	}
-}
-
-// The test call's failures read as the token request's do: one mapping of
-// timeouts and refused connections.
-func TestProbeFailuresDescribed(t *testing.T) {
-	down := server(t, http.NotFound)
-	downURL := down.URL
-	down.Close()
-	p := model.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
-	_, err := NewClient().Probe(context.Background(), p, &model.Token{AccessToken: "tok"}, "x")
-	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
-		t.Errorf("got %v; want the refused connection named", err)
 	}
 }

@@ -132,9 +132,9 @@ func isRange(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
-// wellFormed says whether t's token and type can go into a header as they
+// WellFormed says whether t's token and type can go into a header as they
 // are: what parseToken checks, for a token from elsewhere (the cache).
-func wellFormed(t *model.Token) bool {
+func WellFormed(t *model.Token) bool {
 	return b64token(t.AccessToken) && (t.TokenType == "" || typeName(t.TokenType))
 }
 

@@ -15,28 +15,26 @@ import (
 	"io"
 	"log"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
-	"github.com/tokendesk/tokendesk/storage"
 )
 
 // A client_secret_jwt request carries an HS256 assertion made with the
 // secret, and never the secret itself.
 func TestClientSecretJWTOnTheWire(t *testing.T) {
 	const secret = "a-shared-secret-of-32-bytes-or-more!"
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			t.Error(err)
 		}
@@ -64,7 +62,7 @@ func TestClientSecretJWTOnTheWire(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"csjwt","token_type":"Bearer","expires_in":60}`)
 	})
-	p := profileFor(srv, model.AuthClientSecretJWT)
+	p := authtest.Profile(srv, model.AuthClientSecretJWT)
 	tok, err := NewClient().Fetch(context.Background(), p, secret)
 	if err != nil || tok.AccessToken != "csjwt" {
 		t.Fatalf("fetch: %v", err)
@@ -75,46 +73,11 @@ func TestClientSecretJWTOnTheWire(t *testing.T) {
 	}
 }
 
-// pki is a throw-away CA with a server and a client certificate.
-type pki struct {
-	caFile    string
-	serverTLS tls.Certificate
-}
-
-func newPKI(t *testing.T) pki {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Token Desk test CA"},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	srvTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, srvKey.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return pki{caFile: caFile, serverTLS: tls.Certificate{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}}
-}
-
 // A tls_client_auth request presents the profile's certificate, sends
 // client_id and no secret, and trusts the server through the profile's CA
 // file.
 func TestMutualTLSOnTheWire(t *testing.T) {
-	pk := newPKI(t)
+	pk := authtest.NewPKI(t)
 	clientKey, _ := keys.GenerateKey()
 	clientCert, err := keys.SelfSignedCert(clientKey, "my-client", time.Now())
 	if err != nil {
@@ -142,12 +105,12 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"mtls","token_type":"Bearer","expires_in":60}`)
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes below
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pk.serverTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: trusted}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pk.ServerTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: trusted}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 
 	p := model.Profile{ID: "m", Name: "mtls", TokenURL: srv.URL + "/token", ClientID: "my-client",
-		AuthStyle: model.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
+		AuthStyle: model.AuthTLS, ClientCert: clientCert, CAFile: pk.CAFile}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +150,7 @@ func TestMutualTLSOnTheWire(t *testing.T) {
 // client's credential the way style sends it.
 func introspectionServer(t *testing.T, style model.AuthStyle, answer, wantTenant string) *httptest.Server {
 	var srv *httptest.Server
-	srv = server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv = authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/.well-known/openid-configuration":
 			fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":%q,"introspection_endpoint":%q}`, srv.URL, srv.URL+"/oauth2/token", srv.URL+"/oauth2/introspect")
@@ -204,12 +167,12 @@ func introspectionServer(t *testing.T, style model.AuthStyle, answer, wantTenant
 		ok := false
 		switch style {
 		case model.AuthHeader:
-			ok = basic && id == "my-client" && secret == url.QueryEscape(testSecret)
+			ok = basic && id == "my-client" && secret == url.QueryEscape(authtest.Secret)
 		case model.AuthAuto, model.AuthBody:
 			// auto: this server only takes the body, after refusing Basic.
-			ok = !basic && r.PostForm.Get("client_id") == "my-client" && r.PostForm.Get("client_secret") == testSecret
+			ok = !basic && r.PostForm.Get("client_id") == "my-client" && r.PostForm.Get("client_secret") == authtest.Secret
 		case model.AuthClientSecretJWT:
-			_, err := jwt.Parse(r.PostForm.Get("client_assertion"), func(*jwt.Token) (any, error) { return []byte(testSecret), nil },
+			_, err := jwt.Parse(r.PostForm.Get("client_assertion"), func(*jwt.Token) (any, error) { return []byte(authtest.Secret), nil },
 				jwt.WithAudience(srv.URL+"/oauth2/token"), jwt.WithIssuer("my-client"))
 			ok = err == nil && r.PostForm.Get("client_id") == "my-client"
 		}
@@ -237,9 +200,9 @@ func TestIntrospect(t *testing.T) {
 	for _, style := range []model.AuthStyle{model.AuthAuto, model.AuthHeader, model.AuthBody, model.AuthClientSecretJWT} {
 		t.Run(string(style), func(t *testing.T) {
 			srv := introspectionServer(t, style, answer, "t1")
-			p := profileFor(srv, style) // no introspection URL: found by discovery
+			p := authtest.Profile(srv, style) // no introspection URL: found by discovery
 			p.Headers = []model.Header{{Name: "X-Tenant", Value: "t1", TokenRequest: true}, {Name: "X-Api-Only", Value: "1"}}
-			in, err := NewClient().Introspect(context.Background(), p, testSecret, tok)
+			in, err := NewClient().Introspect(context.Background(), p, authtest.Secret, tok)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,7 +228,7 @@ func TestIntrospectFailures(t *testing.T) {
 	// The server refuses the client: the OAuth2 error, without the token
 	// it echoed or the secret.
 	srv := introspectionServer(t, model.AuthHeader, `{}`, "")
-	p := profileFor(srv, model.AuthHeader)
+	p := authtest.Profile(srv, model.AuthHeader)
 	_, err := NewClient().Introspect(context.Background(), p, "wrong-secret", tok)
 	var fe *FetchError
 	if !errors.As(err, &fe) || fe.StatusCode != 401 || strings.Contains(err.Error(), "opaque-123") ||
@@ -274,18 +237,18 @@ func TestIntrospectFailures(t *testing.T) {
 	}
 	// An answer without "active" is not taken as inactive.
 	srv = introspectionServer(t, model.AuthHeader, `{"scope":"x"}`, "")
-	if _, err := NewClient().Introspect(context.Background(), profileFor(srv, model.AuthHeader), testSecret, tok); err == nil || !strings.Contains(err.Error(), `"active"`) {
+	if _, err := NewClient().Introspect(context.Background(), authtest.Profile(srv, model.AuthHeader), authtest.Secret, tok); err == nil || !strings.Contains(err.Error(), `"active"`) {
 		t.Errorf("no active: %v", err)
 	}
 	// No endpoint anywhere.
-	bare := server(t, http.NotFound)
-	if _, err := NewClient().Introspect(context.Background(), profileFor(bare, model.AuthHeader), testSecret, tok); !errors.Is(err, ErrNoIntrospection) {
+	bare := authtest.Server(t, http.NotFound)
+	if _, err := NewClient().Introspect(context.Background(), authtest.Profile(bare, model.AuthHeader), authtest.Secret, tok); !errors.Is(err, ErrNoIntrospection) {
 		t.Errorf("no endpoint: %v", err)
 	}
 	// A profile's own endpoint is used as is, and plain http to a remote
 	// host is refused.
 	remote := model.Profile{Name: "r", TokenURL: "https://example.com/token", ClientID: "c", IntrospectionURL: "http://example.com/introspect"}
-	if _, err := NewClient().Introspect(context.Background(), remote, testSecret, tok); err == nil || !strings.Contains(err.Error(), "clear text") {
+	if _, err := NewClient().Introspect(context.Background(), remote, authtest.Secret, tok); err == nil || !strings.Contains(err.Error(), "clear text") {
 		t.Errorf("insecure endpoint: %v", err)
 	}
 }
@@ -294,7 +257,7 @@ func TestIntrospectFailures(t *testing.T) {
 // marked go on the token request, and only they change the fingerprint.
 func TestExtraHeaders(t *testing.T) {
 	var tokenHeaders, probeHeaders http.Header
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.URL.Path == "/oauth2/token" {
 			tokenHeaders = r.Header.Clone()
@@ -304,7 +267,7 @@ func TestExtraHeaders(t *testing.T) {
 		probeHeaders = r.Header.Clone()
 		fmt.Fprint(w, `{}`)
 	})
-	p := profileFor(srv, model.AuthHeader)
+	p := authtest.Profile(srv, model.AuthHeader)
 	p.BaseURL = srv.URL + "/"
 	fp := p.Fingerprint()
 	p.Headers = []model.Header{
@@ -325,7 +288,7 @@ func TestExtraHeaders(t *testing.T) {
 	if tokenHeaders.Get("X-Gateway-Tenant") != "t1" || tokenHeaders.Get("X-Medplum") != "" {
 		t.Errorf("token request headers: %v", tokenHeaders)
 	}
-	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err != nil {
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if probeHeaders.Get("X-Medplum-On-Behalf-Of") != "ProjectMembership/123" || probeHeaders.Get("X-Medplum") != "extended" ||
@@ -371,36 +334,13 @@ func TestProbeTrustsCAFile(t *testing.T) {
 	}
 	p := model.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
 	tok := &model.Token{AccessToken: "t", TokenType: "Bearer"}
-	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", ""); err == nil {
 		t.Error("an unknown CA was trusted")
 	}
 	p.CAFile = caFile
-	r, err := NewClient().Probe(context.Background(), p, tok, "auth/me")
+	r, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", "")
 	if err != nil || !r.OK() {
 		t.Errorf("with the CA file: %v %v", r, err)
-	}
-}
-
-// deadKeychain is a Secret Service that is not there.
-type deadKeychain struct{}
-
-func (deadKeychain) Get(string) (string, error) { return "", storage.ErrKeychainUnavailable }
-func (deadKeychain) Set(string, string) error   { return storage.ErrKeychainUnavailable }
-func (deadKeychain) Delete(string) error        { return storage.ErrKeychainUnavailable }
-
-// A keychain that cannot be read is said on the session, so that the window
-// does not claim the secret is simply "in the keychain".
-func TestStatusSaysKeychainUnreadable(t *testing.T) {
-	m := NewManager(storage.NewKeychain(deadKeychain{}), NewClient())
-	s := m.Session(model.Profile{ID: "x", Name: "x", TokenURL: "https://a.example/token", ClientID: "c"})
-	s.Load()
-	if st := s.Status(time.Now()); !errors.Is(st.KeychainErr, storage.ErrKeychainUnavailable) || st.Loading {
-		t.Errorf("status %+v", st)
-	}
-	ok := NewManager(storage.NewKeychain(&storage.MemoryStore{}), NewClient()).Session(model.Profile{ID: "y", Name: "y", TokenURL: "https://a.example/token", ClientID: "c"})
-	ok.Load()
-	if st := ok.Status(time.Now()); st.KeychainErr != nil {
-		t.Errorf("a working keychain: %v", st.KeychainErr)
 	}
 }
 
@@ -433,126 +373,5 @@ func TestSettleKeyPair(t *testing.T) {
 	p.ClientCert = self
 	if _, m, err := keys.SettleKeyPair(&p, otherKey, "", time.Now()); err != nil || !m.Cert || p.ClientCert == self {
 		t.Errorf("self-signed certificate, other key: %v %+v", err, m)
-	}
-}
-
-// The test call of a tls_client_auth profile presents its certificate, as
-// an API that checks certificate-bound tokens (RFC 8705 §3) requires.
-func TestProbePresentsClientCertificate(t *testing.T) {
-	pk := newPKI(t)
-	clientKey, _ := keys.GenerateKey()
-	clientCert, _ := keys.SelfSignedCert(clientKey, "svc", time.Now())
-	block, _ := pem.Decode([]byte(clientCert))
-	leaf, _ := x509.ParseCertificate(block.Bytes)
-	trusted := x509.NewCertPool()
-	trusted.AddCert(leaf)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"ok":true}`)
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pk.serverTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: trusted}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := model.Profile{ID: "m", Name: "m", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "svc",
-		AuthStyle: model.AuthTLS, ClientCert: clientCert, CAFile: pk.caFile}
-	if err := keys.SetPrivateKey(p.ID, clientKey); err != nil {
-		t.Fatal(err)
-	}
-	tok := &model.Token{AccessToken: "bound", TokenType: "Bearer"}
-	r, err := NewManager(keys, NewClient()).Probe(context.Background(), p, tok, "auth/me")
-	if err != nil || !r.OK() {
-		t.Fatalf("with the certificate: %v %v", r, err)
-	}
-	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me"); err == nil {
-		t.Error("the server took a call without a client certificate; the test proves nothing")
-	}
-}
-
-// Secret headers: the Manager fills their values in from the keychain for
-// the test call and introspection; the formatters refuse a profile whose
-// values were not filled in; the shareable token request names a shell
-// variable.
-func TestSecretHeadersResolved(t *testing.T) {
-	const key = "api-key-value-7a8b"
-	var seen []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, r.URL.Path+" "+r.Header.Get("X-Api-Key"))
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"active":true}`)
-	}))
-	t.Cleanup(srv.Close)
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := model.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", BaseURL: srv.URL + "/",
-		IntrospectionURL: srv.URL + "/introspect",
-		Headers:          []model.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
-	if err := keys.SetClientSecret(p.ID, "s"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.SaveHeaderValues(p); err != nil {
-		t.Fatal(err)
-	}
-	stored := p
-	stored.Headers = []model.Header{{Name: "X-Api-Key", Secret: true, TokenRequest: true}} // as the file has it
-	m := NewManager(keys, NewClient())
-	tok := &model.Token{AccessToken: "t", TokenType: "Bearer"}
-	if _, err := m.Probe(context.Background(), stored, tok, "auth/me"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Introspect(context.Background(), stored, tok); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"/auth/me " + key, "/introspect " + key}; !slices.Equal(seen, want) {
-		t.Errorf("the server saw %q", seen)
-	}
-	if _, err := Curl(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
-		t.Errorf("Curl of an unresolved profile: %v", err)
-	}
-	if _, err := HTTPie(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
-		t.Errorf("HTTPie of an unresolved profile: %v", err)
-	}
-	if _, err := CurlPowerShell(stored, Credential{Token: tok}, ""); !errors.Is(err, model.ErrHeaderMissing) {
-		t.Errorf("CurlPowerShell of an unresolved profile: %v", err)
-	}
-	resolved, err := keys.Resolve(stored)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if line, err := Curl(resolved, Credential{Token: tok}, ""); err != nil || !strings.Contains(line, "'X-Api-Key: "+key+"'") {
-		t.Errorf("Curl: %q, %v", line, err)
-	}
-	if line := TokenRequestCurl(resolved); strings.Contains(line, key) || !strings.Contains(line, `'X-Api-Key: '"$X_API_KEY"`) {
-		t.Errorf("TokenRequestCurl: %q", line)
-	}
-}
-
-// A server that echoes a secret header's value back in its error does not
-// get it onto the screen.
-func TestSecretHeaderValueRedacted(t *testing.T) {
-	const key = "api-key-value-echoed-9"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"error":"invalid_request","error_description":"bad key %s"}`, r.Header.Get("X-Api-Key"))
-	}))
-	t.Cleanup(srv.Close)
-	keys := storage.NewKeychain(&storage.MemoryStore{})
-	p := model.Profile{ID: "p", Name: "gw", TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: model.AuthBody,
-		Headers: []model.Header{{Name: "X-Api-Key", Value: key, Secret: true, TokenRequest: true}}}
-	if err := keys.SetClientSecret(p.ID, "s"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.SaveHeaderValues(p); err != nil {
-		t.Fatal(err)
-	}
-	p.Headers[0].Value = ""
-	_, err := NewManager(keys, NewClient()).Session(p).Token(context.Background(), true)
-	var fe *FetchError
-	if !errors.As(err, &fe) || fe.Code != "invalid_request" {
-		t.Fatalf("want the server's error, got %v", err)
-	}
-	if strings.Contains(err.Error(), key) || strings.Contains(fe.Description, key) || !strings.Contains(fe.Description, "[redacted]") {
-		t.Errorf("the echoed value reached the error: %q", fe.Description)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -175,8 +176,8 @@ func wrapArgs(c *cobra.Command) {
 }
 
 // manager builds the token sessions over env's keychain.
-func (env *Env) manager(f *storage.File) *auth.Manager {
-	m := auth.NewManager(env.Keys, env.Client)
+func (env *Env) manager(f *storage.File) *session.Manager {
+	m := session.NewManager(env.Keys, env.Client)
 	m.Now = env.Now
 	m.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	m.Profiles = f.ByID
@@ -212,14 +213,14 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	}
 	desk := env.deskIn(f)
 	t, notCached, err := desk.Token(ctx, p, fresh)
-	if errors.Is(err, auth.ErrSignInNeeded) && env.login && p.GrantType().SignsIn() {
+	if errors.Is(err, session.ErrSignInNeeded) && env.login && p.GrantType().SignsIn() {
 		var user model.User
 		if user, err = env.signIn(ctx, desk, p, false, 0); err == nil {
 			env.say("Signed in to %s as %s.", p.Name, user)
 			t, notCached, err = desk.Token(ctx, p, false)
 		}
 	}
-	if errors.Is(err, auth.ErrSignInNeeded) {
+	if errors.Is(err, session.ErrSignInNeeded) {
 		return nil, p, nil, fmt.Errorf("%q: %w; run: %s", name, err, suggest("tokendesk", "login", name))
 	}
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/session"
 )
 
 func newIntrospect(env *Env) *cobra.Command {
@@ -59,5 +59,5 @@ func leftText(d time.Duration) string {
 	if d <= 0 {
 		return "expired"
 	}
-	return auth.FormatLeft(d) + " left"
+	return session.FormatLeft(d) + " left"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/internal/browser"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"golang.org/x/term"
 )
 
@@ -49,7 +50,7 @@ who signed in.`,
 		},
 	}
 	c.Flags().BoolVar(&noBrowser, "no-browser", false, "print the sign-in URL rather than open a browser")
-	c.Flags().DurationVar(&wait, "wait", auth.DefaultSignInTimeout, "how long to wait for the person to sign in")
+	c.Flags().DurationVar(&wait, "wait", session.DefaultSignInTimeout, "how long to wait for the person to sign in")
 	return c
 }
 

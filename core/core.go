@@ -18,6 +18,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -45,7 +46,7 @@ type Keys interface {
 
 // Sessions owns the token state of each profile (auth.Manager).
 type Sessions interface {
-	Session(p model.Profile) *auth.Session
+	Session(p model.Profile) *session.Session
 	Drop(id string)
 	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
 	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -25,7 +26,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: storage.Open(t.TempDir()), mem: &storage.MemoryStore{}}
 	f.keys = storage.NewKeychain(f.mem)
-	f.desk = New(f.store, f.keys, auth.NewManager(f.keys, auth.NewClient()))
+	f.desk = New(f.store, f.keys, session.NewManager(f.keys, auth.NewClient()))
 	return f
 }
 
@@ -120,7 +121,7 @@ func (s failing) Update(fn func(*storage.File) error) error {
 func TestInterruptedAddLeavesOnlyOrphans(t *testing.T) {
 	f := newFixture(t)
 	kept := f.add(t, "kept")
-	killed := New(failing{f.store}, noForget{f.keys}, auth.NewManager(f.keys, auth.NewClient()))
+	killed := New(failing{f.store}, noForget{f.keys}, session.NewManager(f.keys, auth.NewClient()))
 	c := Fields(model.Profile{Name: "new", TokenURL: "https://auth.example.com/token", ClientID: "c",
 		Headers: []model.Header{{Name: "X-Api-Key", Value: "k", Secret: true}}})
 	c.Secret = "s"
@@ -167,7 +168,7 @@ func (noForget) Forget(string) error { return nil }
 // A failed add (not a kill) takes back what it wrote to the keychain.
 func TestFailedAddCleansUp(t *testing.T) {
 	f := newFixture(t)
-	d := New(failing{f.store}, f.keys, auth.NewManager(f.keys, auth.NewClient()))
+	d := New(failing{f.store}, f.keys, session.NewManager(f.keys, auth.NewClient()))
 	c := Fields(model.Profile{Name: "x", TokenURL: "https://auth.example.com/token", ClientID: "c"})
 	c.Secret = "s"
 	if _, err := d.Add(c); err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/keyringtest"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -21,7 +22,7 @@ import (
 // counts requests and may run hook before answering.
 type core struct {
 	keys     *storage.Keychain
-	sessions *auth.Manager
+	sessions *session.Manager
 	profile  model.Profile
 	requests atomic.Int32
 	hook     atomic.Pointer[func()]
@@ -39,7 +40,7 @@ func newCore(t *testing.T) *core {
 		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"Bearer","expires_in":3600}`, n)
 	}))
 	t.Cleanup(srv.Close)
-	c.sessions = auth.NewManager(c.keys, auth.NewClient())
+	c.sessions = session.NewManager(c.keys, auth.NewClient())
 	c.profile = model.Profile{ID: "it-core-" + strings.ReplaceAll(t.Name(), "/", "-"), Name: "core",
 		TokenURL: srv.URL + "/token", ClientID: "c", AuthStyle: model.AuthBody}
 	if err := c.keys.SetClientSecret(c.profile.ID, "s"); err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -82,7 +83,7 @@ type Server struct {
 	// Keys holds the proxy key and the secret header values.
 	Keys *storage.Keychain
 	// Tokens fetches, caches and refreshes the profile's tokens.
-	Tokens *auth.Manager
+	Tokens *session.Manager
 	// Port is the loopback port; zero means any free one.
 	Port int
 	// Log, if set, is called (from any goroutine) after each request.
@@ -91,7 +92,7 @@ type Server struct {
 	mu      sync.Mutex
 	profile model.Profile // with secret header values
 	secret  string        // the client secret, for Basic API calls only
-	sess    *auth.Session
+	sess    *session.Session
 	key     string
 	url     string
 	base    *url.URL

@@ -20,6 +20,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/testapi"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -74,7 +75,7 @@ func newFixture(t testing.TB, change func(*model.Profile)) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{api: api, logs: make(chan Entry, 1000)}
-	f.srv = &Server{Profile: p, Keys: keys, Tokens: auth.NewManager(keys, auth.NewClient()), Log: func(e Entry) { f.logs <- e }}
+	f.srv = &Server{Profile: p, Keys: keys, Tokens: session.NewManager(keys, auth.NewClient()), Log: func(e Entry) { f.logs <- e }}
 	if err := f.srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -379,7 +380,7 @@ func TestPortInUse(t *testing.T) {
 	defer api.Close()
 	keys := storage.NewKeychain(&storage.MemoryStore{})
 	_ = keys.SetHeaderValues("p1", map[string]string{"X-Api-Key": headerSecret})
-	s := &Server{Profile: profileFor(api), Keys: keys, Tokens: auth.NewManager(keys, auth.NewClient()), Port: port}
+	s := &Server{Profile: profileFor(api), Keys: keys, Tokens: session.NewManager(keys, auth.NewClient()), Port: port}
 	err = s.Start()
 	var inUse *PortInUseError
 	if !errors.As(err, &inUse) || inUse.Port != port {
@@ -411,7 +412,7 @@ func TestRefusesProfile(t *testing.T) {
 			_ = keys.SetHeaderValues("p1", map[string]string{"X-Api-Key": headerSecret})
 			p := profileFor(api)
 			c.change(&p)
-			s := &Server{Profile: p, Keys: keys, Tokens: auth.NewManager(keys, auth.NewClient())}
+			s := &Server{Profile: p, Keys: keys, Tokens: session.NewManager(keys, auth.NewClient())}
 			if err := s.Start(); !errors.Is(err, c.want) {
 				_ = s.Stop()
 				t.Errorf("got %v; want %v", err, c.want)
@@ -426,7 +427,7 @@ func TestAllowInsecureStarts(t *testing.T) {
 	keys := storage.NewKeychain(&storage.MemoryStore{})
 	p := model.Profile{ID: "p1", Name: "x", TokenURL: api.TokenURL(), ClientID: "cid",
 		BaseURL: "http://api.example.com/", AllowInsecure: true}
-	s := &Server{Profile: p, Keys: keys, Tokens: auth.NewManager(keys, auth.NewClient())}
+	s := &Server{Profile: p, Keys: keys, Tokens: session.NewManager(keys, auth.NewClient())}
 	if err := s.Start(); err != nil {
 		t.Fatalf("got %v; want a start", err)
 	}
@@ -487,7 +488,7 @@ func TestAutoRefresh(t *testing.T) {
 		Expiry: now.Add(6 * time.Minute), Fingerprint: p.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
-	m := auth.NewManager(keys, auth.NewClient())
+	m := session.NewManager(keys, auth.NewClient())
 	changed := make(chan struct{}, 10)
 	m.OnChange = func(string) { changed <- struct{}{} }
 	m.Session(p).Load()

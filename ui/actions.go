@@ -16,6 +16,7 @@ import (
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -548,7 +549,7 @@ func (u *UI) notifyRefreshFailure(id string) {
 		return
 	}
 	st := u.session(p).Status(u.opts.Now())
-	if st.State == auth.StateFailed && st.Token != nil {
+	if st.State == session.StateFailed && st.Token != nil {
 		u.app.SendNotification(fyne.NewNotification("Token Desk: refresh failed for "+p.Name, errorText(st.Err)))
 	}
 }
@@ -574,7 +575,7 @@ func (u *UI) warnCopiedExpiring(now time.Time) {
 			name = p.Name
 		}
 		u.app.SendNotification(fyne.NewNotification("Token Desk: token expiring",
-			fmt.Sprintf("The token you copied for %s expires in %s.", name, auth.FormatLeft(left))))
+			fmt.Sprintf("The token you copied for %s expires in %s.", name, session.FormatLeft(left))))
 	}
 }
 
@@ -589,7 +590,7 @@ func (u *UI) onSettings() {
 	margin := widget.NewEntry()
 	m := s.RefreshMarginSeconds
 	if m == 0 {
-		m = int(auth.DefaultMargin / time.Second)
+		m = int(session.DefaultMargin / time.Second)
 	}
 	margin.SetText(strconv.Itoa(m))
 	notify := widget.NewCheck("Desktop notifications", nil)
@@ -745,7 +746,7 @@ func (u *UI) showIntrospection(name string, in *auth.Introspection) {
 		v := f.Value
 		if f.Name == "exp" && !in.Exp.IsZero() {
 			if left := in.Exp.Sub(u.opts.Now()); left > 0 {
-				v += "  (" + auth.FormatLeft(left) + " left)"
+				v += "  (" + session.FormatLeft(left) + " left)"
 			} else {
 				v += "  (expired)"
 			}

@@ -1,13 +1,12 @@
 package ui
 
 import (
+	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
+	"github.com/tokendesk/tokendesk/storage"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/model"
-	"github.com/tokendesk/tokendesk/storage"
 )
 
 // TestCacheRowSaysWhy: a memory-only token's "Cache" row names the real
@@ -24,7 +23,7 @@ func TestCacheRowSaysWhy(t *testing.T) {
 	tok := &model.Token{AccessToken: "t", IssuedAt: time.Now()}
 	for _, tt := range tests {
 		var got string
-		for _, r := range tokenRows(model.Profile{}, tok, auth.Status{Token: tok, MemoryOnly: true, CacheErr: tt.err}) {
+		for _, r := range tokenRows(model.Profile{}, tok, session.Status{Token: tok, MemoryOnly: true, CacheErr: tt.err}) {
 			if r[0] == "Cache" {
 				got = r[1]
 			}

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -313,21 +314,21 @@ func (d *detail) tick(now time.Time) {
 	d.showStatus(*p, d.u.session(*p).Status(now))
 }
 
-func (d *detail) showStatus(p model.Profile, st auth.Status) {
+func (d *detail) showStatus(p model.Profile, st session.Status) {
 	text, imp := liveStateText(st)
 	switch {
-	case d.u.signin != nil && d.u.signin.id == p.ID && st.State == auth.StateSignIn:
+	case d.u.signin != nil && d.u.signin.id == p.ID && st.State == session.StateSignIn:
 		text = "signing in…"
-	case st.State == auth.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
-		text = "error (last token: " + auth.FormatLeft(st.Left) + " left)"
-	case st.State == auth.StateValid && !st.ExpiryKnown():
+	case st.State == session.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
+		text = "error (last token: " + session.FormatLeft(st.Left) + " left)"
+	case st.State == session.StateValid && !st.ExpiryKnown():
 		text = "valid — expiry unknown"
 	}
 	if d.state.Text != text || d.state.Importance != imp {
 		d.state.Text, d.state.Importance = text, imp
 		d.state.Refresh()
 	}
-	fetching := st.State == auth.StateFetching
+	fetching := st.State == session.StateFetching
 	if fetching {
 		d.progress.Hide()
 		d.spinner.Show()
@@ -374,7 +375,7 @@ func (d *detail) setShown(b *tipButton, on bool) {
 }
 
 // showSignIn shows who is signed in, and the sign-in under way for p.
-func (d *detail) showSignIn(p model.Profile, st auth.Status) {
+func (d *detail) showSignIn(p model.Profile, st session.Status) {
 	if text := whoText(st); text != "" && p.GrantType().SignsIn() {
 		setLabel(d.who, text)
 		d.who.Show()
@@ -498,7 +499,7 @@ func profileRows(p model.Profile) [][2]string {
 	return rows
 }
 
-func tokenRows(p model.Profile, t *model.Token, st auth.Status) [][2]string {
+func tokenRows(p model.Profile, t *model.Token, st session.Status) [][2]string {
 	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
 	if t.Scope != "" {
 		v := t.Scope
@@ -516,7 +517,7 @@ func tokenRows(p model.Profile, t *model.Token, st auth.Status) [][2]string {
 	}
 	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format(timeFormat)})
 	if st.ExpiryKnown() {
-		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format(timeFormat) + "  (lifetime " + auth.FormatLeft(st.Lifetime) + ")"})
+		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format(timeFormat) + "  (lifetime " + session.FormatLeft(st.Lifetime) + ")"})
 	} else {
 		rows = append(rows, [2]string{"Expires", "unknown (the server sent no expires_in)"})
 	}

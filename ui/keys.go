@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/session"
 )
 
 // filterEntry is the list's filter box; onKey may take a key (Down, Enter,
@@ -133,7 +133,7 @@ func (u *UI) keepLastError(id string) {
 		if text := errorText(st.Err); prefs.String(key) != text {
 			prefs.SetString(key, text)
 		}
-	case st.State == auth.StateValid || st.State == auth.StateExpiring:
+	case st.State == session.StateValid || st.State == session.StateExpiring:
 		if prefs.String(key) != "" {
 			prefs.RemoveValue(key)
 		}

@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -185,9 +185,9 @@ func (u *UI) tickRow(r *rowView, now time.Time) {
 // second: each change repaints the whole window, which cost 2 % of a core
 // under software GL (bench/RESULTS.md) for seconds that mean nothing an
 // hour before expiry. The last ten minutes count seconds.
-func liveStateText(st auth.Status) (string, widget.Importance) {
+func liveStateText(st session.Status) (string, widget.Importance) {
 	text, imp := stateText(st)
-	if st.State == auth.StateValid && st.ExpiryKnown() && st.Left >= secondsFrom {
+	if st.State == session.StateValid && st.ExpiryKnown() && st.Left >= secondsFrom {
 		text = "valid " + minutesText(st.Left)
 	}
 	return text, imp
@@ -206,21 +206,21 @@ func minutesText(d time.Duration) string {
 }
 
 // stateText is the list's word for a status, with its emphasis.
-func stateText(st auth.Status) (string, widget.Importance) {
+func stateText(st session.Status) (string, widget.Importance) {
 	switch {
-	case st.Loading && st.State == auth.StateNone:
+	case st.Loading && st.State == session.StateNone:
 		return "…", widget.MediumImportance
-	case st.State == auth.StateFailed:
+	case st.State == session.StateFailed:
 		return "error", widget.DangerImportance
-	case st.State == auth.StateExpiring:
+	case st.State == session.StateExpiring:
 		return st.Describe(), widget.WarningImportance
-	case st.State == auth.StateExpired:
+	case st.State == session.StateExpired:
 		return "expired", widget.DangerImportance
-	case st.State == auth.StateValid:
+	case st.State == session.StateValid:
 		return st.Describe(), widget.SuccessImportance
-	case st.State == auth.StateNone:
+	case st.State == session.StateNone:
 		return "no token", widget.MediumImportance
-	case st.State == auth.StateSignIn:
+	case st.State == session.StateSignIn:
 		return st.Describe(), widget.WarningImportance
 	}
 	return st.Describe(), widget.MediumImportance

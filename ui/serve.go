@@ -11,9 +11,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/proxy"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -66,7 +66,7 @@ func newServing(u *UI) *serving {
 	s := &serving{u: u, start: u.opts.Serve, on: map[string]*served{}, errs: map[string]string{}}
 	if s.start == nil {
 		keys, ok1 := u.opts.Secrets.(*storage.Keychain)
-		tokens, ok2 := u.opts.Sessions.(*auth.Manager)
+		tokens, ok2 := u.opts.Sessions.(*session.Manager)
 		if ok1 && ok2 {
 			s.start = func(p model.Profile, port int, log func(proxy.Entry)) (Proxy, error) {
 				srv := &proxy.Server{Profile: p, Keys: keys, Tokens: tokens, Port: port, Log: log}

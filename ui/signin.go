@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 )
 
 // signing is a person's sign-in under way in the window, and its view in
@@ -32,7 +33,7 @@ type signing struct {
 }
 
 // signInTimeout bounds how long the window waits for a person.
-const signInTimeout = auth.DefaultSignInTimeout
+const signInTimeout = session.DefaultSignInTimeout
 
 // onSignIn signs a person in for the selected profile: the browser opens
 // at the server's sign-in page (or the pane shows a device code), and the
@@ -151,7 +152,7 @@ func (u *UI) signedIn(s *signing, user model.User, err error) {
 	u.list.Refresh()
 	u.detail.show(u.current())
 	switch {
-	case errors.Is(err, auth.ErrSignInCancelled):
+	case errors.Is(err, session.ErrSignInCancelled):
 		u.say("Sign-in to %s cancelled", s.name)
 	case err != nil:
 		u.say("Sign-in to %s failed", s.name)
@@ -207,13 +208,13 @@ func (u *UI) onSignOut() {
 
 // needsSignIn says whether the profile's next token takes a person's
 // sign-in: the pane's primary action is then Sign in.
-func needsSignIn(p model.Profile, st auth.Status) bool {
-	return p.GrantType().SignsIn() && (st.State == auth.StateSignIn || !st.SignedIn && !st.Loading && st.Token == nil)
+func needsSignIn(p model.Profile, st session.Status) bool {
+	return p.GrantType().SignsIn() && (st.State == session.StateSignIn || !st.SignedIn && !st.Loading && st.Token == nil)
 }
 
 // whoText is who is signed in, and until when the refresh token lasts
 // when the server said; empty when no one is.
-func whoText(st auth.Status) string {
+func whoText(st session.Status) string {
 	if !st.SignedIn {
 		return ""
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/tokendesk/tokendesk/importer"
 	"github.com/tokendesk/tokendesk/internal/browser"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -58,7 +59,7 @@ type Secrets interface {
 
 // TokenSessions owns the token state of each profile (auth.Manager).
 type TokenSessions interface {
-	Session(p model.Profile) *auth.Session
+	Session(p model.Profile) *session.Session
 	Drop(id string)
 	SetMargin(d time.Duration)
 	// Introspect asks the server about a token (RFC 7662) as p's client.
@@ -568,7 +569,7 @@ func (u *UI) current() *model.Profile {
 }
 
 // session returns the token session of p.
-func (u *UI) session(p model.Profile) *auth.Session { return u.opts.Sessions.Session(p) }
+func (u *UI) session(p model.Profile) *session.Session { return u.opts.Sessions.Session(p) }
 
 // Tick advances every countdown; one ticker drives it for the whole window.
 // It also starts due auto-refreshes and warns before a copied token expires.
@@ -651,7 +652,7 @@ func (u *UI) Preload() {
 	if u.file == nil {
 		return
 	}
-	sessions := make([]*auth.Session, len(u.file.Profiles))
+	sessions := make([]*session.Session, len(u.file.Profiles))
 	for i, p := range u.file.Profiles {
 		sessions[i] = u.session(p)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -65,7 +66,7 @@ func newHarness(t testing.TB, profiles ...model.Profile) *harness {
 			t.Fatal(err)
 		}
 	}
-	m := auth.NewManager(h.keys, auth.NewClient())
+	m := session.NewManager(h.keys, auth.NewClient())
 	m.Now = h.clock
 	h.u = New(h.app, h.win, Options{
 		Store: h.store, Secrets: h.keys, Sessions: m,
@@ -920,7 +921,7 @@ func TestBuildOffMainThenAttach(t *testing.T) {
 	size := fyne.NewSize(1000, 700)
 	built := make(chan *UI, 1)
 	go func() {
-		u := Build(a, w, Options{Store: store, Secrets: keys, Sessions: auth.NewManager(keys, auth.NewClient()),
+		u := Build(a, w, Options{Store: store, Secrets: keys, Sessions: session.NewManager(keys, auth.NewClient()),
 			Do: func(func()) {}})
 		u.Start(ctx)
 		u.Layout(size)

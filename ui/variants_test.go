@@ -14,6 +14,7 @@ import (
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -182,7 +183,7 @@ func (deadKeychain) Delete(string) error        { return storage.ErrKeychainUnav
 // Without a keychain the settings do not claim the secret is simply in it.
 func TestSecretRowWithoutKeychain(t *testing.T) {
 	h := newHarness(t, prof("p1", "prod", "prod", "https://as.example.com/token"))
-	m := auth.NewManager(storage.NewKeychain(deadKeychain{}), auth.NewClient())
+	m := session.NewManager(storage.NewKeychain(deadKeychain{}), auth.NewClient())
 	m.OnChange = h.u.OnSessionChange
 	h.u.opts.Sessions = m
 	h.u.Preload()

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 	"github.com/fsnotify/fsnotify"
-	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -122,7 +122,7 @@ func (u *UI) applyDiskChange(c diskChange) {
 	if u.file == nil {
 		return
 	}
-	var sessions []*auth.Session
+	var sessions []*session.Session
 	for _, p := range u.file.Profiles {
 		if c.all || c.tokens[p.ID] {
 			sessions = append(sessions, u.session(p))

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/session"
 )
 
 // press sends key to whatever has the keyboard, as the driver does.
@@ -197,8 +198,8 @@ func TestStateColoursContrast(t *testing.T) {
 		}
 	}
 	// Every state's word uses one of the colours measured above.
-	for _, st := range []auth.Status{{State: auth.StateNone}, {State: auth.StateNone, Loading: true}, {State: auth.StateFailed},
-		{State: auth.StateExpired}, {State: auth.StateExpiring}, {State: auth.StateValid}} {
+	for _, st := range []session.Status{{State: session.StateNone}, {State: session.StateNone, Loading: true}, {State: session.StateFailed},
+		{State: session.StateExpired}, {State: session.StateExpiring}, {State: session.StateValid}} {
 		if _, imp := stateText(st); imp == widget.LowImportance {
 			t.Errorf("%v is drawn in the low-importance grey", st.State)
 		}
@@ -317,7 +318,7 @@ func TestSortAndLastErrorSurviveRestart(t *testing.T) {
 	test.Tap(h.u.detail.fetchBtn)
 	h.until("the error, remembered", func() bool { return h.u.detail.errLabel.Visible() && h.u.lastError("1") != "" })
 
-	m := auth.NewManager(h.keys, auth.NewClient())
+	m := session.NewManager(h.keys, auth.NewClient())
 	u2 := New(h.app, h.app.NewWindow("again"), Options{Store: h.store, Secrets: h.keys, Sessions: m, Now: h.clock, Do: func(f func()) { f() }})
 	u2.Reload()
 	if !u2.sortByEnv || u2.sortSel.Selected != sortByEnv || u2.shown[0].Name != "b-local" {

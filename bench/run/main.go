@@ -28,6 +28,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -446,13 +447,13 @@ func stormRow() {
 	}
 	var one, all []time.Duration
 	for range 7 {
-		m := auth.NewManager(keys, auth.NewClient())
+		m := session.NewManager(keys, auth.NewClient())
 		t0 := time.Now()
 		_, err := m.Session(ps[0]).Token(context.Background(), true)
 		check(err)
 		one = append(one, time.Since(t0))
 
-		m = auth.NewManager(keys, auth.NewClient())
+		m = session.NewManager(keys, auth.NewClient())
 		t0 = time.Now()
 		var wg sync.WaitGroup
 		for _, p := range ps {

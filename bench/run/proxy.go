@@ -12,6 +12,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/testapi"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/proxy"
+	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
 
@@ -53,7 +54,7 @@ func measureProxy(latency time.Duration, n, rounds int) (viaProxy, direct load) 
 	p := model.Profile{ID: "px", Name: "px", TokenURL: api.TokenURL(), BaseURL: api.BaseURL(), ClientID: api.ClientID,
 		AuthStyle: model.AuthHeader}
 	check(keys.SetClientSecret(p.ID, benchSecret))
-	m := auth.NewManager(keys, auth.NewClient())
+	m := session.NewManager(keys, auth.NewClient())
 	srv := &proxy.Server{Profile: p, Keys: keys, Tokens: m}
 	check(srv.Start())
 	defer srv.Stop()

@@ -75,6 +75,7 @@ func TestLayers(t *testing.T) {
 		{"ui", "cli"},
 		{"core", "proxy"},
 		{"importer"},
+		{"session"},
 		{"auth"},
 		{"storage"},
 		{"keys"},

@@ -1,4 +1,4 @@
-package auth
+package session
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/internal/authtest"
+
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/secretref"
 	"github.com/tokendesk/tokendesk/storage"
@@ -22,7 +25,7 @@ import (
 // nothing in the keychain but the token.
 func TestSecretRef(t *testing.T) {
 	dir := t.TempDir()
-	script := "#!/bin/sh\necho x >> " + filepath.Join(dir, "calls") + "\nprintf '%s\\n' '" + testSecret + "'\n"
+	script := "#!/bin/sh\necho x >> " + filepath.Join(dir, "calls") + "\nprintf '%s\\n' '" + authtest.Secret + "'\n"
 	if err := os.WriteFile(filepath.Join(dir, "getsecret"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +35,8 @@ func TestSecretRef(t *testing.T) {
 		return strings.Count(string(data), "x")
 	}
 	var refuse atomic.Bool
-	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.PostFormValue("client_secret") != testSecret || refuse.Load() {
+	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.PostFormValue("client_secret") != authtest.Secret || refuse.Load() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(401)
 			fmt.Fprint(w, `{"error":"invalid_client"}`)
@@ -42,8 +45,8 @@ func TestSecretRef(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"tok","token_type":"bearer","expires_in":600}`)
 	})
 	store := &storage.MemoryStore{}
-	m := NewManager(storage.NewKeychain(store), NewClient())
-	p := profileFor(srv, model.AuthBody)
+	m := NewManager(storage.NewKeychain(store), auth.NewClient())
+	p := authtest.Profile(srv, model.AuthBody)
 	p.SecretRef = "cmd:getsecret"
 	s := m.Session(p)
 	for i := range 2 {

@@ -1,4 +1,4 @@
-package auth
+package session
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -457,7 +458,7 @@ func (s *Session) AutoRefresh(now time.Time) bool {
 // the HTTP client, the clock and a cap on concurrent requests.
 type Manager struct {
 	keys   *storage.Keychain
-	client *Client
+	client *auth.Client
 	// Now is the clock; tests set it.
 	Now    func() time.Time
 	margin atomic.Int64 // the most a token's margin can be (marginFor)
@@ -491,7 +492,7 @@ const DefaultMargin = 60 * time.Second
 const marginShare = 10 // per cent
 
 // NewManager returns a Manager over the keychain and client.
-func NewManager(keys *storage.Keychain, client *Client) *Manager {
+func NewManager(keys *storage.Keychain, client *auth.Client) *Manager {
 	m := &Manager{
 		keys:     keys,
 		client:   client,
@@ -559,7 +560,7 @@ func (m *Manager) changed(id string) {
 
 // clientNow is the manager's client on the manager's clock (a copy: the
 // HTTP clients and their cache are shared).
-func (m *Manager) clientNow() *Client {
+func (m *Manager) clientNow() *auth.Client {
 	c := *m.client
 	c.Now = m.Now
 	return &c
@@ -579,7 +580,7 @@ func (m *Manager) credential(ctx context.Context, p model.Profile) (string, erro
 
 // Introspect asks p's introspection endpoint about t, authenticating as
 // p's client.
-func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *model.Token) (*Introspection, error) {
+func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *model.Token) (*auth.Introspection, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, err
@@ -594,23 +595,23 @@ func (m *Manager) Introspect(ctx context.Context, p model.Profile, t *model.Toke
 // Probe calls p's API with t (Client.Probe), presenting the client
 // certificate for a tls_client_auth profile, and with the client ID and
 // secret instead of t for one whose API calls use Basic auth.
-func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (ProbeResult, error) {
+func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (auth.ProbeResult, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
-		return ProbeResult{}, err
+		return auth.ProbeResult{}, err
 	}
 	key, secret := "", ""
-	if presentsCert(p.Style()) {
+	if auth.PresentsCert(p.Style()) {
 		if key, err = m.credential(ctx, p); err != nil {
-			return ProbeResult{}, err
+			return auth.ProbeResult{}, err
 		}
 	}
 	if p.BasicAPI() {
 		if secret, err = m.keys.Secret(ctx, p); err != nil {
-			return ProbeResult{}, err
+			return auth.ProbeResult{}, err
 		}
 	}
-	return m.clientNow().probe(ctx, p, t, path, key, secret)
+	return m.clientNow().Probe(ctx, p, t, path, key, secret)
 }
 
 // fetch gets p's token the way its grant does, and caches it.
@@ -673,17 +674,6 @@ func (m *Manager) cache(id string, tok *model.Token) (memoryOnly bool) {
 	return memOnly || err != nil
 }
 
-// secretValues are p's secret header values, as resolved.
-func secretValues(p model.Profile) []string {
-	var vs []string
-	for _, h := range p.Headers {
-		if h.Secret && h.Value != "" {
-			vs = append(vs, h.Value)
-		}
-	}
-	return vs
-}
-
 // FormatLeft renders a time left as m:ss, or h:mm:ss past an hour.
 func FormatLeft(d time.Duration) string {
 	if d < 0 {
@@ -723,4 +713,4 @@ func (st Status) Describe() string {
 // usable says whether a token read from the keychain may be handed out for
 // a profile whose fingerprint is fp: cached for these settings, and (it may
 // have been cached before its syntax was checked) well formed.
-func usable(t *model.Token, fp string) bool { return t.Fingerprint == fp && wellFormed(t) }
+func usable(t *model.Token, fp string) bool { return t.Fingerprint == fp && auth.WellFormed(t) }
