@@ -42,7 +42,7 @@ $(OIDC_PROVIDER): tools/oidc-provider/package.json tools/oidc-provider/package-l
 .PHONY: oidc-provider
 oidc-provider: $(OIDC_PROVIDER)
 
-PORTABLE := ./cmd/... ./model/... ./keys/... ./auth/... ./session/... ./core/... ./proxy/... ./secretref/... ./cli/... ./storage/... ./importer/... ./internal/...
+PORTABLE := ./cmd/... ./model/... ./keys/... ./auth/... ./session/... ./format/... ./core/... ./proxy/... ./secretref/... ./cli/... ./storage/... ./importer/... ./internal/...
 .PHONY: lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

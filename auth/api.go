@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -19,7 +21,7 @@ var ErrNoCredential = errors.New("nothing to authenticate the API call with")
 
 // APIAuthorization is the Authorization header's value on a call to p's
 // API: HTTP Basic with p's client ID and secret when p's API calls use
-// Basic auth (storage.Profile.BasicAPI), else t. It is the one place that
+// Basic auth (model.Profile.BasicAPI), else t. It is the one place that
 // decides between the two; the copied commands, the test call and the
 // proxy all ask it.
 func APIAuthorization(p model.Profile, t *model.Token, secret string) (string, error) {
@@ -35,32 +37,12 @@ func APIAuthorization(p model.Profile, t *model.Token, secret string) (string, e
 	return HeaderValue(t), nil
 }
 
-// Credential is what a call to a profile's API authenticates with: the
-// token, or for a profile whose API calls use Basic auth the client
-// secret. A copied command given no secret for such a profile leaves the
-// client ID and secret to the shell ($CLIENT_ID, $CLIENT_SECRET), so that
-// it can be shared.
-type Credential struct {
-	Token  *model.Token
-	Secret string
-}
-
-// authorization is the Authorization value a command carries; shell is
-// true when the command leaves the client ID and secret to the shell.
-func (c Credential) authorization(p model.Profile) (value string, shell bool, err error) {
-	if p.BasicAPI() && c.Secret == "" {
-		return "", true, nil
-	}
-	v, err := APIAuthorization(p, c.Token, c.Secret)
-	return v, false, err
-}
-
 // SetAPIHeaders puts on h what a request to p's API carries: p's extra
 // headers (p as storage.Keychain.Resolve returned it) and the
 // Authorization APIAuthorization gives for t and secret, replacing any
 // Authorization h held.
 func SetAPIHeaders(h http.Header, p model.Profile, t *model.Token, secret string) error {
-	if err := resolved(p); err != nil {
+	if err := p.HeadersResolved(); err != nil {
 		return err
 	}
 	v, err := APIAuthorization(p, t, secret)
@@ -72,4 +54,68 @@ func SetAPIHeaders(h http.Header, p model.Profile, t *model.Token, secret string
 	}
 	h.Set("Authorization", v)
 	return nil
+}
+
+// Scheme is the authorization scheme for a token type: "Bearer" for bearer
+// tokens however the server spelled it (or left it out), any other type as
+// given.
+func Scheme(tokenType string) string {
+	if tokenType == "" || strings.EqualFold(tokenType, "bearer") {
+		return "Bearer"
+	}
+	return tokenType
+}
+
+// HeaderValue is the Authorization header's value for t.
+func HeaderValue(t *model.Token) string { return Scheme(t.TokenType) + " " + t.AccessToken }
+
+// RequestURL resolves a request path against the profile's base URL. An
+// absolute URL is used as given; an empty path means the profile's default
+// request path.
+func RequestURL(p model.Profile, path string) (string, error) {
+	if path == "" {
+		path = p.RequestPath
+	}
+	if path == "" {
+		path = p.ProbePath // a call that answers beats the server's root, which rarely does
+	}
+	if u, err := url.Parse(path); err == nil && u.IsAbs() {
+		if err := clearText(p, path); err != nil {
+			return "", err
+		}
+		return path, nil
+	}
+	if p.BaseURL == "" {
+		if path == "" {
+			return "", fmt.Errorf("profile %q has no base URL and no request path was given", p.Name)
+		}
+		return "", fmt.Errorf("profile %q has no base URL: give an absolute URL instead of %q", p.Name, path)
+	}
+	base, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return "", fmt.Errorf("base URL %q: %w", p.BaseURL, err)
+	}
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/" // "https://api/fhir" + "R4/Patient" means under fhir/
+	}
+	ref, err := url.Parse(strings.TrimPrefix(path, "/"))
+	if err != nil {
+		return "", fmt.Errorf("request path %q: %w", path, err)
+	}
+	u := base.ResolveReference(ref)
+	u.RawQuery = strings.ReplaceAll(u.RawQuery, " ", "%20")
+	if err := clearText(p, u.String()); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// clearText refuses a request URL that would carry the token (and the
+// secret headers) over plain http:// to a host other than loopback, unless
+// the profile allows insecure transport.
+func clearText(p model.Profile, u string) error {
+	if p.AllowInsecure || model.SecureTransport(u) {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", u, model.ErrInsecureBaseURL)
 }

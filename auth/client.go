@@ -85,7 +85,7 @@ func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 // envProxy is the proxy the environment names (HTTPS_PROXY, NO_PROXY…).
 var envProxy = http.ProxyFromEnvironment
 
-// proxy is envProxy for every host but loopback: what storage.Loopback
+// proxy is envProxy for every host but loopback: what model.Loopback
 // calls loopback, and so lets a secret reach over plain http, is dialled
 // directly, never handed to a proxy (Go's own rule spares only the name
 // localhost and loopback IPs, not api.localhost).

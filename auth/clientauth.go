@@ -147,6 +147,12 @@ func basic(id, secret string) string {
 	return v[len("Basic "):]
 }
 
+// CurlClientAuth are the curl arguments that authenticate p's client on
+// the token request the way every try makes it (auto's fallback is for a
+// server that refuses it), with the credential left to the shell, so that
+// the command can be shared.
+func CurlClientAuth(p model.Profile) []string { return waysOf(p.Style())[0].curlArgs(p.ClientID) }
+
 // curlArgs are the curl arguments that authenticate w's way, with the
 // credential left to the shell: $CLIENT_SECRET; $CLIENT_CERT and $CLIENT_KEY
 // files; $CLIENT_ASSERTION.

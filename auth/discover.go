@@ -146,8 +146,8 @@ func authMethods(s model.AuthStyle) []string {
 var grantNames = map[model.Grant]string{
 	model.GrantClientCredentials: "client_credentials",
 	model.GrantAuthorizationCode: "authorization_code",
-	model.GrantDeviceCode:        grantDeviceCode,
-	model.GrantTokenExchange:     grantTokenExchange,
+	model.GrantDeviceCode:        GrantTypeDeviceCode,
+	model.GrantTokenExchange:     GrantTypeTokenExchange,
 }
 
 // Grants lists the grants the server offers, in the order a form offers

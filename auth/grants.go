@@ -20,8 +20,10 @@ import (
 // The grant_type values of the grants after client credentials, and the
 // default subject token type of token exchange.
 const (
-	grantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
-	grantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	// GrantTypeDeviceCode is RFC 8628's grant_type.
+	GrantTypeDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
+	// GrantTypeTokenExchange is RFC 8693's grant_type.
+	GrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 	// AccessTokenType is RFC 8693's type URI of an access token.
 	AccessTokenType = "urn:ietf:params:oauth:token-type:access_token"
 )
@@ -95,7 +97,7 @@ func (c *Client) Exchange(ctx context.Context, p model.Profile, credential, subj
 		typ = AccessTokenType
 	}
 	form := url.Values{
-		"grant_type":         {grantTokenExchange},
+		"grant_type":         {GrantTypeTokenExchange},
 		"subject_token":      {subject},
 		"subject_token_type": {typ},
 	}
@@ -222,7 +224,7 @@ var (
 // the server's interval, slowing down when told to (RFC 8628 §3.5).
 func (c *Client) pollDevice(ctx context.Context, p model.Profile, credential string, d *DeviceCode) (*Issued, error) {
 	interval := d.interval
-	form := url.Values{"grant_type": {grantDeviceCode}, "device_code": {d.deviceCode}, "client_id": {p.ClientID}}
+	form := url.Values{"grant_type": {GrantTypeDeviceCode}, "device_code": {d.deviceCode}, "client_id": {p.ClientID}}
 	for {
 		t := time.NewTimer(interval)
 		select {

@@ -82,7 +82,7 @@ func TestOtherTokenTypeUsedAsGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Header(tok); got != "Authorization: DPoP abc" {
+	if got := HeaderValue(tok); got != "DPoP abc" {
 		t.Errorf("header %q", got)
 	}
 }

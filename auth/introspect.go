@@ -18,17 +18,13 @@ type Introspection struct {
 	Endpoint string
 	// Active is the server's word on whether the token is usable now.
 	Active bool
-	// Fields are all the fields of the answer as text, those people look
-	// for first: active, scope, client_id, sub, exp, …
-	Fields []Claim
+	// Claims are the fields of the answer, decoded.
+	Claims map[string]any
 	// Raw is the answer as sent.
 	Raw json.RawMessage
 	// Exp is the expiry the server gave, zero if none.
 	Exp time.Time
 }
-
-// introspectionOrder is the order Inspect shows fields in.
-var introspectionOrder = []string{"active", "scope", "client_id", "sub", "exp", "iat", "nbf", "token_type", "username", "aud", "iss", "jti"}
 
 // ErrNoIntrospection says neither the profile nor the server's metadata
 // names an introspection endpoint.
@@ -84,7 +80,7 @@ func (c *Client) Introspect(ctx context.Context, p model.Profile, credential str
 	if !ok {
 		return nil, errors.New(`the introspection endpoint's answer has no "active" true or false`)
 	}
-	in := &Introspection{Endpoint: endpoint, Active: active, Raw: body, Fields: ordered(m, introspectionOrder)}
+	in := &Introspection{Endpoint: endpoint, Active: active, Raw: body, Claims: m}
 	if exp, ok := m["exp"].(float64); ok {
 		in.Exp = time.Unix(int64(exp), 0)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tokendesk/tokendesk/internal/authtest"
 	"github.com/tokendesk/tokendesk/model"
@@ -65,44 +66,6 @@ func TestLoopbackNeverProxied(t *testing.T) {
 	p := model.Profile{Name: "r", TokenURL: "http://auth.example.test/oauth2/token", ClientID: "c", AllowInsecure: true}
 	if _, err := fetch(t, p); err == nil || len(seen()) == 0 {
 		t.Errorf("a remote host: %v, proxy saw %d; want it proxied", err, len(seen()))
-	}
-}
-
-// A base URL of plain http:// to a remote host is refused for the test
-// call and the copied commands, unless the profile allows it.
-func TestBaseURLClearTextRefused(t *testing.T) {
-	tok := &model.Token{AccessToken: "tok", TokenType: "Bearer"}
-	tests := []struct {
-		base, path string
-		allow      bool
-		refused    bool
-	}{
-		{"http://api.example.com/fhir", "Patient", false, true},
-		{"https://api.example.com/fhir", "http://api.example.com/x", false, true},
-		{"http://api.example.com/fhir", "Patient", true, false},
-		{"http://api.localhost:8103/fhir", "Patient", false, false},
-		{"https://api.example.com/fhir", "Patient", false, false},
-	}
-	for _, tt := range tests {
-		p := model.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
-		_, curlErr := Curl(p, Credential{Token: tok}, tt.path)
-		_, httpieErr := HTTPie(p, Credential{Token: tok}, tt.path)
-		_, psErr := CurlPowerShell(p, Credential{Token: tok}, tt.path)
-		for name, err := range map[string]error{"Curl": curlErr, "HTTPie": httpieErr, "CurlPowerShell": psErr} {
-			if got := errors.Is(err, model.ErrInsecureBaseURL); got != tt.refused {
-				t.Errorf("%s(%s, %s, allow=%v): %v; want refused=%v", name, tt.base, tt.path, tt.allow, err, tt.refused)
-			}
-		}
-		if !tt.refused {
-			continue
-		}
-		var hits atomic.Int32
-		api := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
-		c := NewClient()
-		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
-		if _, err := c.Probe(context.Background(), p, tok, tt.path, "", ""); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
-			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
-		}
 	}
 }
 
@@ -278,7 +241,7 @@ func TestHostileTokenText(t *testing.T) {
 	}
 }
 
-func TestScopeAndExtrasEscaped(t *testing.T) {
+func TestScopeEscaped(t *testing.T) {
 	srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"abc","token_type":"Bearer","scope":"read\u001b[2J","project":"p\u001b]0;x\u0007"}`)
@@ -289,9 +252,6 @@ func TestScopeAndExtrasEscaped(t *testing.T) {
 	}
 	if tok.Scope != `read\x1b[2J` {
 		t.Errorf("scope %q; want the escape written out", tok.Scope)
-	}
-	if got := ExtraText(tok.Extra["project"]); got != `p\x1b]0;x\a` {
-		t.Errorf("extra %q; want the escapes written out", got)
 	}
 }
 
@@ -337,5 +297,77 @@ func TestAutoFallbackRule(t *testing.T) {
 				t.Errorf("introspection: %d requests, %v; want %d", n, err, tt.requests)
 			}
 		})
+	}
+}
+
+// expires_in in its odd forms: a fraction rounds down; what cannot be
+// believed leaves the expiry unknown, with a note saying why.
+func TestOddExpiresIn(t *testing.T) {
+	tests := []struct {
+		field string
+		want  time.Duration // 0: unknown
+		note  string
+	}{
+		{`3600.7`, time.Hour, ""},
+		{`"3600.7"`, time.Hour, ""},
+		{`"soon"`, 0, "not a number"},
+		{`1e30`, 0, "over a year"},
+		{`9223372036854775807`, 0, "over a year"},
+		{`1e400`, 0, "over a year"},
+		{`true`, 0, "not a number"},
+		{`0.5`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"access_token":"abc","token_type":"bearer","expires_in":%s}`, tt.field)
+			})
+			tok, err := fetch(t, authtest.Profile(srv, model.AuthBody))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got time.Duration
+			if !tok.Expiry.IsZero() {
+				got = tok.Expiry.Sub(tok.IssuedAt)
+			}
+			if got != tt.want {
+				t.Errorf("lifetime %v; want %v", got, tt.want)
+			}
+			if note := extra(tok.Extra["expires_in"]); !strings.Contains(note, tt.note) || (tt.note == "") != (note == "") {
+				t.Errorf("note %q; want %q", note, tt.note)
+			}
+		})
+	}
+}
+
+// A base URL of plain http:// to a remote host is refused for the test
+// call, unless the profile allows it (format's test checks the copied
+// commands).
+func TestBaseURLClearTextRefused(t *testing.T) {
+	tok := &model.Token{AccessToken: "tok", TokenType: "Bearer"}
+	tests := []struct {
+		base, path string
+		allow      bool
+		refused    bool
+	}{
+		{"http://api.example.com/fhir", "Patient", false, true},
+		{"https://api.example.com/fhir", "http://api.example.com/x", false, true},
+		{"http://api.example.com/fhir", "Patient", true, false},
+		{"http://api.localhost:8103/fhir", "Patient", false, false},
+		{"https://api.example.com/fhir", "Patient", false, false},
+	}
+	for _, tt := range tests {
+		p := model.Profile{Name: "b", TokenURL: "https://auth.example.com/token", BaseURL: tt.base, ClientID: "c", AllowInsecure: tt.allow}
+		if !tt.refused {
+			continue
+		}
+		var hits atomic.Int32
+		api := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		c := NewClient()
+		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
+		if _, err := c.Probe(context.Background(), p, tok, tt.path, "", ""); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
+			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
+		}
 	}
 }

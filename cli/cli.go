@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
@@ -229,7 +230,7 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 	if notCached != nil {
 		env.say("tokendesk: note: this token is not cached, the next call fetches a new one: %v", notCached)
 	}
-	if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
+	if missing, added := format.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
 		env.say("tokendesk: note: the server granted scope %q, not the %q asked for%s",
 			t.Scope, strings.Join(p.Scopes, " "), scopeDiffText(missing, added))
 	}
@@ -272,7 +273,7 @@ func newList(env *Env) *cobra.Command {
 				sess := m.Session(p)
 				sess.Load()
 				st := sess.Status(now)
-				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, Grant: string(p.GrantType()), State: st.Describe()}
+				r := row{Name: p.Name, ID: p.ID, Env: p.Env, TokenURL: p.TokenURL, BaseURL: p.BaseURL, ClientID: p.ClientID, Grant: string(p.GrantType()), State: format.Status(st)}
 				if p.GrantType().SignsIn() {
 					r.SignedIn = &st.SignedIn
 					if st.SignedIn {
@@ -379,7 +380,7 @@ func newHeader(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return env.line(auth.Header(t))
+			return env.line(format.Header(t))
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
@@ -419,16 +420,16 @@ secret left as $CLIENT_SECRET (POSIX shells only).`,
 				return err
 			}
 			if shell == "powershell" && !request {
-				return env.printRequest(cmd, args, fresh, auth.CurlPowerShell)
+				return env.printRequest(cmd, args, fresh, format.CurlPowerShell)
 			}
 			if request {
 				_, p, err := env.profile(args[0])
 				if err != nil {
 					return err
 				}
-				return env.line(auth.TokenRequestCurl(p))
+				return env.line(format.TokenRequestCurl(p))
 			}
-			return env.printRequest(cmd, args, fresh, auth.Curl)
+			return env.printRequest(cmd, args, fresh, format.Curl)
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")
@@ -540,7 +541,7 @@ func (env *Env) repairKeychain(remove bool) error {
 // printRequest prints the API call NAME [PATH|URL] as a command line that
 // render makes (curl, HTTPie), fetching a token if needed. A path that
 // cannot be resolved is a usage error, found before any token request.
-func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(model.Profile, auth.Credential, string) (string, error)) error {
+func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, render func(model.Profile, format.Credential, string) (string, error)) error {
 	path := ""
 	if len(args) == 2 {
 		path = args[1]
@@ -552,7 +553,7 @@ func (env *Env) printRequest(cmd *cobra.Command, args []string, fresh bool, rend
 	if _, err := auth.RequestURL(p, path); err != nil {
 		return usageError{err}
 	}
-	var c auth.Credential // Basic API calls: no token, $CLIENT_ID and $CLIENT_SECRET
+	var c format.Credential // Basic API calls: no token, $CLIENT_ID and $CLIENT_SECRET
 	if !p.BasicAPI() {
 		if p, c.Token, err = env.token(cmd.Context(), args[0], fresh); err != nil {
 			return err

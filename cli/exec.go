@@ -10,6 +10,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 	"github.com/spf13/cobra"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
@@ -23,7 +24,7 @@ func newHTTPie(env *Env) *cobra.Command {
 		Example: "  tokendesk httpie prod fhir/R4/Patient\n  eval \"$(tokendesk httpie prod auth/me)\"",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return env.printRequest(cmd, args, fresh, auth.HTTPie)
+			return env.printRequest(cmd, args, fresh, format.HTTPie)
 		},
 	}
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore the cached token and ask the server")

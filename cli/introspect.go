@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tokendesk/tokendesk/session"
+	"github.com/tokendesk/tokendesk/format"
 )
 
 func newIntrospect(env *Env) *cobra.Command {
@@ -35,7 +35,7 @@ Exits 1 when the server says the token is not active.`,
 				_, err = fmt.Fprintln(env.Stdout, string(jsonSafe(in.Raw)))
 			} else {
 				rows := [][]string{{"endpoint", in.Endpoint}}
-				for _, fl := range in.Fields {
+				for _, fl := range format.IntrospectionFields(in) {
 					v := fl.Value
 					if fl.Name == "exp" && !in.Exp.IsZero() {
 						v += "  (" + leftText(in.Exp.Sub(env.Now())) + ")"
@@ -59,5 +59,5 @@ func leftText(d time.Duration) string {
 	if d <= 0 {
 		return "expired"
 	}
-	return session.FormatLeft(d) + " left"
+	return format.Left(d) + " left"
 }

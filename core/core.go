@@ -44,7 +44,7 @@ type Keys interface {
 	Forget(id string) error
 }
 
-// Sessions owns the token state of each profile (auth.Manager).
+// Sessions owns the token state of each profile (session.Manager).
 type Sessions interface {
 	Session(p model.Profile) *session.Session
 	Drop(id string)

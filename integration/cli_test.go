@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tokendesk/tokendesk/format"
+	"github.com/tokendesk/tokendesk/keys"
+	"github.com/zalando/go-keyring"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -13,10 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/keys"
-	"github.com/zalando/go-keyring"
 )
 
 func TestTokenFromHydraEachAuthStyle(t *testing.T) {
@@ -93,7 +92,7 @@ func TestJWTAccessTokenClaims(t *testing.T) {
 	id, secret := hydraClient(t, "client_secret_basic", map[string]any{"access_token_strategy": "jwt"})
 	ok(t, cfg, secret+"\n", "add", "jwt", "--token-url", env.tokenURL, "--client-id", id, "--scope", "read write")
 	tok := strings.TrimSpace(ok(t, cfg, "", "token", "jwt"))
-	claims, header, isJWT := auth.Claims(tok)
+	claims, header, isJWT := format.Claims(tok)
 	if !isJWT {
 		t.Fatal("Hydra's JWT access token did not decode")
 	}

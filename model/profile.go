@@ -421,6 +421,18 @@ func (p Profile) WithHeaderValues(vals map[string]string) (Profile, error) {
 	return p, nil
 }
 
+// HeadersResolved says whether p's secret headers carry their values (p as
+// the keychain's Resolve returned it): a request or command without them
+// would fail, or send an empty key.
+func (p Profile) HeadersResolved() error {
+	for _, h := range p.Headers {
+		if h.Secret && h.Value == "" {
+			return fmt.Errorf("the value of header %s is %w", h.Name, ErrHeaderMissing)
+		}
+	}
+	return nil
+}
+
 // TokenHeaders are the headers sent on the token request.
 func (p Profile) TokenHeaders() []Header {
 	var out []Header

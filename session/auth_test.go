@@ -62,16 +62,16 @@ func TestSessionLifecycle(t *testing.T) {
 	m, keys, now := manager(t)
 	p := authtest.Profile(srv, model.AuthBody)
 	s := m.Session(p)
-	if st := s.Status(*now); st.State != StateNone || st.Describe() != "no token" {
-		t.Fatalf("fresh session: %v %q", st.State, st.Describe())
+	if st := s.Status(*now); st.State != StateNone {
+		t.Fatalf("fresh session: %v", st.State)
 	}
 	tok, err := s.Token(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := s.Status(*now)
-	if st.State != StateValid || st.Describe() != "valid 10:00" {
-		t.Errorf("after fetch: %v %q", st.State, st.Describe())
+	if st.State != StateValid || st.Left != 10*time.Minute {
+		t.Errorf("after fetch: %v, %v left", st.State, st.Left)
 	}
 	// The token is cached in the keychain: a new manager (another process) reuses it.
 	m2 := NewManager(keys, auth.NewClient())
@@ -80,8 +80,8 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Errorf("second process got %v, %v; want the cached token", t2, err)
 	}
 	*now = now.Add(9*time.Minute + 15*time.Second)
-	if st := s.Status(*now); st.State != StateExpiring || st.Describe() != "expires in 0:45" {
-		t.Errorf("near expiry: %v %q", st.State, st.Describe())
+	if st := s.Status(*now); st.State != StateExpiring || st.Left != 45*time.Second {
+		t.Errorf("near expiry: %v, %v left", st.State, st.Left)
 	}
 	// Under the margin, Token asks for a new one.
 	if tok2, _ := s.Token(context.Background(), false); tok2.AccessToken != "tok-2" {
@@ -144,14 +144,6 @@ func TestAutoRefresh(t *testing.T) {
 	}
 	if !s.RefreshDue(now.Add(800 * time.Second)) {
 		t.Error("refresh not due at 80 % of the lifetime")
-	}
-}
-
-func TestFormatLeft(t *testing.T) {
-	for d, want := range map[time.Duration]string{0: "0:00", 45 * time.Second: "0:45", 42*time.Minute + 17*time.Second: "42:17", 2*time.Hour + 5*time.Second: "2:00:05", -time.Second: "0:00"} {
-		if got := FormatLeft(d); got != want {
-			t.Errorf("FormatLeft(%v) = %q; want %q", d, got, want)
-		}
 	}
 }
 

@@ -75,7 +75,7 @@ func TestHammerOneSession(t *testing.T) {
 				case 2:
 					s.Fetch()
 				case 3:
-					_ = s.Status(time.Now()).Describe()
+					_ = s.Status(time.Now())
 				}
 			}
 		})

@@ -17,47 +17,6 @@ import (
 	"github.com/tokendesk/tokendesk/storage"
 )
 
-// expires_in in its odd forms: a fraction rounds down; what cannot be
-// believed leaves the expiry unknown, with a note saying why.
-func TestOddExpiresIn(t *testing.T) {
-	tests := []struct {
-		field string
-		want  time.Duration // 0: unknown
-		note  string
-	}{
-		{`3600.7`, time.Hour, ""},
-		{`"3600.7"`, time.Hour, ""},
-		{`"soon"`, 0, "not a number"},
-		{`1e30`, 0, "over a year"},
-		{`9223372036854775807`, 0, "over a year"},
-		{`1e400`, 0, "over a year"},
-		{`true`, 0, "not a number"},
-		{`0.5`, 0, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.field, func(t *testing.T) {
-			srv := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprintf(w, `{"access_token":"abc","token_type":"bearer","expires_in":%s}`, tt.field)
-			})
-			tok, err := auth.NewClient().Fetch(context.Background(), authtest.Profile(srv, model.AuthBody), authtest.Secret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got time.Duration
-			if !tok.Expiry.IsZero() {
-				got = tok.Expiry.Sub(tok.IssuedAt)
-			}
-			if got != tt.want {
-				t.Errorf("lifetime %v; want %v", got, tt.want)
-			}
-			if note := auth.ExtraText(tok.Extra["expires_in"]); !strings.Contains(note, tt.note) || (tt.note == "") != (note == "") {
-				t.Errorf("note %q; want %q", note, tt.note)
-			}
-		})
-	}
-}
-
 // Short-lived tokens: the window's ticker refreshes each token once, near
 // its end; the CLI reuses a token with time left; a profile never sends
 // more than a handful of requests a minute on its own.

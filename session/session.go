@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -672,42 +671,6 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 func (m *Manager) cache(id string, tok *model.Token) (memoryOnly bool) {
 	memOnly, err := m.keys.SetToken(id, *tok)
 	return memOnly || err != nil
-}
-
-// FormatLeft renders a time left as m:ss, or h:mm:ss past an hour.
-func FormatLeft(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Truncate(time.Second)
-	h, m, sec := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
-	}
-	return fmt.Sprintf("%d:%02d", m, sec)
-}
-
-// Describe is a status as one short phrase: "valid 42:17", "expires in
-// 0:45", "expired", "expiry unknown", "no token", "fetching…", "error".
-func (st Status) Describe() string {
-	switch st.State {
-	case StateFetching:
-		return "fetching…"
-	case StateFailed:
-		return "error"
-	case StateSignIn:
-		return "sign-in needed"
-	case StateNone:
-		return "no token"
-	case StateExpired:
-		return "expired"
-	case StateExpiring:
-		return "expires in " + FormatLeft(st.Left)
-	}
-	if !st.ExpiryKnown() {
-		return "expiry unknown"
-	}
-	return "valid " + FormatLeft(st.Left)
 }
 
 // usable says whether a token read from the keychain may be handed out for

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/core"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/session"
@@ -123,7 +124,7 @@ func (u *UI) fetchThen(p model.Profile, force bool, then func(*model.Token), fai
 			if then != nil {
 				then(tok)
 			} else {
-				u.say("%s: new token, %s", named(p), s.Status(u.opts.Now()).Describe())
+				u.say("%s: new token, %s", named(p), format.Status(s.Status(u.opts.Now())))
 			}
 		})
 	}()
@@ -158,7 +159,7 @@ const nothingCopied = " — nothing copied"
 
 func (u *UI) copyFor(p model.Profile, kind copyKind) {
 	if kind == copyRequest {
-		u.toClipboard(p, kind, auth.TokenRequestCurl(p), nil)
+		u.toClipboard(p, kind, format.TokenRequestCurl(p), nil)
 		return
 	}
 	commandKind := kind == copyCurl || kind == copyHTTPie || kind == copyCurlPowerShell || kind == copyCurlSecret
@@ -179,17 +180,17 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 			case copyToken:
 				text = t.AccessToken
 			case copyHeader:
-				text = auth.Header(t)
+				text = format.Header(t)
 			case copyCurl, copyHTTPie, copyCurlPowerShell:
-				render := auth.Curl
+				render := format.Curl
 				switch kind {
 				case copyHTTPie:
-					render = auth.HTTPie
+					render = format.HTTPie
 				case copyCurlPowerShell:
-					render = auth.CurlPowerShell
+					render = format.CurlPowerShell
 				}
 				var err error
-				if text, err = render(p, auth.Credential{Token: t}, ""); err != nil {
+				if text, err = render(p, format.Credential{Token: t}, ""); err != nil {
 					u.say("Copy %s of %s: %v%s", kind, named(p), err, nothingCopied)
 					return
 				}
@@ -220,15 +221,15 @@ func (u *UI) copyFor(p model.Profile, kind copyKind) {
 // copy is copyCurlSecret. A copy that holds a secret (that one, or secret
 // header values) is cleared like a token.
 func (u *UI) copyBasic(p model.Profile, kind copyKind) {
-	render := auth.Curl
+	render := format.Curl
 	switch kind {
 	case copyHTTPie:
-		render = auth.HTTPie
+		render = format.HTTPie
 	case copyCurlPowerShell:
-		render = auth.CurlPowerShell
+		render = format.CurlPowerShell
 	}
 	go func() { // the keychain may take its time
-		var c auth.Credential
+		var c format.Credential
 		rp, err := u.opts.Secrets.Resolve(p)
 		if err == nil && kind == copyCurlSecret {
 			c.Secret, err = u.opts.Secrets.Secret(context.Background(), p)
@@ -575,7 +576,7 @@ func (u *UI) warnCopiedExpiring(now time.Time) {
 			name = p.Name
 		}
 		u.app.SendNotification(fyne.NewNotification("Token Desk: token expiring",
-			fmt.Sprintf("The token you copied for %s expires in %s.", name, session.FormatLeft(left))))
+			fmt.Sprintf("The token you copied for %s expires in %s.", name, format.Left(left))))
 	}
 }
 
@@ -742,11 +743,11 @@ func (u *UI) showIntrospection(name string, in *auth.Introspection) {
 	}
 	form := widget.NewForm()
 	rows := [][2]string{{"endpoint", in.Endpoint}}
-	for _, f := range in.Fields {
+	for _, f := range format.IntrospectionFields(in) {
 		v := f.Value
 		if f.Name == "exp" && !in.Exp.IsZero() {
 			if left := in.Exp.Sub(u.opts.Now()); left > 0 {
-				v += "  (" + session.FormatLeft(left) + " left)"
+				v += "  (" + format.Left(left) + " left)"
 			} else {
 				v += "  (expired)"
 			}

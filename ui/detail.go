@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tokendesk/tokendesk/auth"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
@@ -276,7 +277,7 @@ func (d *detail) show(p *model.Profile) {
 	if t := st.Token; t != nil {
 		setForm(d.token, tokenRows(*p, t, st))
 		// A scope other than the one asked for stands out.
-		missing, added := auth.ScopeDiff(p.Scopes, t.Scope)
+		missing, added := format.ScopeDiff(p.Scopes, t.Scope)
 		for _, it := range d.token.Items {
 			l := it.Widget.(*widget.Label)
 			want := widget.MediumImportance
@@ -289,7 +290,7 @@ func (d *detail) show(p *model.Profile) {
 			}
 		}
 		d.tokenBox.Show()
-		if claims, _, ok := auth.Claims(t.AccessToken); ok {
+		if claims, _, ok := format.Claims(t.AccessToken); ok {
 			rows := make([][2]string, len(claims))
 			for i, c := range claims {
 				rows[i] = [2]string{c.Name, c.Value}
@@ -320,7 +321,7 @@ func (d *detail) showStatus(p model.Profile, st session.Status) {
 	case d.u.signin != nil && d.u.signin.id == p.ID && st.State == session.StateSignIn:
 		text = "signing in…"
 	case st.State == session.StateFailed && st.Token != nil && st.Token.Expiry.After(d.u.opts.Now()):
-		text = "error (last token: " + session.FormatLeft(st.Left) + " left)"
+		text = "error (last token: " + format.Left(st.Left) + " left)"
 	case st.State == session.StateValid && !st.ExpiryKnown():
 		text = "valid — expiry unknown"
 	}
@@ -503,7 +504,7 @@ func tokenRows(p model.Profile, t *model.Token, st session.Status) [][2]string {
 	rows := [][2]string{{"Type", auth.Scheme(t.TokenType)}}
 	if t.Scope != "" {
 		v := t.Scope
-		if missing, added := auth.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
+		if missing, added := format.ScopeDiff(p.Scopes, t.Scope); len(missing)+len(added) > 0 {
 			v += "\n(asked for: " + strings.Join(p.Scopes, " ")
 			if len(missing) > 0 {
 				v += "; not granted: " + strings.Join(missing, " ")
@@ -517,7 +518,7 @@ func tokenRows(p model.Profile, t *model.Token, st session.Status) [][2]string {
 	}
 	rows = append(rows, [2]string{"Issued", t.IssuedAt.Local().Format(timeFormat)})
 	if st.ExpiryKnown() {
-		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format(timeFormat) + "  (lifetime " + session.FormatLeft(st.Lifetime) + ")"})
+		rows = append(rows, [2]string{"Expires", t.Expiry.Local().Format(timeFormat) + "  (lifetime " + format.Left(st.Lifetime) + ")"})
 	} else {
 		rows = append(rows, [2]string{"Expires", "unknown (the server sent no expires_in)"})
 	}
@@ -538,7 +539,7 @@ func tokenRows(p model.Profile, t *model.Token, st session.Status) [][2]string {
 		return keys[i] < keys[j]
 	})
 	for _, k := range keys {
-		v := auth.ExtraText(t.Extra[k])
+		v := format.ExtraText(t.Extra[k])
 		if strings.HasSuffix(k, "_token") {
 			v = fmt.Sprintf("(%d characters, not shown)", len(v)) // a credential too
 		}

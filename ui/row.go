@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
@@ -213,17 +214,17 @@ func stateText(st session.Status) (string, widget.Importance) {
 	case st.State == session.StateFailed:
 		return "error", widget.DangerImportance
 	case st.State == session.StateExpiring:
-		return st.Describe(), widget.WarningImportance
+		return format.Status(st), widget.WarningImportance
 	case st.State == session.StateExpired:
 		return "expired", widget.DangerImportance
 	case st.State == session.StateValid:
-		return st.Describe(), widget.SuccessImportance
+		return format.Status(st), widget.SuccessImportance
 	case st.State == session.StateNone:
 		return "no token", widget.MediumImportance
 	case st.State == session.StateSignIn:
-		return st.Describe(), widget.WarningImportance
+		return format.Status(st), widget.WarningImportance
 	}
-	return st.Describe(), widget.MediumImportance
+	return format.Status(st), widget.MediumImportance
 }
 
 // badgeColumn lays the badge out left-aligned in a column as wide as the

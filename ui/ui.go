@@ -57,7 +57,7 @@ type Secrets interface {
 	Resolve(p model.Profile) (model.Profile, error)
 }
 
-// TokenSessions owns the token state of each profile (auth.Manager).
+// TokenSessions owns the token state of each profile (session.Manager).
 type TokenSessions interface {
 	Session(p model.Profile) *session.Session
 	Drop(id string)
@@ -95,7 +95,7 @@ type Options struct {
 	// Probe calls the API with a token; nil means Sessions.Probe.
 	Probe func(p model.Profile, t *model.Token) (auth.ProbeResult, error)
 	// Serve starts a local token proxy; nil means proxy.Server when
-	// Secrets is a *storage.Keychain and Sessions an *auth.Manager.
+	// Secrets is a *storage.Keychain and Sessions an *session.Manager.
 	Serve ServeFunc
 	// OpenURL opens a sign-in page in the system browser; nil means
 	// internal/browser.Open (which honours $BROWSER).
@@ -600,7 +600,7 @@ func (u *UI) Tick() {
 // countdown ticker, a second after start.
 func (u *UI) AfterFirstTick(f func()) { u.afterFirstTick = f }
 
-// OnSessionChange is the callback for auth.Manager.OnChange: a session
+// OnSessionChange is the callback for session.Manager.OnChange: a session
 // started or ended a request.
 func (u *UI) OnSessionChange(id string) {
 	u.opts.Do(func() {

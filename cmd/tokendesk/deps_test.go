@@ -74,6 +74,7 @@ func TestLayers(t *testing.T) {
 	layers := [][]string{
 		{"ui", "cli"},
 		{"core", "proxy"},
+		{"format"},
 		{"importer"},
 		{"session"},
 		{"auth"},

@@ -1,8 +1,9 @@
-package auth
+package format
 
 import (
 	"strings"
 
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -11,11 +12,11 @@ import (
 // name (in Windows PowerShell 5.1, plain curl is Invoke-WebRequest), each
 // argument a verbatim string.
 func CurlPowerShell(p model.Profile, c Credential, path string) (string, error) {
-	u, err := RequestURL(p, path)
+	u, err := auth.RequestURL(p, path)
 	if err != nil {
 		return "", err
 	}
-	if err := resolved(p); err != nil {
+	if err := p.HeadersResolved(); err != nil {
 		return "", err
 	}
 	v, shell, err := c.authorization(p)

@@ -1,4 +1,8 @@
-package auth
+// Package format renders tokens and the requests that use them as text a
+// person copies or reads: the Authorization header, curl, HTTPie and
+// PowerShell commands, the token request as curl, decoded claims, and a
+// token's state and time left.
+package format
 
 import (
 	"encoding/json"
@@ -10,98 +14,23 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
 
-// Scheme is the authorization scheme for a token type: "Bearer" for bearer
-// tokens however the server spelled it (or left it out), any other type as
-// given.
-func Scheme(tokenType string) string {
-	if tokenType == "" || strings.EqualFold(tokenType, "bearer") {
-		return "Bearer"
-	}
-	return tokenType
-}
-
-// HeaderValue is the Authorization header's value for t.
-func HeaderValue(t *model.Token) string { return Scheme(t.TokenType) + " " + t.AccessToken }
-
 // Header is the whole header line: "Authorization: Bearer <token>".
-func Header(t *model.Token) string { return "Authorization: " + HeaderValue(t) }
-
-// RequestURL resolves a request path against the profile's base URL. An
-// absolute URL is used as given; an empty path means the profile's default
-// request path.
-func RequestURL(p model.Profile, path string) (string, error) {
-	if path == "" {
-		path = p.RequestPath
-	}
-	if path == "" {
-		path = p.ProbePath // a call that answers beats the server's root, which rarely does
-	}
-	if u, err := url.Parse(path); err == nil && u.IsAbs() {
-		if err := clearText(p, path); err != nil {
-			return "", err
-		}
-		return path, nil
-	}
-	if p.BaseURL == "" {
-		if path == "" {
-			return "", fmt.Errorf("profile %q has no base URL and no request path was given", p.Name)
-		}
-		return "", fmt.Errorf("profile %q has no base URL: give an absolute URL instead of %q", p.Name, path)
-	}
-	base, err := url.Parse(p.BaseURL)
-	if err != nil {
-		return "", fmt.Errorf("base URL %q: %w", p.BaseURL, err)
-	}
-	if !strings.HasSuffix(base.Path, "/") {
-		base.Path += "/" // "https://api/fhir" + "R4/Patient" means under fhir/
-	}
-	ref, err := url.Parse(strings.TrimPrefix(path, "/"))
-	if err != nil {
-		return "", fmt.Errorf("request path %q: %w", path, err)
-	}
-	u := base.ResolveReference(ref)
-	u.RawQuery = strings.ReplaceAll(u.RawQuery, " ", "%20")
-	if err := clearText(p, u.String()); err != nil {
-		return "", err
-	}
-	return u.String(), nil
-}
-
-// clearText refuses a request URL that would carry the token (and the
-// secret headers) over plain http:// to a host other than loopback, unless
-// the profile allows insecure transport.
-func clearText(p model.Profile, u string) error {
-	if p.AllowInsecure || model.SecureTransport(u) {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", u, model.ErrInsecureBaseURL)
-}
-
-// resolved refuses a profile whose secret headers were not filled in from
-// the keychain (storage.Keychain.Resolve): a command without them would
-// fail, or send an empty key.
-func resolved(p model.Profile) error {
-	for _, h := range p.Headers {
-		if h.Secret && h.Value == "" {
-			return fmt.Errorf("the value of header %s is %w", h.Name, model.ErrHeaderMissing)
-		}
-	}
-	return nil
-}
+func Header(t *model.Token) string { return "Authorization: " + auth.HeaderValue(t) }
 
 // Curl is a curl command, quoted for a POSIX shell, that calls the profile's
 // API at path with c.
 func Curl(p model.Profile, c Credential, path string) (string, error) {
-	u, err := RequestURL(p, path)
+	u, err := auth.RequestURL(p, path)
 	if err != nil {
 		return "", err
 	}
-	if err := resolved(p); err != nil {
+	if err := p.HeadersResolved(); err != nil {
 		return "", err
 	}
 	v, shell, err := c.authorization(p)
@@ -124,11 +53,11 @@ func Curl(p model.Profile, c Credential, path string) (string, error) {
 // HTTPie is the same request as an HTTPie command line, quoted for a POSIX
 // shell.
 func HTTPie(p model.Profile, c Credential, path string) (string, error) {
-	u, err := RequestURL(p, path)
+	u, err := auth.RequestURL(p, path)
 	if err != nil {
 		return "", err
 	}
-	if err := resolved(p); err != nil {
+	if err := p.HeadersResolved(); err != nil {
 		return "", err
 	}
 	v, shell, err := c.authorization(p)
@@ -167,7 +96,7 @@ func TokenRequestCurl(p model.Profile) string {
 	}
 	// The first way is the one every try makes; auto's fallback is for a
 	// server that refuses it.
-	args = append(args, waysOf(p.Style())[0].curlArgs(p.ClientID)...)
+	args = append(args, auth.CurlClientAuth(p)...)
 	switch p.GrantType() {
 	case model.GrantAuthorizationCode, model.GrantDeviceCode:
 		// The silent renewal, with the refresh token left to the shell.
@@ -176,9 +105,9 @@ func TokenRequestCurl(p model.Profile) string {
 	case model.GrantTokenExchange:
 		typ := p.SubjectTokenType
 		if typ == "" {
-			typ = AccessTokenType
+			typ = auth.AccessTokenType
 		}
-		args = append(args, "-d", "grant_type="+url.QueryEscape(grantTokenExchange),
+		args = append(args, "-d", "grant_type="+url.QueryEscape(auth.GrantTypeTokenExchange),
 			"--data-urlencode", "subject_token="+`"$SUBJECT_TOKEN"`, "--data-urlencode", q("subject_token_type="+typ))
 	default:
 		args = append(args, "-d", "grant_type=client_credentials")
@@ -312,4 +241,33 @@ func ScopeDiff(requested []string, granted string) (missing, added []string) {
 		}
 	}
 	return missing, added
+}
+
+// Credential is what a call to a profile's API authenticates with: the
+// token, or for a profile whose API calls use Basic auth the client
+// secret. A copied command given no secret for such a profile leaves the
+// client ID and secret to the shell ($CLIENT_ID, $CLIENT_SECRET), so that
+// it can be shared.
+type Credential struct {
+	Token  *model.Token
+	Secret string
+}
+
+// authorization is the Authorization value a command carries; shell is
+// true when the command leaves the client ID and secret to the shell.
+func (c Credential) authorization(p model.Profile) (value string, shell bool, err error) {
+	if p.BasicAPI() && c.Secret == "" {
+		return "", true, nil
+	}
+	v, err := auth.APIAuthorization(p, c.Token, c.Secret)
+	return v, false, err
+}
+
+// introspectionOrder is the order an introspection's fields are shown in.
+var introspectionOrder = []string{"active", "scope", "client_id", "sub", "exp", "iat", "nbf", "token_type", "username", "aud", "iss", "jti"}
+
+// IntrospectionFields are the fields of an introspection answer as text,
+// those people look for first: active, scope, client_id, sub, exp, …
+func IntrospectionFields(in *auth.Introspection) []Claim {
+	return ordered(in.Claims, introspectionOrder)
 }
