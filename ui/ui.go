@@ -155,6 +155,7 @@ type UI struct {
 	serve          *serving            // the local token proxies (Serve locally)
 	signin         *signing            // the sign-in under way, if any (signin.go)
 	teamWatch      *teamWatch          // the team files the watch follows, if watching
+	settings       *settingsForm       // the open Settings dialog, if any
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
