@@ -495,6 +495,7 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.openEdit() })
 	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
 	c.AddShortcut(shortcutDuplicate, func(fyne.Shortcut) { u.onDuplicate() })
+	c.AddShortcut(shortcutSignIn, func(fyne.Shortcut) { u.onSignIn() })
 	c.AddShortcut(shortcutUndo, func(fyne.Shortcut) { u.onUndo() })
 	c.SetOnTypedKey(u.onKey)
 }
