@@ -75,7 +75,7 @@ func (d *Desk) SetSettings(c SettingsChange) (storage.Settings, error) {
 		return nil
 	})
 	if err != nil {
-		return storage.Settings{}, fmt.Errorf("save settings: %w", err)
+		return storage.Settings{}, err
 	}
 	return saved, nil
 }

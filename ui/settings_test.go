@@ -134,7 +134,7 @@ func TestSettingsDialogSaveFails(t *testing.T) {
 	f := h.openSettings(t)
 	typeSettings(t, h, f, "90", "120")
 	h.until("the failure", func() bool { return f.problem.Visible() })
-	if got, want := f.problem.Text, "Not saved: save settings: disk full"; got != want {
+	if got, want := f.problem.Text, "Not saved: disk full"; got != want {
 		t.Errorf("problem %q; want %q", got, want)
 	}
 	if h.u.settings != f || h.win.Canvas().Overlays().Top() == nil {
