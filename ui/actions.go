@@ -497,6 +497,7 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.openEdit() })
 	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
 	c.AddShortcut(shortcutDuplicate, func(fyne.Shortcut) { u.onDuplicate() })
+	c.AddShortcut(shortcutSignIn, func(fyne.Shortcut) { u.onSignIn() })
 	c.AddShortcut(shortcutUndo, func(fyne.Shortcut) { u.onUndo() })
 	c.SetOnTypedKey(u.onKey)
 }
@@ -578,61 +579,6 @@ func (u *UI) warnCopiedExpiring(now time.Time) {
 		u.app.SendNotification(fyne.NewNotification("Token Desk: token expiring",
 			fmt.Sprintf("The token you copied for %s expires in %s.", name, format.Left(left))))
 	}
-}
-
-// onSettings edits the shared settings.
-func (u *UI) onSettings() {
-	if u.file == nil {
-		return
-	}
-	s := u.file.Settings
-	clearSecs := widget.NewEntry()
-	clearSecs.SetText(strconv.Itoa(int(u.clearAfter() / time.Second)))
-	margin := widget.NewEntry()
-	m := s.RefreshMarginSeconds
-	if m == 0 {
-		m = int(session.DefaultMargin / time.Second)
-	}
-	margin.SetText(strconv.Itoa(m))
-	notify := widget.NewCheck("Desktop notifications", nil)
-	notify.SetChecked(!s.NoNotifications)
-	number := func(least int) fyne.StringValidator {
-		return func(v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < least {
-				return fmt.Errorf("a whole number of seconds, at least %d", least)
-			}
-			return nil
-		}
-	}
-	clearSecs.Validator = number(-1)
-	margin.Validator = number(0)
-	items := []*widget.FormItem{
-		{Text: "Clear clipboard after (s)", Widget: clearSecs, HintText: "-1 never clears"},
-		{Text: "Refresh margin (s)", Widget: margin, HintText: "a token with less left is replaced"},
-		{Text: "", Widget: notify},
-	}
-	u.showDialog(dialog.NewForm("Settings", "Save", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
-		c, _ := strconv.Atoi(clearSecs.Text)
-		mg, _ := strconv.Atoi(margin.Text)
-		if c == 0 {
-			c = -1
-		}
-		err := u.opts.Store.Update(func(f *storage.File) error {
-			f.Settings.ClearClipboardSeconds = c
-			f.Settings.RefreshMarginSeconds = mg
-			f.Settings.NoNotifications = !notify.Checked
-			return nil
-		})
-		if err != nil {
-			u.showError("save settings", err)
-			return
-		}
-		u.Reload()
-	}, u.win))
 }
 
 // onTest calls the selected profile's probe path with its token (fetching

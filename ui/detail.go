@@ -90,7 +90,7 @@ func newDetail(u *UI) *detail {
 		"Get token: a new one from the server (Enter in the list, F5, "+keyName(shortcutFetch)+")")
 	d.cancelBtn = btn("Cancel", theme.CancelIcon(), widget.MediumImportance, u.onCancel, "Cancel the token request")
 	d.signInBtn = btn("Sign in", theme.LoginIcon(), widget.HighImportance, u.onSignIn,
-		"Sign in: in the browser, or with a code on another device; the tokens then renew silently")
+		"Sign in: in the browser, or with a code on another device; the tokens then renew silently ("+keyName(shortcutSignIn)+")")
 	d.signInBtn.Hide()
 	d.signOutBtn = btn("Sign out", theme.LogoutIcon(), widget.LowImportance, u.onSignOut,
 		"Sign out: revoke the refresh token and forget this profile's tokens")
@@ -224,6 +224,7 @@ func heading(s string) *widget.Label {
 
 // show redraws the panel for p (nil: nothing selected).
 func (d *detail) show(p *model.Profile) {
+	d.u.syncMenu()
 	scroll := d.content.(*fyne.Container).Objects[1]
 	d.setEnabled(p != nil)
 	if p == nil {
@@ -356,7 +357,7 @@ func (d *detail) showStatus(p model.Profile, st session.Status) {
 	signIn := needsSignIn(p, st) && !fetching
 	d.setShown(d.signInBtn, signIn)
 	d.setShown(d.fetchBtn, !signIn)
-	d.setShown(d.signOutBtn, p.GrantType().SignsIn() && st.SignedIn && !fetching)
+	d.setShown(d.signOutBtn, signOutOffered(p, st))
 	if s := d.u.signin; s != nil && s.id == p.ID {
 		d.signInBtn.Disable()
 		setButtonText(&d.signInBtn.Button, "Signing in…")

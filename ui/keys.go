@@ -97,6 +97,7 @@ func shortcutRows() [][2]string {
 		{keyName(shortcutCopyHeader), "Copy header (Authorization: Bearer …)"},
 		{keyName(shortcutCopyCurl), "Copy curl"},
 		{keyName(shortcutInspect), "Inspect token (introspection)"},
+		{keyName(shortcutSignIn), "Sign in (a profile a person signs in to)"},
 		{keyName(shortcutEdit), "Edit profile"},
 		{keyName(shortcutNew), "Add profile"},
 		{"Delete in the list", "Delete profile (asks first)"},

@@ -132,6 +132,8 @@ type UI struct {
 	attached    bool             // Attach has put the widgets in the window
 	profileMenu []*fyne.MenuItem // the items that act on the selected profile
 	jwksItem    *fyne.MenuItem   // only for a profile with a key
+	signInItem  *fyne.MenuItem   // only for a grant a person signs in to
+	signOutItem *fyne.MenuItem   // only while signed in
 	detail      *detail
 	status      *widget.Label
 	tip         *widget.Label // the tip of the button under the pointer
@@ -156,6 +158,7 @@ type UI struct {
 	serve          *serving            // the local token proxies (Serve locally)
 	signin         *signing            // the sign-in under way, if any (signin.go)
 	teamWatch      *teamWatch          // the team files the watch follows, if watching
+	settings       *settingsForm       // the open Settings dialog, if any
 }
 
 // New builds the window's UI in w. Call Start to load the profiles and run
@@ -541,18 +544,7 @@ func (u *UI) selectProfile(id string) {
 	if id != "" && u.app.Preferences().String("lastSelected") != id {
 		u.app.Preferences().SetString("lastSelected", id)
 	}
-	p := u.current()
-	u.detail.show(p)
-	changed := false
-	for _, it := range u.profileMenu {
-		off := p == nil || (it == u.jwksItem && !p.Style().UsesKey())
-		if it.Disabled != off {
-			it.Disabled, changed = off, true
-		}
-	}
-	if changed && u.attached {
-		u.mainMenu.Refresh()
-	}
+	u.detail.show(u.current()) // and the menu (syncMenu)
 }
 
 // current returns the selected profile if the list shows it: every action
@@ -704,8 +696,11 @@ func (u *UI) menu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Settings…", Action: u.onSettings},
 	)
 	u.jwksItem = &fyne.MenuItem{Label: "Copy public JWKS", Action: u.onCopyJWKS}
+	u.signInItem = &fyne.MenuItem{Label: "Sign in…", Action: u.onSignIn, Shortcut: shortcutSignIn}
+	u.signOutItem = &fyne.MenuItem{Label: "Sign out", Action: u.onSignOut}
 	u.profileMenu = []*fyne.MenuItem{
 		{Label: "Get token", Action: u.onFetch, Shortcut: shortcutFetch},
+		u.signInItem, u.signOutItem,
 	}
 	for _, k := range copyKinds {
 		if k == copyCurlSecret {
@@ -724,9 +719,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	)
 	items := slices.Clone(u.profileMenu)
 	items = slices.Insert(items, len(items)-3, fyne.NewMenuItemSeparator())
-	for _, it := range u.profileMenu {
-		it.Disabled = u.current() == nil
-	}
+	u.syncMenu()
 	// Not a menu shortcut: those win over a focused entry's own Ctrl+Z.
 	items = append(items, &fyne.MenuItem{Label: "Undo delete (Ctrl+Z)", Action: u.onUndo})
 	profile := fyne.NewMenu("Profile", items...)
