@@ -23,17 +23,24 @@ import (
 // Header is the whole header line: "Authorization: Bearer <token>".
 func Header(t *model.Token) string { return "Authorization: " + auth.HeaderValue(t) }
 
+// request is what a command calling p's API at path with c carries: the
+// URL, and the Authorization value, or shell when the command leaves the
+// client ID and secret to the shell. p's secret headers must be resolved.
+func (c Credential) request(p model.Profile, path string) (u, v string, shell bool, err error) {
+	if u, err = auth.RequestURL(p, path); err != nil {
+		return "", "", false, err
+	}
+	if err = p.HeadersResolved(); err != nil {
+		return "", "", false, err
+	}
+	v, shell, err = c.authorization(p)
+	return u, v, shell, err
+}
+
 // Curl is a curl command, quoted for a POSIX shell, that calls the profile's
 // API at path with c.
 func Curl(p model.Profile, c Credential, path string) (string, error) {
-	u, err := auth.RequestURL(p, path)
-	if err != nil {
-		return "", err
-	}
-	if err := p.HeadersResolved(); err != nil {
-		return "", err
-	}
-	v, shell, err := c.authorization(p)
+	u, v, shell, err := c.request(p, path)
 	if err != nil {
 		return "", err
 	}
@@ -53,14 +60,7 @@ func Curl(p model.Profile, c Credential, path string) (string, error) {
 // HTTPie is the same request as an HTTPie command line, quoted for a POSIX
 // shell.
 func HTTPie(p model.Profile, c Credential, path string) (string, error) {
-	u, err := auth.RequestURL(p, path)
-	if err != nil {
-		return "", err
-	}
-	if err := p.HeadersResolved(); err != nil {
-		return "", err
-	}
-	v, shell, err := c.authorization(p)
+	u, v, shell, err := c.request(p, path)
 	if err != nil {
 		return "", err
 	}

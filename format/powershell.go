@@ -3,7 +3,6 @@ package format
 import (
 	"strings"
 
-	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -12,14 +11,7 @@ import (
 // name (in Windows PowerShell 5.1, plain curl is Invoke-WebRequest), each
 // argument a verbatim string.
 func CurlPowerShell(p model.Profile, c Credential, path string) (string, error) {
-	u, err := auth.RequestURL(p, path)
-	if err != nil {
-		return "", err
-	}
-	if err := p.HeadersResolved(); err != nil {
-		return "", err
-	}
-	v, shell, err := c.authorization(p)
+	u, v, shell, err := c.request(p, path)
 	if err != nil {
 		return "", err
 	}
