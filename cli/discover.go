@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -8,7 +10,7 @@ import (
 )
 
 func newDiscover(env *Env) *cobra.Command {
-	var style string
+	var style, grant string
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "discover URL",
@@ -17,10 +19,15 @@ func newDiscover(env *Env) *cobra.Command {
 (/.well-known/openid-configuration, then RFC 8414's
 /.well-known/oauth-authorization-server) and print the token endpoint,
 the client authentication methods and grant types it lists, and a warning
-when --auth-style or client_credentials is not among them.`,
-		Example: "  tokendesk discover https://api.medplum.com/\n  tokendesk discover http://localhost:4444 --auth-style body",
+when --auth-style or --grant is not among them (or, for
+authorization_code, PKCE's S256 is not listed).`,
+		Example: "  tokendesk discover https://api.medplum.com/\n  tokendesk discover http://localhost:4444 --auth-style body\n  tokendesk discover http://localhost:4444 --grant authorization_code",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			g := model.Grant(grant)
+			if !slices.Contains(model.Grants, g) {
+				return usageError{fmt.Errorf("--grant %q: want one of client_credentials, authorization_code, device_code, token_exchange", grant)}
+			}
 			m, err := env.Client.Discover(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -52,13 +59,14 @@ when --auth-style or client_credentials is not among them.`,
 			if err := env.table(rows); err != nil {
 				return err
 			}
-			for _, w := range m.Warnings(model.GrantClientCredentials, model.ParseAuthStyle(style)) {
+			for _, w := range m.Warnings(g, model.ParseAuthStyle(style)) {
 				env.say("warning: %s", w)
 			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&style, "auth-style", "auto", "the auth style to check against: auto, header, body, private_key_jwt, client_secret_jwt or tls_client_auth")
+	c.Flags().StringVar(&grant, "grant", string(model.GrantClientCredentials), "the grant to check against: client_credentials, authorization_code, device_code or token_exchange")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
 	return c
 }

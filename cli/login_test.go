@@ -51,6 +51,39 @@ func TestAddDiscoverFillsEndpoints(t *testing.T) {
 	}
 }
 
+// discover --grant checks the server's metadata against that grant; an
+// unknown grant is a usage error.
+func TestDiscoverChecksGrant(t *testing.T) {
+	f := newFixture(t)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"issuer":%[1]q,"token_endpoint":"%[1]s/token","authorization_endpoint":"%[1]s/authorize",
+			"grant_types_supported":["authorization_code","client_credentials"],"code_challenge_methods_supported":["plain"]}`, srv.URL)
+	}))
+	defer srv.Close()
+	tests := []struct {
+		grant string
+		code  int
+		warns string // "" for none
+	}{
+		{"", 0, ""},
+		{"client_credentials", 0, ""},
+		{"authorization_code", 0, "S256"},
+		{"device_code", 0, "device_code"},
+		{"password", 2, "--grant"},
+	}
+	for _, tt := range tests {
+		args := []string{"discover", srv.URL}
+		if tt.grant != "" {
+			args = append(args, "--grant", tt.grant)
+		}
+		_, stderr, code := f.run("", args...)
+		if code != tt.code || (tt.warns == "") != (stderr == "") || !strings.Contains(stderr, tt.warns) {
+			t.Errorf("discover --grant %q: exit %d, stderr %q; want exit %d and %q", tt.grant, code, stderr, tt.code, tt.warns)
+		}
+	}
+}
+
 func TestAddSignInGrantNeedsEndpoint(t *testing.T) {
 	f := newFixture(t)
 	_, stderr, code := f.run("", "add", "me", "--grant", "authorization_code", "--client-id", "app", "--token-url", "https://as.example/token")
