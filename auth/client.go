@@ -1,6 +1,9 @@
-// Package auth runs client-credentials token requests, keeps each profile's
-// token state in a Session, decodes JWT claims for display, and renders the
-// token as the texts people copy (header, curl).
+// Package auth talks to authorization servers and keeps nothing: token
+// requests for every grant (the browser's loopback redirect and the device
+// flow included), one description of how a client authenticates, one
+// redactor for what goes wrong, discovery, introspection, revocation,
+// userinfo and the test call. Token state lives in package session; the
+// text people copy in package format.
 package auth
 
 import (

@@ -18,7 +18,8 @@ type Introspection struct {
 	Endpoint string
 	// Active is the server's word on whether the token is usable now.
 	Active bool
-	// Claims are the fields of the answer, decoded.
+	// Claims are the fields of the answer, decoded and not escaped:
+	// show them through format.IntrospectionFields.
 	Claims map[string]any
 	// Raw is the answer as sent.
 	Raw json.RawMessage

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/internal/testapi"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -215,6 +217,58 @@ func TestExtraTextEscaped(t *testing.T) {
 	for _, tt := range tests {
 		if got := ExtraText(json.RawMessage(tt.raw)); got != tt.want {
 			t.Errorf("ExtraText(%s) = %q; want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
+func TestStatus(t *testing.T) {
+	now := time.Now()
+	tok := &model.Token{AccessToken: "t", IssuedAt: now, Expiry: now.Add(time.Hour)}
+	tests := []struct {
+		st   session.Status
+		want string
+	}{
+		{session.Status{State: session.StateNone}, "no token"},
+		{session.Status{State: session.StateFetching, Token: tok}, "fetching…"},
+		{session.Status{State: session.StateFailed}, "error"},
+		{session.Status{State: session.StateSignIn}, "sign-in needed"},
+		{session.Status{State: session.StateExpired, Token: tok}, "expired"},
+		{session.Status{State: session.StateExpiring, Token: tok, Left: 45 * time.Second}, "expires in 0:45"},
+		{session.Status{State: session.StateValid, Token: tok, Left: 10 * time.Minute}, "valid 10:00"},
+		{session.Status{State: session.StateValid, Token: tok, Left: 2*time.Hour + 3*time.Minute + 4*time.Second}, "valid 2:03:04"},
+		{session.Status{State: session.StateValid, Token: &model.Token{AccessToken: "t"}}, "expiry unknown"},
+	}
+	for _, tt := range tests {
+		if got := Status(tt.st); got != tt.want {
+			t.Errorf("Status(%v, %v left) = %q; want %q", tt.st.State, tt.st.Left, got, tt.want)
+		}
+	}
+}
+
+// An introspection's fields come in the order people look for them, then
+// by name, as escaped text.
+func TestIntrospectionFields(t *testing.T) {
+	var claims map[string]any
+	raw := `{"zeta":"z","ext":{"tenant":"a"},"token_type":"Bearer","iat":1899996400,"exp":1900000000,"sub":"me\u001b[2J","client_id":"c","scope":"read write","active":true,"aud":["x","y"]}`
+	if err := json.Unmarshal([]byte(raw), &claims); err != nil {
+		t.Fatal(err)
+	}
+	got := IntrospectionFields(&auth.Introspection{Claims: claims})
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name)
+	}
+	if want := "active scope client_id sub exp iat token_type aud ext zeta"; strings.Join(names, " ") != want {
+		t.Errorf("order %q; want %q", strings.Join(names, " "), want)
+	}
+	values := map[string]string{}
+	for _, c := range got {
+		values[c.Name] = c.Value
+	}
+	for name, want := range map[string]string{"active": "true", "scope": "read write", "sub": `me\x1b[2J`, "aud": "x, y", "ext": `{"tenant":"a"}`,
+		"exp": time.Unix(1900000000, 0).Local().Format("2006-01-02 15:04:05 MST")} {
+		if values[name] != want {
+			t.Errorf("%s = %q; want %q", name, values[name], want)
 		}
 	}
 }

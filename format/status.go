@@ -20,8 +20,9 @@ func Left(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
-// Status is a session's status as one short phrase: "valid 42:17", "expires in
-// 0:45", "expired", "expiry unknown", "no token", "fetching…", "error".
+// Status is a session's status as one short phrase: "valid 42:17",
+// "expires in 0:45", "expired", "expiry unknown", "no token", "fetching…",
+// "error", "sign-in needed".
 func Status(st session.Status) string {
 	switch st.State {
 	case session.StateFetching:

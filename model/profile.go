@@ -421,9 +421,10 @@ func (p Profile) WithHeaderValues(vals map[string]string) (Profile, error) {
 	return p, nil
 }
 
-// HeadersResolved says whether p's secret headers carry their values (p as
-// the keychain's Resolve returned it): a request or command without them
-// would fail, or send an empty key.
+// HeadersResolved returns an error (ErrHeaderMissing) naming a secret
+// header of p that carries no value, as when p is not as the keychain's
+// Resolve returned it: a request or command without it would fail, or send
+// an empty key.
 func (p Profile) HeadersResolved() error {
 	for _, h := range p.Headers {
 		if h.Secret && h.Value == "" {

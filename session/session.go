@@ -1,3 +1,9 @@
+// Package session owns each profile's token state: a Session hands out
+// the cached token or starts one request that every caller shares,
+// refreshes before expiry without storming the server, renews from a
+// refresh token, and signs a person in and out. The Manager holds the
+// sessions and what they share: the keychain (through storage), the token
+// client (auth), the clock and a cap on requests under way.
 package session
 
 import (
@@ -15,7 +21,7 @@ import (
 // State is where a profile's token stands.
 type State int
 
-// The token states, as the list and the CLI show them.
+// The token states; format.Status words them for the faces.
 const (
 	StateNone     State = iota // no token yet
 	StateFetching              // a request is under way

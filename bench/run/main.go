@@ -473,7 +473,7 @@ func stormRow() {
 // goBenchmarks runs the testing.B benchmarks of the hot paths.
 func goBenchmarks() string {
 	cmd := exec.Command("go", "test", "-tags", "migrated_fynedo,no_emoji", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
-		"./storage", "./auth", "./ui")
+		"./storage", "./session", "./format", "./ui")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		fail("go test -bench: %v\n%s", err, out)
