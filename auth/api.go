@@ -11,6 +11,28 @@ import (
 	"github.com/tokendesk/tokendesk/model"
 )
 
+// APITransport returns the transport for requests to p's API made with
+// its token: the proxy from the environment, p's CA file trusted and, given
+// key (the PEM private key of a client that PresentsCert), p's client
+// certificate presented (an API that checks certificate-bound tokens wants
+// it, RFC 8705 §3). Unlike the token client's, it streams bodies and keeps
+// APIIdleConns connections warm, so it suits a proxy.
+func (c *Client) APITransport(p model.Profile, key string) (http.RoundTripper, error) {
+	hc, err := c.clientFor(p, key)
+	if err != nil {
+		return nil, err
+	}
+	tr := hc.Transport
+	if ht, ok := tr.(*http.Transport); ok {
+		// Its own pool, kept warm for many requests at once: the token
+		// client's allows 2 idle connections per host.
+		ht = ht.Clone()
+		ht.MaxIdleConnsPerHost = APIIdleConns
+		return ht, nil
+	}
+	return tr, nil
+}
+
 // APIIdleConns is how many idle connections to one API host an
 // APITransport keeps.
 const APIIdleConns = 128

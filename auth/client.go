@@ -51,7 +51,7 @@ type Client struct {
 	// Now is the clock expiries are computed against.
 	Now func() time.Time
 	// PollUnit is the second of RFC 8628's polling intervals (the device
-	// flow's); NewClient sets a second, tests shorten it.
+	// flow's); zero means a second, tests shorten it.
 	PollUnit time.Duration
 
 	mu   *sync.Mutex
@@ -64,10 +64,10 @@ type Client struct {
 // client secret a second time, at another host); answers are read up to
 // MaxResponse.
 func NewClient() *Client {
-	return &Client{http: newHTTPClient(nil, nil), Now: time.Now, PollUnit: time.Second, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
+	return &Client{http: newclientFor(nil, nil), Now: time.Now, PollUnit: time.Second, mu: &sync.Mutex{}, byCA: map[string]*http.Client{}}
 }
 
-func newHTTPClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
+func newclientFor(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxy
 	tr.DialContext = dial(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
@@ -117,10 +117,10 @@ func dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Co
 	}
 }
 
-// HTTPClient returns the HTTP client for p: the shared one, or one that also
+// clientFor returns the HTTP client for p: the shared one, or one that also
 // trusts p's CA file and, for tls_client_auth, presents p's certificate
 // with key (the PEM private key from the keychain; empty: no certificate).
-func (c *Client) HTTPClient(p model.Profile, key string) (*http.Client, error) {
+func (c *Client) clientFor(p model.Profile, key string) (*http.Client, error) {
 	mtls := PresentsCert(p.Style()) && key != ""
 	if p.CAFile == "" && !mtls {
 		return c.http, nil
@@ -158,7 +158,7 @@ func (c *Client) HTTPClient(p model.Profile, key string) (*http.Client, error) {
 		}
 		cert = &pair
 	}
-	hc := newHTTPClient(roots, cert)
+	hc := newclientFor(roots, cert)
 	c.byCA[cacheKey] = hc
 	return hc, nil
 }
@@ -273,7 +273,7 @@ func (c *Client) post(ctx context.Context, p model.Profile, what, endpoint strin
 	timeout := timeoutOf(p)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hc, err := c.HTTPClient(p, a.key)
+	hc, err := c.clientFor(p, a.key)
 	if err != nil {
 		return nil, err
 	}

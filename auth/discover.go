@@ -146,7 +146,7 @@ func authMethods(s model.AuthStyle) []string {
 var grantNames = map[model.Grant]string{
 	model.GrantClientCredentials: "client_credentials",
 	model.GrantAuthorizationCode: "authorization_code",
-	model.GrantDeviceCode:        GrantTypeDeviceCode,
+	model.GrantDeviceCode:        grantTypeDeviceCode,
 	model.GrantTokenExchange:     GrantTypeTokenExchange,
 }
 

@@ -20,8 +20,7 @@ import (
 // The grant_type values of the grants after client credentials, and the
 // default subject token type of token exchange.
 const (
-	// GrantTypeDeviceCode is RFC 8628's grant_type.
-	GrantTypeDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
+	grantTypeDeviceCode = "urn:ietf:params:oauth:grant-type:device_code" // RFC 8628's
 	// GrantTypeTokenExchange is RFC 8693's grant_type.
 	GrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 	// AccessTokenType is RFC 8693's type URI of an access token.
@@ -112,9 +111,13 @@ func (c *Client) Exchange(ctx context.Context, p model.Profile, credential, subj
 }
 
 // Revoke revokes token at endpoint (RFC 7009 §2.1), hint being its
-// token_type_hint, authenticating as p's client.
+// token_type_hint, authenticating as p's client. An endpoint not on p's
+// own server is a *ForeignEndpointError, and nothing is sent.
 func (c *Client) Revoke(ctx context.Context, p model.Profile, credential, endpoint, token, hint string) error {
 	const what = "revocation endpoint"
+	if err := foreign(p, what, endpoint); err != nil {
+		return err
+	}
 	if !p.AllowInsecure && !model.SecureTransport(endpoint) {
 		return ErrInsecure
 	}
@@ -131,6 +134,15 @@ func (c *Client) Revoke(ctx context.Context, p model.Profile, credential, endpoi
 		return ans.fetchError(what, red)
 	}
 	return nil
+}
+
+// pollUnit is the second of RFC 8628's intervals: Client.PollUnit, or a
+// second when that is unset.
+func (c *Client) pollUnit() time.Duration {
+	if c.PollUnit <= 0 {
+		return time.Second
+	}
+	return c.PollUnit
 }
 
 // DeviceCode is a device authorization response (RFC 8628 §3.2): what the
@@ -203,9 +215,9 @@ func (c *Client) deviceAuthorize(ctx context.Context, p model.Profile, credentia
 	if life, _ := lifetime(raw.ExpiresIn.String()); life > 0 {
 		d.Expires = start.Add(life)
 	}
-	d.interval = 5 * c.PollUnit // RFC 8628 §3.2's default
+	d.interval = 5 * c.pollUnit() // RFC 8628 §3.2's default
 	if n, err := raw.Interval.Int64(); err == nil && n > 0 && n < 3600 {
-		d.interval = time.Duration(n) * c.PollUnit
+		d.interval = time.Duration(n) * c.pollUnit()
 	}
 	return d, nil
 }
@@ -224,7 +236,7 @@ var (
 // the server's interval, slowing down when told to (RFC 8628 §3.5).
 func (c *Client) pollDevice(ctx context.Context, p model.Profile, credential string, d *DeviceCode) (*Issued, error) {
 	interval := d.interval
-	form := url.Values{"grant_type": {GrantTypeDeviceCode}, "device_code": {d.deviceCode}, "client_id": {p.ClientID}}
+	form := url.Values{"grant_type": {grantTypeDeviceCode}, "device_code": {d.deviceCode}, "client_id": {p.ClientID}}
 	for {
 		t := time.NewTimer(interval)
 		select {
@@ -245,7 +257,7 @@ func (c *Client) pollDevice(ctx context.Context, p model.Profile, credential str
 		switch fe.Code {
 		case "authorization_pending":
 		case "slow_down":
-			interval += 5 * c.PollUnit
+			interval += 5 * c.pollUnit()
 		case "expired_token":
 			return nil, ErrDeviceExpired
 		case "access_denied":

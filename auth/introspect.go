@@ -32,12 +32,12 @@ type Introspection struct {
 var ErrNoIntrospection = errors.New("no introspection endpoint: the server's metadata lists none; give the profile one (--introspection-url)")
 
 // IntrospectionEndpoint is p's introspection URL, or the one the server
-// advertises in its metadata (looked up where MetadataBase says).
+// advertises in its metadata (looked up where metadataBase says).
 func (c *Client) IntrospectionEndpoint(ctx context.Context, p model.Profile) (string, error) {
 	if p.IntrospectionURL != "" {
 		return p.IntrospectionURL, nil
 	}
-	m, err := c.Discover(ctx, MetadataBase(p))
+	m, err := c.Discover(ctx, metadataBase(p))
 	if err != nil {
 		return "", fmt.Errorf("%w\n%v", ErrNoIntrospection, err)
 	}

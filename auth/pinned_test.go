@@ -185,3 +185,29 @@ func TestListenerOnUpperCaseLocalhost(t *testing.T) {
 		t.Errorf("bound %v; want [127.0.0.1 ::1]", addrs)
 	}
 }
+
+// Revoke sends a refresh token only to the server of the profile's token
+// URL or issuer: another origin (another port too) is refused unasked.
+func TestRevokeOnlyToOwnServer(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) {}
+	as, evil := authtest.NewRecorder(t, ok), authtest.NewRecorder(t, ok)
+	p := authtest.PinnedProfile(as)
+	tests := []struct {
+		endpoint string
+		foreign  bool
+	}{
+		{as.URL + "/revoke", false},
+		{evil.URL + "/revoke", true},
+		{"/revoke", true},
+	}
+	for _, tt := range tests {
+		err := NewClient().Revoke(context.Background(), p, "", tt.endpoint, "rt-secret", "refresh_token")
+		var fe *ForeignEndpointError
+		if errors.As(err, &fe) != tt.foreign || (!tt.foreign && err != nil) {
+			t.Errorf("Revoke at %s: %v; want foreign=%v", tt.endpoint, err, tt.foreign)
+		}
+	}
+	if as.Got.Load() != 1 || evil.Got.Load() != 0 {
+		t.Errorf("own server got %d request(s), the other %d; want 1 and 0", as.Got.Load(), evil.Got.Load())
+	}
+}

@@ -34,13 +34,23 @@ func (r ProbeResult) String() string {
 	return s
 }
 
+// ProbeAuth is what a test call presents besides the token.
+type ProbeAuth struct {
+	// Key is the PEM private key of a client that PresentsCert, to present
+	// its certificate too: an API that checks certificate-bound tokens
+	// (RFC 8705 §3) wants the certificate the token was issued to. Empty
+	// presents none.
+	Key string
+	// Secret is the client secret of a profile whose API calls use Basic
+	// auth, sent instead of the token.
+	Secret string
+}
+
 // Probe calls the profile's probe path (or path, if given) with the
-// token, to show that the token works against the API. key is the PEM
-// private key of a tls_client_auth profile, to present its client
-// certificate too: an API that checks certificate-bound tokens (RFC 8705
-// §3) wants the certificate the token was issued to; empty presents none.
-// secret is the client secret of a profile whose API calls use Basic auth.
-func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, path, key, secret string) (ProbeResult, error) {
+// token, and with what with holds, to show that the token works against
+// the API.
+func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, path string, with ProbeAuth) (ProbeResult, error) {
+	key, secret := with.Key, with.Secret
 	u, err := RequestURL(p, path)
 	if err != nil {
 		return ProbeResult{}, err
@@ -57,7 +67,7 @@ func (c *Client) Probe(ctx context.Context, p model.Profile, t *model.Token, pat
 	}
 	// The API is usually the token endpoint's server: trust the profile's
 	// CA file here too.
-	tc, err := c.HTTPClient(p, key)
+	tc, err := c.clientFor(p, key)
 	if err != nil {
 		return ProbeResult{}, err
 	}

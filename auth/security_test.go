@@ -106,15 +106,15 @@ func TestProbeRedirectToAnotherOrigin(t *testing.T) {
 	p := model.Profile{Name: "r", TokenURL: api.URL + "/token", BaseURL: api.URL + "/", ClientID: "c",
 		Headers: []model.Header{{Name: "X-Api-Key", Value: "gateway-key-77", Secret: true}}}
 	tok := &model.Token{AccessToken: "tok-probe", TokenType: "Bearer"}
-	r, err := NewClient().Probe(context.Background(), p, tok, "moved", "", "")
+	r, err := NewClient().Probe(context.Background(), p, tok, "moved", ProbeAuth{})
 	if err != nil || !r.OK() {
 		t.Errorf("same origin: %v, %v; want the redirect followed", r, err)
 	}
-	r, err = NewClient().Probe(context.Background(), p, tok, "away", "", "")
+	r, err = NewClient().Probe(context.Background(), p, tok, "away", ProbeAuth{})
 	if err != nil || r.Code != http.StatusFound || !strings.Contains(r.Snippet, "redirected to "+other.URL+"/steal") {
 		t.Errorf("another origin: %v, %v; want the 302 reported", r, err)
 	}
-	r, err = NewClient().Probe(context.Background(), p, tok, "leak", "", "")
+	r, err = NewClient().Probe(context.Background(), p, tok, "leak", ProbeAuth{})
 	if err != nil || strings.Contains(r.Snippet, "tok-probe") || !strings.Contains(r.Snippet, redacted) {
 		t.Errorf("a redirect target holding the token: got %q, %v; want it reported redacted", r.Snippet, err)
 	}
@@ -358,7 +358,7 @@ func TestBaseURLClearTextRefused(t *testing.T) {
 		api := authtest.Server(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
 		c := NewClient()
 		c.http.Transport = redirectTo(api.URL) // the call must not even reach the network
-		if _, err := c.Probe(context.Background(), p, tok, tt.path, "", ""); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
+		if _, err := c.Probe(context.Background(), p, tok, tt.path, ProbeAuth{}); !errors.Is(err, model.ErrInsecureBaseURL) || hits.Load() != 0 {
 			t.Errorf("Probe(%s, %s): %v, %d calls; want refused before sending", tt.base, tt.path, err, hits.Load())
 		}
 	}

@@ -117,10 +117,36 @@ func (c *Client) signInDevice(ctx context.Context, p model.Profile, credential s
 // escaped to be shown: it is shown, not opened.
 var ErrUnsafeVerificationURI = errors.New("not opened in the browser: the server's verification URI is not a plain https URL")
 
-// OwnEndpoint says whether endpoint is on the origin (scheme, host and
+// ForeignEndpointError is an endpoint that is not on the server of a
+// profile's token URL or issuer: a refresh token, access token or client
+// credential of the profile's is not sent there.
+type ForeignEndpointError struct {
+	// What names the endpoint ("revocation endpoint"); Host is where it
+	// is, escaped for display.
+	What, Host string
+}
+
+func (e *ForeignEndpointError) Error() string {
+	return fmt.Sprintf("the %s %s is not on the server of the token URL or the issuer", e.What, e.Host)
+}
+
+// foreign is a *ForeignEndpointError for endpoint unless it is p's own
+// (ownEndpoint).
+func foreign(p model.Profile, what, endpoint string) error {
+	if ownEndpoint(p, endpoint) {
+		return nil
+	}
+	host := endpoint
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	return &ForeignEndpointError{What: what, Host: safetext.Escape(cut(host, 200))}
+}
+
+// ownEndpoint says whether endpoint is on the origin (scheme, host and
 // port) of p's token URL or issuer: the server a refresh or access token
 // of p's may be sent to besides its token endpoint.
-func OwnEndpoint(p model.Profile, endpoint string) bool {
+func ownEndpoint(p model.Profile, endpoint string) bool {
 	e, err := url.Parse(endpoint)
 	if err != nil || e.Host == "" {
 		return false
@@ -133,10 +159,10 @@ func OwnEndpoint(p model.Profile, endpoint string) bool {
 	return false
 }
 
-// MetadataBase is where p's server metadata is looked for (its
+// metadataBase is where p's server metadata is looked for (its
 // revocation, userinfo and introspection endpoints): its issuer, or its
 // token endpoint's origin. It is the one place that decides it.
-func MetadataBase(p model.Profile) string {
+func metadataBase(p model.Profile) string {
 	if p.Issuer != "" {
 		return p.Issuer
 	}
@@ -147,13 +173,18 @@ func MetadataBase(p model.Profile) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// UserInfo asks the userinfo endpoint of p's server who signed in, with
-// t. The endpoint must be on p's own server (OwnEndpoint) and, unless p
-// allows insecure transport, reached over TLS or loopback; the zero User
-// otherwise, or when the server does not say.
-func (c *Client) UserInfo(ctx context.Context, p model.Profile, endpoint string, t *model.Token) model.User {
+// UserInfo asks the userinfo endpoint of p's server (from its metadata)
+// who signed in, with t. The endpoint must be on p's own server and,
+// unless p allows insecure transport, reached over TLS or loopback; the
+// zero User otherwise, or when the server does not say.
+func (c *Client) UserInfo(ctx context.Context, p model.Profile, t *model.Token) model.User {
 	var u model.User
-	if endpoint == "" || !OwnEndpoint(p, endpoint) || (!p.AllowInsecure && !model.SecureTransport(endpoint)) {
+	md, err := c.Discover(ctx, metadataBase(p))
+	if err != nil {
+		return u
+	}
+	endpoint := md.UserinfoEndpoint
+	if endpoint == "" || !ownEndpoint(p, endpoint) || (!p.AllowInsecure && !model.SecureTransport(endpoint)) {
 		return u
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
@@ -162,7 +193,7 @@ func (c *Client) UserInfo(ctx context.Context, p model.Profile, endpoint string,
 	}
 	req.Header.Set("Authorization", HeaderValue(t))
 	req.Header.Set("Accept", "application/json")
-	hc, err := c.HTTPClient(p, "")
+	hc, err := c.clientFor(p, "")
 	if err != nil {
 		return u
 	}
@@ -171,6 +202,20 @@ func (c *Client) UserInfo(ctx context.Context, p model.Profile, endpoint string,
 		_ = json.Unmarshal(ans.body, &u)
 	}
 	return u
+}
+
+// RevocationEndpoint is where p's tokens are revoked (RFC 7009): p's
+// revocation URL, or else the one its server's metadata lists; "" when
+// there is none.
+func (c *Client) RevocationEndpoint(ctx context.Context, p model.Profile) string {
+	if p.RevocationURL != "" {
+		return p.RevocationURL
+	}
+	md, err := c.Discover(ctx, metadataBase(p))
+	if err != nil {
+		return ""
+	}
+	return md.RevocationEndpoint
 }
 
 // User is who signed in, as the ID token says; the zero User without one.

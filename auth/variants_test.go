@@ -281,7 +281,7 @@ func TestExtraHeaders(t *testing.T) {
 	if tokenHeaders.Get("X-Gateway-Tenant") != "t1" || tokenHeaders.Get("X-Medplum") != "" {
 		t.Errorf("token request headers: %v", tokenHeaders)
 	}
-	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", ""); err != nil {
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", ProbeAuth{}); err != nil {
 		t.Fatal(err)
 	}
 	if probeHeaders.Get("X-Medplum-On-Behalf-Of") != "ProjectMembership/123" || probeHeaders.Get("X-Medplum") != "extended" ||
@@ -327,11 +327,11 @@ func TestProbeTrustsCAFile(t *testing.T) {
 	}
 	p := model.Profile{Name: "dev", TokenURL: srv.URL + "/token", BaseURL: srv.URL + "/", ClientID: "c"}
 	tok := &model.Token{AccessToken: "t", TokenType: "Bearer"}
-	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", ""); err == nil {
+	if _, err := NewClient().Probe(context.Background(), p, tok, "auth/me", ProbeAuth{}); err == nil {
 		t.Error("an unknown CA was trusted")
 	}
 	p.CAFile = caFile
-	r, err := NewClient().Probe(context.Background(), p, tok, "auth/me", "", "")
+	r, err := NewClient().Probe(context.Background(), p, tok, "auth/me", ProbeAuth{})
 	if err != nil || !r.OK() {
 		t.Errorf("with the CA file: %v %v", r, err)
 	}

@@ -128,7 +128,7 @@ func TestProbeFailuresDescribed(t *testing.T) {
 	downURL := down.URL
 	down.Close()
 	p := model.Profile{Name: "d", TokenURL: downURL + "/token", BaseURL: downURL + "/", ClientID: "c"}
-	_, err := auth.NewClient().Probe(context.Background(), p, &model.Token{AccessToken: "tok"}, "x", "", "")
+	_, err := auth.NewClient().Probe(context.Background(), p, &model.Token{AccessToken: "tok"}, "x", auth.ProbeAuth{})
 	if err == nil || !strings.Contains(err.Error(), "connection refused (is the server running?)") {
 		t.Errorf("got %v; want the refused connection named", err)
 	}

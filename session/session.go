@@ -616,7 +616,7 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, pa
 			return auth.ProbeResult{}, err
 		}
 	}
-	return m.clientNow().Probe(ctx, p, t, path, key, secret)
+	return m.clientNow().Probe(ctx, p, t, path, auth.ProbeAuth{Key: key, Secret: secret})
 }
 
 // fetch gets p's token the way its grant does, and caches it.

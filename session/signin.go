@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/tokendesk/tokendesk/auth"
-	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -78,7 +76,7 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o auth.SignInOpti
 	}
 	si := model.SignIn{RefreshToken: is.Refresh, Expiry: is.RefreshExpiry, Fingerprint: p.Fingerprint(), User: is.User(), At: m.Now()}
 	if si.User == (model.User{}) {
-		si.User = m.userinfo(ctx, p, is.Token)
+		si.User = m.client.UserInfo(ctx, p, is.Token)
 	}
 	if err := m.keys.SetSignIn(p.ID, si); err != nil {
 		return si.User, err
@@ -114,19 +112,9 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 	if si.Fingerprint != p.Fingerprint() {
 		return false, fmt.Errorf("%w: the profile changed since the sign-in (its token URL, client, scopes, issuer or revocation URL), so it may no longer be the server that issued it", ErrNotRevoked)
 	}
-	endpoint := p.RevocationURL
-	if endpoint == "" {
-		endpoint = m.discoverRevocation(ctx, p)
-	}
+	endpoint := m.client.RevocationEndpoint(ctx, p)
 	if endpoint == "" {
 		return false, nil
-	}
-	if !auth.OwnEndpoint(p, endpoint) {
-		host := endpoint
-		if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
-			host = u.Host
-		}
-		return false, fmt.Errorf("%w: the revocation endpoint %s is not on the server of the token URL or the issuer", ErrNotRevoked, safetext.Escape(host))
 	}
 	p, err = m.keys.Resolve(p)
 	if err != nil {
@@ -136,7 +124,11 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 	if err != nil {
 		return false, err
 	}
-	if err := m.clientNow().Revoke(ctx, p, credential, endpoint, si.RefreshToken, "refresh_token"); err != nil {
+	err = m.clientNow().Revoke(ctx, p, credential, endpoint, si.RefreshToken, "refresh_token")
+	if fe := (*auth.ForeignEndpointError)(nil); errors.As(err, &fe) {
+		return false, fmt.Errorf("%w: %v", ErrNotRevoked, err) // not tried
+	}
+	if err != nil {
 		return false, fmt.Errorf("revoke the refresh token: %w", err)
 	}
 	return true, nil
@@ -223,24 +215,4 @@ func (m *Manager) exchange(ctx context.Context, p model.Profile, credential stri
 		return nil, errors.New("token exchange: no subject token (name a subject profile, or give the token on standard input)")
 	}
 	return m.clientNow().Exchange(ctx, p, credential, subject)
-}
-
-// discoverRevocation looks up the revocation endpoint of p's server in its
-// metadata (at its issuer, or its token endpoint's origin); none found is "".
-func (m *Manager) discoverRevocation(ctx context.Context, p model.Profile) string {
-	md, err := m.client.Discover(ctx, auth.MetadataBase(p))
-	if err != nil {
-		return ""
-	}
-	return md.RevocationEndpoint
-}
-
-// userinfo asks the server's userinfo endpoint (from its metadata) who
-// signed in, when no ID token said so; none found is the zero User.
-func (m *Manager) userinfo(ctx context.Context, p model.Profile, t *model.Token) model.User {
-	md, err := m.client.Discover(ctx, auth.MetadataBase(p))
-	if err != nil {
-		return model.User{}
-	}
-	return m.client.UserInfo(ctx, p, md.UserinfoEndpoint, t)
 }

@@ -67,7 +67,7 @@ func TestProbePresentsClientCertificate(t *testing.T) {
 	if err != nil || !r.OK() {
 		t.Fatalf("with the certificate: %v %v", r, err)
 	}
-	if _, err := auth.NewClient().Probe(context.Background(), p, tok, "auth/me", "", ""); err == nil {
+	if _, err := auth.NewClient().Probe(context.Background(), p, tok, "auth/me", auth.ProbeAuth{}); err == nil {
 		t.Error("the server took a call without a client certificate; the test proves nothing")
 	}
 }
