@@ -11,7 +11,8 @@ import (
 // so that two edits of different settings both survive.
 type SettingsChange struct {
 	// ClearClipboardSeconds is how long a copied token stays on the
-	// clipboard: 0 means 45 seconds, -1 never clears.
+	// clipboard: -1 or 0 never clears (the file keeps -1: its 0 means the
+	// default, 45 seconds).
 	ClearClipboardSeconds *int
 	// RefreshMarginSeconds: a cached token with less than this left is
 	// replaced; 0 means 60 seconds.
@@ -64,6 +65,9 @@ func (d *Desk) SetSettings(c SettingsChange) (storage.Settings, error) {
 		s := &f.Settings
 		if c.ClearClipboardSeconds != nil {
 			s.ClearClipboardSeconds = *c.ClearClipboardSeconds
+			if s.ClearClipboardSeconds == 0 {
+				s.ClearClipboardSeconds = -1 // "clear after 0 s" is never
+			}
 		}
 		if c.RefreshMarginSeconds != nil {
 			s.RefreshMarginSeconds = *c.RefreshMarginSeconds

@@ -22,6 +22,8 @@ func TestSetSettings(t *testing.T) {
 			storage.Settings{ClearClipboardSeconds: 120, RefreshMarginSeconds: 90, TeamFiles: []string{"team.json"}}},
 		{"never clear", SettingsChange{ClearClipboardSeconds: new(-1)},
 			storage.Settings{ClearClipboardSeconds: -1, RefreshMarginSeconds: 90, TeamFiles: []string{"team.json"}}},
+		{"clear after 0 s is never", SettingsChange{ClearClipboardSeconds: new(0)},
+			storage.Settings{ClearClipboardSeconds: -1, RefreshMarginSeconds: 90, TeamFiles: []string{"team.json"}}},
 		{"margin to default", SettingsChange{RefreshMarginSeconds: new(0)},
 			storage.Settings{ClearClipboardSeconds: 30, TeamFiles: []string{"team.json"}}},
 		{"notifications off", SettingsChange{Notifications: new(false)},

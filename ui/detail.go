@@ -357,7 +357,7 @@ func (d *detail) showStatus(p model.Profile, st session.Status) {
 	signIn := needsSignIn(p, st) && !fetching
 	d.setShown(d.signInBtn, signIn)
 	d.setShown(d.fetchBtn, !signIn)
-	d.setShown(d.signOutBtn, signOutOffered(p, st))
+	d.setShown(d.signOutBtn, d.u.signOutOffered(p, st))
 	if s := d.u.signin; s != nil && s.id == p.ID {
 		d.signInBtn.Disable()
 		setButtonText(&d.signInBtn.Button, "Signing in…")

@@ -32,7 +32,7 @@ func (u *UI) syncMenu() {
 			case u.signInItem:
 				off = !p.GrantType().SignsIn() || u.signin != nil && u.signin.id == p.ID
 			case u.signOutItem:
-				off = !signOutOffered(*p, st)
+				off = !u.signOutOffered(*p, st)
 			}
 		}
 		if it.Disabled != off {
@@ -45,8 +45,10 @@ func (u *UI) syncMenu() {
 }
 
 // signOutOffered says whether Sign out is offered for p in state st, in
-// the pane and the menu: while a person is signed in, and no request is
-// under way.
-func signOutOffered(p model.Profile, st session.Status) bool {
-	return p.GrantType().SignsIn() && st.SignedIn && st.State != session.StateFetching
+// the pane and the menu: while a person is signed in, and neither a
+// request nor a new sign-in for p is under way (one that ended after the
+// sign-out would file its tokens again).
+func (u *UI) signOutOffered(p model.Profile, st session.Status) bool {
+	signingIn := u.signin != nil && u.signin.id == p.ID
+	return p.GrantType().SignsIn() && st.SignedIn && st.State != session.StateFetching && !signingIn
 }

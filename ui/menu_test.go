@@ -93,6 +93,18 @@ func TestProfileMenuSignInAndOut(t *testing.T) {
 		t.Errorf("signed in: menu Sign out on %v, pane Sign out shown %v; want both", !signOut.Disabled, d.signOutBtn.Visible())
 	}
 
+	// Signing in again: Sign out waits, or the new sign-in would file its
+	// tokens back after it.
+	h.browser(false)
+	signIn.Action()
+	h.until("the second sign-in's prompt", func() bool { return h.u.signin != nil && h.u.signin.link.Visible() })
+	if !signOut.Disabled || d.signOutBtn.Visible() {
+		t.Errorf("signing in again: menu Sign out on %v, pane Sign out shown %v; want off, hidden", !signOut.Disabled, d.signOutBtn.Visible())
+	}
+	test.Tap(findButton(t, h.u.signin.box, "Cancel sign-in"))
+	h.until("the second sign-in to end", func() bool { return h.u.signin == nil })
+	h.drain()
+
 	signOut.Action()
 	h.until("the sign-out", func() bool { return strings.HasPrefix(h.u.status.Text, "Signed out of me") })
 	if !signOut.Disabled || d.signOutBtn.Visible() || h.rowText("me") != "sign-in needed" {

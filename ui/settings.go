@@ -33,12 +33,20 @@ type settingsForm struct {
 	// is saved, so that a change made elsewhere meanwhile survives.
 	shownClear, shownMargin int
 	shownNotify             bool
+	cancel                  *ringButton
 	closed                  bool
+	// busy says a save is under way: the dialog neither closes nor takes
+	// input until it ends, so nothing typed meanwhile is lost unsaid.
+	busy bool
 }
 
 // onSettings opens the Settings dialog.
 func (u *UI) onSettings() {
 	if u.file == nil {
+		return
+	}
+	if u.settings != nil { // one at a time: a second would show stale values
+		u.win.Canvas().Focus(u.settings.clear)
 		return
 	}
 	f := &settingsForm{u: u}
@@ -74,17 +82,17 @@ func (u *UI) onSettings() {
 	f.saving = widget.NewProgressBarInfinite()
 	f.saving.Stop()
 	f.saving.Hide()
-	cancel := newRingButton(k, "Cancel", widget.MediumImportance, f.close)
+	f.cancel = newRingButton(k, "Cancel", widget.MediumImportance, f.close)
 	f.save = newRingButton(k, "Save", widget.HighImportance, f.onSave)
 	f.form.SetOnValidationChanged(func(err error) {
 		if err != nil {
 			f.save.Disable()
-		} else if !f.saving.Visible() {
+		} else if !f.busy {
 			f.save.Enable()
 		}
 	})
 	f.dlg = dialog.NewCustomWithoutButtons("Settings", container.NewVBox(f.form, f.problem, f.saving), u.win)
-	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	f.dlg.SetButtons([]fyne.CanvasObject{f.cancel, f.save})
 	f.dlg.SetOnClosed(func() {
 		f.closed = true
 		if u.settings == f {
@@ -114,16 +122,17 @@ func secondsCheck(change func(n int) core.SettingsChange) fyne.StringValidator {
 	}
 }
 
-// close closes the dialog without saving.
-func (f *settingsForm) close() { f.dlg.Hide() }
+// close closes the dialog without saving; not while a save is under way.
+func (f *settingsForm) close() {
+	if !f.busy && !f.closed {
+		f.dlg.Hide()
+	}
+}
 
 // change is what the person changed in the dialog.
 func (f *settingsForm) change() core.SettingsChange {
 	var c core.SettingsChange
 	if n, _ := strconv.Atoi(strings.TrimSpace(f.clear.Text)); n != f.shownClear {
-		if n == 0 {
-			n = -1 // "clear after 0 s" is never: 0 in the file means the default
-		}
 		c.ClearClipboardSeconds = &n
 	}
 	if n, _ := strconv.Atoi(strings.TrimSpace(f.margin.Text)); n != f.shownMargin {
@@ -138,39 +147,46 @@ func (f *settingsForm) change() core.SettingsChange {
 // onSave saves what was changed off the UI thread, the dialog waiting
 // with a progress bar; it closes once saved.
 func (f *settingsForm) onSave() {
-	if f.save.Disabled() {
+	if f.busy || f.save.Disabled() {
 		return
 	}
 	if err := f.form.Validate(); err != nil {
 		return // the field says what is wrong
 	}
 	c := f.change()
-	f.busy(true)
+	f.setBusy(true)
 	u := f.u
 	go func() {
-		_, err := u.desk.SetSettings(c)
+		saved, err := u.desk.SetSettings(c)
 		u.opts.Do(func() {
-			f.busy(false)
+			f.setBusy(false)
 			if err != nil {
-				if f.closed { // cancelled while saving: nowhere else to say it
-					u.showError("save settings", err)
-					return
-				}
 				fyne.LogError("save settings", err)
 				f.problem.SetText("Not saved: " + errorText(err))
 				f.problem.Show()
 				return
 			}
 			f.close()
-			u.Reload()
+			// As saved: the file watcher reloads the rest when it sees the write.
+			u.file.Settings = saved
+			u.opts.Sessions.SetMargin(time.Duration(saved.RefreshMarginSeconds) * time.Second)
 			u.detail.show(u.current())
 			u.say("Settings saved")
 		})
 	}()
 }
 
-// busy shows the save under way: Save waits for it.
-func (f *settingsForm) busy(on bool) {
+// setBusy shows the save under way: the fields, Cancel and Save wait for
+// it.
+func (f *settingsForm) setBusy(on bool) {
+	f.busy = on
+	for _, w := range []fyne.Disableable{f.clear, f.margin, f.notify, f.cancel} {
+		if on {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
+	}
 	if on {
 		f.problem.Hide()
 		f.save.Disable()
@@ -182,5 +198,7 @@ func (f *settingsForm) busy(on bool) {
 	f.saving.Stop()
 	f.saving.Hide()
 	f.save.SetText("Save")
-	f.save.Enable()
+	if f.form.Validate() == nil {
+		f.save.Enable()
+	}
 }

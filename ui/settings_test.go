@@ -189,6 +189,18 @@ func TestSettingsDialogSavesOffUIThread(t *testing.T) {
 		t.Errorf("while saving: Save %q disabled %v, progress shown %v, dialog open %v; want Saving… disabled, shown, open",
 			f.save.Text, f.save.Disabled(), f.saving.Visible(), h.u.settings == f)
 	}
+	// Nothing typed meanwhile is dropped unsaid, nor does Escape or a
+	// second Settings… leave a save landing behind a closed dialog.
+	if !f.clear.Disabled() || !f.margin.Disabled() || !f.notify.Disabled() || !f.cancel.Disabled() {
+		t.Errorf("while saving: fields disabled %v %v %v, Cancel %v; want all disabled",
+			f.clear.Disabled(), f.margin.Disabled(), f.notify.Disabled(), f.cancel.Disabled())
+	}
+	keyboard{t, h.win}.press(fyne.KeyEscape, 0)
+	menuItem(t, h.win, "File", "Settings…").Action()
+	if h.u.settings != f || f.closed || h.win.Canvas().Overlays().Top() == nil || len(h.win.Canvas().Overlays().List()) != 1 {
+		t.Errorf("after Escape and Settings… while saving: dialog %v, closed %v, overlays %d; want the one dialog open",
+			h.u.settings == f, f.closed, len(h.win.Canvas().Overlays().List()))
+	}
 	close(g.release)
 	h.until("the dialog to close", func() bool { return h.u.settings == nil })
 	file, err := h.store.Load()
