@@ -29,7 +29,7 @@ type Introspection struct {
 
 // ErrNoIntrospection says neither the profile nor the server's metadata
 // names an introspection endpoint.
-var ErrNoIntrospection = errors.New("no introspection endpoint: the server's metadata lists none; give the profile one (--introspection-url)")
+var ErrNoIntrospection = errors.New("no introspection endpoint: the server's metadata lists none; give the profile its introspection URL")
 
 // IntrospectionEndpoint is p's introspection URL, or the one the server
 // advertises in its metadata (looked up where metadataBase says).

@@ -26,14 +26,6 @@ type ProbeResult struct {
 // OK says whether the API accepted the token.
 func (r ProbeResult) OK() bool { return r.Code >= 200 && r.Code < 300 }
 
-func (r ProbeResult) String() string {
-	s := fmt.Sprintf("%s → %s in %d ms", r.URL, r.Status, r.Took.Milliseconds())
-	if r.Snippet != "" {
-		s += ": " + r.Snippet
-	}
-	return s
-}
-
 // ProbeAuth is what a test call presents besides the token.
 type ProbeAuth struct {
 	// Key is the PEM private key of a client that PresentsCert, to present

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/format"
 	"github.com/tokendesk/tokendesk/model"
 )
 
@@ -43,7 +44,7 @@ the body. Exits 0 when the API answers 2xx.`,
 			if err != nil {
 				return err
 			}
-			if err := env.line(r.String()); err != nil {
+			if err := env.line(format.Probe(r)); err != nil {
 				return err
 			}
 			if !r.OK() {

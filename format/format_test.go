@@ -272,3 +272,20 @@ func TestIntrospectionFields(t *testing.T) {
 		}
 	}
 }
+
+func TestProbe(t *testing.T) {
+	tests := []struct {
+		r    auth.ProbeResult
+		want string
+	}{
+		{auth.ProbeResult{URL: "https://api.example/auth/me", Status: "200 OK", Code: 200, Took: 12 * time.Millisecond, Snippet: `{"ok":true}`},
+			`https://api.example/auth/me → 200 OK in 12 ms: {"ok":true}`},
+		{auth.ProbeResult{URL: "https://api.example/x", Status: "204 No Content", Code: 204, Took: 3 * time.Millisecond},
+			"https://api.example/x → 204 No Content in 3 ms"},
+	}
+	for _, tt := range tests {
+		if got := Probe(tt.r); got != tt.want {
+			t.Errorf("Probe = %q; want %q", got, tt.want)
+		}
+	}
+}

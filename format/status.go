@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/session"
 )
 
@@ -42,4 +43,14 @@ func Status(st session.Status) string {
 		return "expiry unknown"
 	}
 	return "valid " + Left(st.Left)
+}
+
+// Probe is a test call's outcome as one line: "URL → 200 OK in 12 ms:
+// the start of the body".
+func Probe(r auth.ProbeResult) string {
+	s := fmt.Sprintf("%s → %s in %d ms", r.URL, r.Status, r.Took.Milliseconds())
+	if r.Snippet != "" {
+		s += ": " + r.Snippet
+	}
+	return s
 }

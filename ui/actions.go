@@ -611,7 +611,7 @@ func (u *UI) onTest() {
 					imp = widget.DangerImportance
 				}
 				u.say("Test of %s: %s in %d ms", probe.Name, r.Status, r.Took.Milliseconds())
-				u.detail.showTest(probe.ID, r.String(), imp)
+				u.detail.showTest(probe.ID, format.Probe(r), imp)
 			})
 		}()
 	}
