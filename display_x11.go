@@ -20,12 +20,21 @@ func displayProblem() string {
 	return ""
 }
 
+// startGLFW initialises GLFW on the main thread (~30 ms: the X
+// connection, its extensions, libGL) before Fyne's first NewWindow would,
+// while the widgets are built on another core; Fyne's own glfw.Init then
+// finds it done. A failure is left for Fyne to report.
+func startGLFW() {
+	_ = glfw.Init()
+}
+
 // warmGL makes and drops a hidden GL window, on the main thread, before the
 // real one. The first GL context of a process loads the driver (Mesa's
 // llvmpipe: ~65 ms of a ~95 ms first window); done here, it overlaps with
 // the widgets being built on another core, and the real window then costs
-// only its own ~30 ms. It touches no Fyne state: only GLFW, which the app
-// has initialised and which runs nothing else until the window is shown.
+// only its own ~30 ms. It touches no Fyne state: only GLFW, which
+// startGLFW has initialised and which runs nothing else until the window
+// is shown.
 func warmGL() {
 	glfw.WindowHint(glfw.Visible, glfw.False)
 	glfw.WindowHint(glfw.ContextVersionMajor, 2)
@@ -41,9 +50,9 @@ func warmGL() {
 }
 
 // screenSize is the primary screen in Fyne's units at the scale Fyne will
-// pick for a window on it (FYNE_SCALE or the app's setting, times the
-// scale its DPI asks for), or zero when GLFW cannot say.
-func screenSize(a fyne.App) fyne.Size {
+// pick for a window on it (FYNE_SCALE or the app's setting, appScale,
+// times the scale its DPI asks for), or zero when GLFW cannot say.
+func screenSize(appScale float32) fyne.Size {
 	m := glfw.GetPrimaryMonitor()
 	if m == nil {
 		return fyne.Size{}
@@ -57,10 +66,8 @@ func screenSize(a fyne.App) fyne.Size {
 		if s, err := strconv.ParseFloat(env, 32); err == nil && s > 0 {
 			user = float32(s)
 		}
-	} else if env == "" {
-		if s := a.Settings().Scale(); s > 0 {
-			user = s
-		}
+	} else if env == "" && appScale > 0 {
+		user = appScale
 	}
 	// Fyne's DPI rule: 120 dpi is 1, never below 1.
 	detected := float32(1)

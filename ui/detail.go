@@ -404,6 +404,10 @@ func setButtonText(b *widget.Button, text string) {
 // an hour's bar a few hundred pixels wide then redraws every ten seconds
 // or so, not every second (bench/RESULTS.md).
 func (d *detail) setProgress(f float64) {
+	if d.u.win == nil { // not attached yet: nothing drawn to save
+		d.progress.SetValue(f)
+		return
+	}
 	px := float64(d.progress.Size().Width * d.u.win.Canvas().Scale())
 	if px > 0 && math.Abs(f-d.progress.Value)*px < 1 {
 		return

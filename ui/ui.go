@@ -110,7 +110,7 @@ type UI struct {
 	// may still be there compares its count, not the line's words.
 	said int
 	app  fyne.App
-	win  fyne.Window
+	win  fyne.Window // nil until Attach
 	opts Options
 	desk *core.Desk // every change of profiles and secrets goes through it
 
@@ -160,16 +160,17 @@ type UI struct {
 // New builds the window's UI in w. Call Start to load the profiles and run
 // the countdown ticker.
 func New(a fyne.App, w fyne.Window, opts Options) *UI {
-	u := Build(a, w, opts)
-	u.Attach()
+	u := Build(a, opts)
+	u.Attach(w)
 	return u
 }
 
-// Build makes the window's widgets without touching w, so that it can run
-// on another goroutine while the main one loads the GL driver (see the
-// root main.go); Attach then puts them in w, on the main goroutine.
-// Nothing else may run Fyne code meanwhile.
-func Build(a fyne.App, w fyne.Window, opts Options) *UI {
+// Build makes the window's widgets before there is a window, so that it
+// can run on another goroutine while the main one starts GLFW and loads
+// the GL driver (see the root main.go); Start and Layout may follow there
+// too, and Attach then puts the widgets in the window, on the main
+// goroutine. Nothing else may run Fyne code meanwhile.
+func Build(a fyne.App, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -197,7 +198,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	// Before any widget is made, so that each is drawn in these colours
 	// from the first frame.
 	useReadableTheme(a)
-	u := &UI{app: a, win: w, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
+	u := &UI{app: a, opts: opts, copied: map[string]*auth.Token{}, warned: map[*auth.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
 	u.desk.Now = opts.Now
 	u.serve = newServing(u)
@@ -205,8 +206,9 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	return u
 }
 
-// Attach shows the widgets in the window, with the menu and shortcuts.
-func (u *UI) Attach() {
+// Attach shows the widgets in w, with the menu and shortcuts.
+func (u *UI) Attach(w fyne.Window) {
+	u.win = w
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()
