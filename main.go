@@ -100,10 +100,14 @@ func main() {
 		u.Layout(<-sizes)
 		built <- u
 	}()
-	startGLFW()
-	size = ui.FitSize(size, screenSize(scale))
+	glfwUp := startGLFW()
+	if glfwUp {
+		size = ui.FitSize(size, screenSize(scale))
+	}
 	sizes <- size
-	warmGL()
+	if glfwUp {
+		warmGL()
+	}
 	u := <-built
 
 	w := a.NewWindow("Token Desk")
