@@ -129,7 +129,9 @@ func newDetail(u *UI) *detail {
 	d.panel = container.NewVBox(head, countdown, d.who, actions, d.signBox, d.trust.box, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
-	d.show(nil)
+	// Not d.show(nil) yet: the first load shows the selected profile or
+	// nothing (UI.Start), and turning the buttons off and on again made and
+	// laid out their faces twice; Attach shows nothing if nothing was loaded.
 	return d
 }
 

@@ -209,6 +209,9 @@ func Build(a fyne.App, opts Options) *UI {
 // Attach shows the widgets in w, with the menu and shortcuts.
 func (u *UI) Attach(w fyne.Window) {
 	u.win = w
+	if u.file == nil { // not loaded yet: the pane shows no profile until Reload
+		u.detail.show(nil)
+	}
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()

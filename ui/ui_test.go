@@ -1053,3 +1053,22 @@ func (h *harness) copyMenuLabels() string {
 	}
 	return fmt.Sprintf("%q", labels)
 }
+
+// TestAttachedBeforeLoad: a window attached before its first load shows no
+// profile and offers no action on one.
+func TestAttachedBeforeLoad(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("Token Desk")
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	u := New(a, w, Options{Store: storage.Open(t.TempDir()), Secrets: keys, Sessions: auth.NewManager(keys, auth.NewClient()),
+		Do: func(func()) {}})
+	d := u.detail
+	for name, b := range map[string]*tipButton{"Get token": d.fetchBtn, "Copy": d.copyBtn, "Test": d.testBtn, "Inspect": d.inspectBtn} {
+		if !b.Disabled() {
+			t.Errorf("%s is on; want off with no profile", name)
+		}
+	}
+	if !d.none.Visible() || d.none.Text != "Select a profile" {
+		t.Errorf("pane says %q (shown %v); want %q", d.none.Text, d.none.Visible(), "Select a profile")
+	}
+}
