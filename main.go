@@ -87,6 +87,7 @@ func main() {
 	// and attaches the UI then (bench/README.md).
 	sizes := make(chan fyne.Size, 1)
 	built := make(chan *ui.UI, 1)
+	remembered := size
 	go func() {
 		u := ui.Build(a, ui.Options{
 			Store:    store,
@@ -96,6 +97,12 @@ func main() {
 			WatchDir: dir,
 		})
 		sessions.OnChange = u.OnSessionChange
+		// Laid out once before the first load, at the remembered size, so
+		// that the selected profile's fields wrap at the pane's width, not
+		// at its minimum a character a line (~340 strings measured, each
+		// with a fresh shaper); laid out again at the size fitted to the
+		// screen, which is almost always the same.
+		u.Layout(remembered)
 		u.Start(ctx)
 		u.Layout(<-sizes)
 		built <- u

@@ -223,6 +223,8 @@ func (u *UI) Attach(w fyne.Window) {
 
 // Layout lays the widgets out at size before they are attached: text is
 // measured and the list's rows made, off the main goroutine when Build is.
+// It may run before Start as well as after: the split then fits the
+// profiles loaded, at a size that may be the same.
 func (u *UI) Layout(size fyne.Size) {
 	u.fitSplit(size.Width)
 	u.root.Resize(size)
@@ -243,7 +245,7 @@ func (u *UI) fitSplit(width float32) {
 	state := fyne.MeasureText("valid 1 h 00 min", theme.TextSize(), fyne.TextStyle{}).Width
 	pad := theme.Padding()
 	need := u.badgeCol.width + name + state + 4*theme.InnerPadding() + 6*pad
-	u.split.Offset = float64(min(max(need/width, 0.34), 0.5))
+	u.split.SetOffset(float64(min(max(need/width, 0.34), 0.5)))
 }
 
 // The sort choices, as the sort box names them.
