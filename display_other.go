@@ -7,8 +7,13 @@ import "fyne.io/fyne/v2"
 // displayProblem is only checked on X11 (display_x11.go).
 func displayProblem() string { return "" }
 
+// startGLFW is left to Fyne's first NewWindow here: starting it early was
+// measured on X11 only (display_x11.go).
+func startGLFW() bool { return false }
+
 // warmGL is only done on X11, where it was measured (display_x11.go).
 func warmGL() {}
 
-// screenSize is unknown here: the window keeps its remembered size.
-func screenSize(fyne.App) fyne.Size { return fyne.Size{} }
+// screenSize is not asked for here (startGLFW is false): the window keeps
+// its remembered size.
+func screenSize(float32) fyne.Size { return fyne.Size{} }

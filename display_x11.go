@@ -2,10 +2,45 @@
 
 package main
 
+/*
+#cgo LDFLAGS: -lX11 -lGL
+#include <X11/Xlib.h>
+#include <GL/glx.h>
+
+static int ignoreXError(Display *d, XErrorEvent *e) { return 0; }
+
+// warmGLX makes the first GL context of the process on display d, current
+// once on a 1x1 pbuffer, then drops it; any X error is ignored, for the
+// real window to meet and report.
+static void warmGLX(Display *d) {
+	int want[] = {GLX_DRAWABLE_TYPE, GLX_PBUFFER_BIT, GLX_RENDER_TYPE, GLX_RGBA_BIT, None};
+	int n = 0;
+	GLXFBConfig *c = glXChooseFBConfig(d, DefaultScreen(d), want, &n);
+	if (c == NULL) return;
+	if (n > 0) {
+		XErrorHandler old = XSetErrorHandler(ignoreXError);
+		int size[] = {GLX_PBUFFER_WIDTH, 1, GLX_PBUFFER_HEIGHT, 1, None};
+		GLXPbuffer pb = glXCreatePbuffer(d, c[0], size);
+		GLXContext ctx = glXCreateNewContext(d, c[0], GLX_RGBA_TYPE, NULL, True);
+		if (ctx != NULL && pb != None) {
+			glXMakeContextCurrent(d, pb, pb, ctx);
+			glXMakeContextCurrent(d, None, None, NULL);
+		}
+		if (ctx != NULL) glXDestroyContext(d, ctx);
+		if (pb != None) glXDestroyPbuffer(d, pb);
+		XSync(d, False);
+		XSetErrorHandler(old);
+	}
+	XFree(c);
+}
+*/
+import "C"
+
 import (
 	"math"
 	"os"
 	"strconv"
+	"unsafe"
 
 	"fyne.io/fyne/v2"
 	"github.com/go-gl/glfw/v3.3/glfw"
@@ -20,30 +55,38 @@ func displayProblem() string {
 	return ""
 }
 
-// warmGL makes and drops a hidden GL window, on the main thread, before the
-// real one. The first GL context of a process loads the driver (Mesa's
-// llvmpipe: ~65 ms of a ~95 ms first window); done here, it overlaps with
-// the widgets being built on another core, and the real window then costs
-// only its own ~30 ms. It touches no Fyne state: only GLFW, which the app
-// has initialised and which runs nothing else until the window is shown.
+// startGLFW initialises GLFW on the main thread (~30 ms: the X
+// connection, its extensions, the input method) before Fyne's first
+// NewWindow would, while the widgets are built on another core; Fyne's own
+// glfw.Init then finds it done. It reports whether GLFW runs: a failure
+// (go-gl only logs it) is left for Fyne to report.
+func startGLFW() (ok bool) {
+	defer func() {
+		if recover() != nil { // go-gl panics on a call into GLFW that did not start
+			ok = false
+		}
+	}()
+	_ = glfw.Init()
+	return glfw.GetX11Display() != nil
+}
+
+// warmGL makes and drops a GL context, on the main thread, once startGLFW
+// has started GLFW, before the real window. The first GL context of a
+// process loads the driver (Mesa's llvmpipe: ~65 ms of a ~95 ms first
+// window); done here, it overlaps with the widgets being built on another
+// core, and the real window then costs only its own ~30 ms. It talks GLX
+// on GLFW's X connection, which nothing else uses until the window is
+// made, and touches no Fyne state. (A hidden GLFW window did the same for
+// ~10 ms more: GLFW weighs every framebuffer config for each window, 840
+// under Xvfb, with a list walk per attribute read.)
 func warmGL() {
-	glfw.WindowHint(glfw.Visible, glfw.False)
-	glfw.WindowHint(glfw.ContextVersionMajor, 2)
-	glfw.WindowHint(glfw.ContextVersionMinor, 1)
-	defer glfw.DefaultWindowHints() // the real window starts from GLFW's defaults, as Fyne expects
-	w, err := glfw.CreateWindow(1, 1, "", nil, nil)
-	if err != nil || w == nil { // nil, nil after a logged platform error
-		return // the real window reports the problem
-	}
-	w.MakeContextCurrent()
-	glfw.DetachCurrentContext()
-	w.Destroy()
+	C.warmGLX((*C.Display)(unsafe.Pointer(glfw.GetX11Display())))
 }
 
 // screenSize is the primary screen in Fyne's units at the scale Fyne will
-// pick for a window on it (FYNE_SCALE or the app's setting, times the
-// scale its DPI asks for), or zero when GLFW cannot say.
-func screenSize(a fyne.App) fyne.Size {
+// pick for a window on it (FYNE_SCALE or the app's setting, appScale,
+// times the scale its DPI asks for), or zero when GLFW cannot say.
+func screenSize(appScale float32) fyne.Size {
 	m := glfw.GetPrimaryMonitor()
 	if m == nil {
 		return fyne.Size{}
@@ -57,10 +100,8 @@ func screenSize(a fyne.App) fyne.Size {
 		if s, err := strconv.ParseFloat(env, 32); err == nil && s > 0 {
 			user = float32(s)
 		}
-	} else if env == "" {
-		if s := a.Settings().Scale(); s > 0 {
-			user = s
-		}
+	} else if env == "" && appScale > 0 {
+		user = appScale
 	}
 	// Fyne's DPI rule: 120 dpi is 1, never below 1.
 	detected := float32(1)

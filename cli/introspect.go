@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/format"
+	"github.com/tokendesk/tokendesk/internal/shellquote"
 )
 
 func newIntrospect(env *Env) *cobra.Command {
@@ -28,6 +30,9 @@ Exits 1 when the server says the token is not active.`,
 				return err
 			}
 			in, err := env.manager(f).Introspect(cmd.Context(), p, t)
+			if errors.Is(err, auth.ErrNoIntrospection) {
+				return fmt.Errorf("introspect the token of %q: %w (tokendesk edit %s --introspection-url URL)", p.Name, err, shellquote.Word(p.Name))
+			}
 			if err != nil {
 				return fmt.Errorf("introspect the token of %q: %w", p.Name, err)
 			}

@@ -131,7 +131,9 @@ func newDetail(u *UI) *detail {
 	d.panel = container.NewVBox(head, countdown, d.who, actions, d.signBox, d.trust.box, d.insecure, d.errLabel, d.testResult, u.serve.box,
 		d.tokenBox, d.claimBox, heading("Settings"), d.settings)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.panel)))
-	d.show(nil)
+	// Not d.show(nil) yet: the first load shows the selected profile or
+	// nothing (UI.Start), and turning the buttons off and on again made and
+	// laid out their faces twice; Attach shows nothing if nothing was loaded.
 	return d
 }
 
@@ -407,6 +409,10 @@ func setButtonText(b *widget.Button, text string) {
 // an hour's bar a few hundred pixels wide then redraws every ten seconds
 // or so, not every second (bench/RESULTS.md).
 func (d *detail) setProgress(f float64) {
+	if d.u.win == nil { // not attached yet: nothing drawn to save
+		d.progress.SetValue(f)
+		return
+	}
 	px := float64(d.progress.Size().Width * d.u.win.Canvas().Scale())
 	if px > 0 && math.Abs(f-d.progress.Value)*px < 1 {
 		return

@@ -130,7 +130,7 @@ type rowView struct {
 func (u *UI) newRow() fyne.CanvasObject {
 	r := &rowView{badge: newBadge(), column: u.badgeCol, name: widget.NewLabel("profile"), state: widget.NewLabel("valid 00:00"),
 		warn: widget.NewIcon(theme.WarningIcon()), clip: widget.NewIcon(theme.ContentPasteIcon())}
-	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.name.Truncation = fyne.TextTruncateEllipsis // until it is laid out (rowLayout)
 	r.warn.Hide()
 	r.clip.Hide()
 	r.ExtendBaseWidget(r)
@@ -141,7 +141,62 @@ func (u *UI) newRow() fyne.CanvasObject {
 func (r *rowView) CreateRenderer() fyne.WidgetRenderer {
 	left := container.NewHBox(container.New(r.column, r.badge.box), r.warn)
 	right := container.NewHBox(r.clip, r.state)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.name))
+	return widget.NewSimpleRenderer(container.New(&rowLayout{border: layout.NewBorderLayout(nil, nil, left, right),
+		left: left, right: right, name: r.name}, r.name, left, right))
+}
+
+// rowLayout is the row's border layout (badge, name, state) that cuts the
+// name with an ellipsis only when it does not fit. Fyne shapes a truncated
+// label's text anew at every layout and every change of text, uncached
+// (0.3 ms a row); a name that fits needs no cutting, and the list's rows
+// are laid out several times before the first frame.
+type rowLayout struct {
+	border      fyne.Layout
+	left, right fyne.CanvasObject
+	name        *widget.Label
+}
+
+func (l *rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	// The width the border gives the name, as layout.borderLayout does.
+	w := size.Width
+	for _, o := range []fyne.CanvasObject{l.left, l.right} {
+		if o.Visible() {
+			w -= o.MinSize().Width + theme.Padding()
+		}
+	}
+	fitName(l.name, l.name.Text, w, true)
+	l.border.Layout(objs, size)
+}
+
+// MinSize is the border's, with the name as narrow as an ellipsis, however
+// it is cut now.
+func (l *rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := l.border.MinSize(objs)
+	if l.name.Truncation == fyne.TextTruncateOff {
+		m.Width += ellipsisWidth() - l.name.MinSize().Width
+	}
+	return m
+}
+
+// ellipsisWidth is the width of a label cut with an ellipsis (Fyne's
+// textRenderer.MinSize: an "M" and the ellipsis).
+func ellipsisWidth() float32 {
+	return fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{}).Width + fyne.MeasureText("…", theme.TextSize(), fyne.TextStyle{}).Width
+}
+
+// fitName shows text in l, a label width wide, cut with an ellipsis only
+// if it does not fit; a label not laid out yet (sized is false) shows it
+// whole until its first layout fits it.
+func fitName(l *widget.Label, text string, width float32, sized bool) {
+	cut := fyne.TextTruncateOff
+	// Fyne cuts at the whole pixel inside the padding.
+	if sized && fyne.MeasureText(text, theme.TextSize(), l.TextStyle).Width > float32(int(width-2*theme.InnerPadding())) {
+		cut = fyne.TextTruncateEllipsis
+	}
+	if l.Text != text || l.Truncation != cut {
+		l.Text, l.Truncation = text, cut
+		l.Refresh()
+	}
 }
 
 func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -158,7 +213,7 @@ func (u *UI) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 			name += "  · " + st.User.String() // who is signed in
 		}
 	}
-	r.name.SetText(name)
+	fitName(r.name, name, r.name.Size().Width, !r.name.Size().IsZero())
 	u.markRow(r)
 	if p.AllowInsecure && p.ClearText() {
 		r.warn.Show()

@@ -111,7 +111,7 @@ type UI struct {
 	// may still be there compares its count, not the line's words.
 	said int
 	app  fyne.App
-	win  fyne.Window
+	win  fyne.Window // nil until Attach
 	opts Options
 	desk *core.Desk // every change of profiles and secrets goes through it
 
@@ -164,16 +164,17 @@ type UI struct {
 // New builds the window's UI in w. Call Start to load the profiles and run
 // the countdown ticker.
 func New(a fyne.App, w fyne.Window, opts Options) *UI {
-	u := Build(a, w, opts)
-	u.Attach()
+	u := Build(a, opts)
+	u.Attach(w)
 	return u
 }
 
-// Build makes the window's widgets without touching w, so that it can run
-// on another goroutine while the main one loads the GL driver (see the
-// root main.go); Attach then puts them in w, on the main goroutine.
-// Nothing else may run Fyne code meanwhile.
-func Build(a fyne.App, w fyne.Window, opts Options) *UI {
+// Build makes the window's widgets before there is a window, so that it
+// can run on another goroutine while the main one starts GLFW and loads
+// the GL driver (see the root main.go); Start and Layout may follow there
+// too, and Attach then puts the widgets in the window, on the main
+// goroutine. Nothing else may run Fyne code meanwhile.
+func Build(a fyne.App, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -201,7 +202,7 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	// Before any widget is made, so that each is drawn in these colours
 	// from the first frame.
 	useReadableTheme(a)
-	u := &UI{app: a, win: w, opts: opts, copied: map[string]*model.Token{}, warned: map[*model.Token]bool{}, lastCopy: map[string]copyKind{}}
+	u := &UI{app: a, opts: opts, copied: map[string]*model.Token{}, warned: map[*model.Token]bool{}, lastCopy: map[string]copyKind{}}
 	u.desk = core.New(opts.Store, opts.Secrets, opts.Sessions)
 	u.desk.Now = opts.Now
 	u.serve = newServing(u)
@@ -209,8 +210,12 @@ func Build(a fyne.App, w fyne.Window, opts Options) *UI {
 	return u
 }
 
-// Attach shows the widgets in the window, with the menu and shortcuts.
-func (u *UI) Attach() {
+// Attach shows the widgets in w, with the menu and shortcuts.
+func (u *UI) Attach(w fyne.Window) {
+	u.win = w
+	if u.file == nil { // not loaded yet: the pane shows no profile until Reload
+		u.detail.show(nil)
+	}
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu)
 	u.addShortcuts()
@@ -222,6 +227,8 @@ func (u *UI) Attach() {
 
 // Layout lays the widgets out at size before they are attached: text is
 // measured and the list's rows made, off the main goroutine when Build is.
+// It may run before Start as well as after: the split then fits the
+// profiles loaded, at a size that may be the same.
 func (u *UI) Layout(size fyne.Size) {
 	u.fitSplit(size.Width)
 	u.root.Resize(size)
@@ -242,7 +249,7 @@ func (u *UI) fitSplit(width float32) {
 	state := fyne.MeasureText("valid 1 h 00 min", theme.TextSize(), fyne.TextStyle{}).Width
 	pad := theme.Padding()
 	need := u.badgeCol.width + name + state + 4*theme.InnerPadding() + 6*pad
-	u.split.Offset = float64(min(max(need/width, 0.34), 0.5))
+	u.split.SetOffset(float64(min(max(need/width, 0.34), 0.5)))
 }
 
 // The sort choices, as the sort box names them.

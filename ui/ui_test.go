@@ -896,9 +896,10 @@ func TestExportImportProfilesAndPostman(t *testing.T) {
 }
 
 // TestBuildOffMainThenAttach builds the UI the way the window's main does:
-// widgets, profiles and layout on another goroutine, then attached on this
-// one. Build must leave the window alone until Attach (the main goroutine
-// is creating it meanwhile), and the layout must already hold the rows.
+// widgets, profiles and layout on another goroutine before there is a
+// window (the main goroutine starts GLFW meanwhile), then attached on this
+// one. Nothing before Attach may need the window, not even the countdown
+// of a token already known, and the layout must already hold the rows.
 func TestBuildOffMainThenAttach(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := a.NewWindow("Token Desk")
@@ -916,13 +917,27 @@ func TestBuildOffMainThenAttach(t *testing.T) {
 	}
 	a.Preferences().SetString("lastSelected", "p2")
 	keys := storage.NewKeychain(&storage.MemoryStore{})
+	sessions := session.NewManager(keys, auth.NewClient())
+	f, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := f.ByID("p2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := keys.SetToken("p2", model.Token{AccessToken: "opaque", TokenType: "bearer",
+		IssuedAt: now.Add(-time.Minute), Expiry: now.Add(time.Hour), Fingerprint: p2.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	sessions.Session(p2).Load()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	size := fyne.NewSize(1000, 700)
 	built := make(chan *UI, 1)
 	go func() {
-		u := Build(a, w, Options{Store: store, Secrets: keys, Sessions: session.NewManager(keys, auth.NewClient()),
-			Do: func(func()) {}})
+		u := Build(a, Options{Store: store, Secrets: keys, Sessions: sessions, Do: func(func()) {}})
 		u.Start(ctx)
 		u.Layout(size)
 		built <- u
@@ -934,7 +949,7 @@ func TestBuildOffMainThenAttach(t *testing.T) {
 	if len(u.rows) < 2 {
 		t.Errorf("layout made %d rows; want the list's rows made before Attach", len(u.rows))
 	}
-	u.Attach()
+	u.Attach(w)
 	w.Resize(size)
 	if w.Content() != u.root || w.MainMenu() == nil {
 		t.Fatal("Attach did not show the UI")
@@ -944,6 +959,9 @@ func TestBuildOffMainThenAttach(t *testing.T) {
 	}
 	if u.detail.title.Text != "beta" {
 		t.Errorf("detail shows %q", u.detail.title.Text)
+	}
+	if v := u.detail.progress.Value; v <= 0 {
+		t.Errorf("countdown bar at %v; want the live token's time left", v)
 	}
 }
 
@@ -1035,4 +1053,23 @@ func (h *harness) copyMenuLabels() string {
 		labels = append(labels, it.Label)
 	}
 	return fmt.Sprintf("%q", labels)
+}
+
+// TestAttachedBeforeLoad: a window attached before its first load shows no
+// profile and offers no action on one.
+func TestAttachedBeforeLoad(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("Token Desk")
+	keys := storage.NewKeychain(&storage.MemoryStore{})
+	u := New(a, w, Options{Store: storage.Open(t.TempDir()), Secrets: keys, Sessions: session.NewManager(keys, auth.NewClient()),
+		Do: func(func()) {}})
+	d := u.detail
+	for name, b := range map[string]*tipButton{"Get token": d.fetchBtn, "Copy": d.copyBtn, "Test": d.testBtn, "Inspect": d.inspectBtn} {
+		if !b.Disabled() {
+			t.Errorf("%s is on; want off with no profile", name)
+		}
+	}
+	if !d.none.Visible() || d.none.Text != "Select a profile" {
+		t.Errorf("pane says %q (shown %v); want %q", d.none.Text, d.none.Visible(), "Select a profile")
+	}
 }

@@ -38,7 +38,7 @@ var (
 	winRuns = flag.Int("window-runs", 15, "runs per window start measurement")
 	idleFor = flag.Duration("idle", 60*time.Second, "how long idle CPU is measured")
 	outFile = flag.String("o", "", "also write the results as Markdown to this file")
-	only    = flag.String("only", "", "measure only these rows: cli (the CLI against curl), for a quick look")
+	only    = flag.String("only", "", "measure only these rows, for a quick look: cli (the CLI against curl) or window (the window's start against hello's)")
 )
 
 // row is one line of the results table.
@@ -79,8 +79,11 @@ func add(r row) {
 func main() {
 	flag.Parse()
 	start := time.Now()
+	if *only != "" && *only != "cli" && *only != "window" {
+		fail("-only %q: want cli or window", *only)
+	}
 	for _, tool := range []string{"curl", "Xvfb"} {
-		if _, err := exec.LookPath(tool); err != nil && (tool == "curl" || *only == "") {
+		if _, err := exec.LookPath(tool); err != nil && (tool == "curl" && *only != "window" || tool == "Xvfb" && *only != "cli") {
 			fail("%s is not installed (make bench installs it)", tool)
 		}
 	}
@@ -94,9 +97,16 @@ func main() {
 	defer os.RemoveAll(work)
 	keys := storage.NewKeychain(storage.NewSystemStore())
 
-	fmt.Fprintln(os.Stderr, "CLI against curl:")
-	cliRows(bin("tokendesk"), srv.URL, filepath.Join(work, "cli"), keys)
-	refreshRow(bin("tokendesk"), srv.URL, filepath.Join(work, "refresh"), keys)
+	if *only == "window" {
+		fmt.Fprintln(os.Stderr, "Window start against a minimal Fyne window (Xvfb):")
+		display, stopX := startXvfb()
+		defer stopX()
+		startRows(bin("tokendesk-gui"), bin("hello"), display, work, srv.URL, keys)
+	} else {
+		fmt.Fprintln(os.Stderr, "CLI against curl:")
+		cliRows(bin("tokendesk"), srv.URL, filepath.Join(work, "cli"), keys)
+		refreshRow(bin("tokendesk"), srv.URL, filepath.Join(work, "refresh"), keys)
+	}
 
 	goBench := ""
 	if *only == "" {
@@ -366,24 +376,44 @@ func windowStarts(display string, cases ...startCase) []time.Duration {
 	meds := make([]time.Duration, len(cases))
 	for i := range ds {
 		meds[i] = median(ds[i])
+		// The spread, on stderr: each case's quartiles, and those of its
+		// run-by-run ratio to the first case.
+		s := slices.Sorted(slices.Values(ds[i]))
+		line := fmt.Sprintf("    %s %s: median %s, quartiles %s–%s", filepath.Base(cases[i].path), filepath.Base(cases[i].cfg),
+			ms(meds[i]), ms(s[len(s)/4]), ms(s[len(s)*3/4]))
+		if i > 0 {
+			r := make([]float64, len(ds[i]))
+			for j := range r {
+				r[j] = float64(ds[i][j]) / float64(ds[0][j])
+			}
+			slices.Sort(r)
+			line += fmt.Sprintf("; run by run %.2f× (quartiles %.2f–%.2f) the first", r[len(r)/2], r[len(r)/4], r[len(r)*3/4])
+		}
+		fmt.Fprintln(os.Stderr, line)
 	}
 	return meds
 }
 
-func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
-	cfg10, cfg100, cfg1000, cfg50 := filepath.Join(work, "w10"), filepath.Join(work, "w100"), filepath.Join(work, "w1000"), filepath.Join(work, "w50")
+// startRows measures the window's start, with 10 and with 1,000 profiles,
+// against hello's.
+func startRows(gui, hello, display, work, url string, keys *storage.Keychain) {
+	cfg10, cfg1000 := filepath.Join(work, "w10"), filepath.Join(work, "w1000")
 	seed(cfg10, 10, url+"/token", keys, false, false)
 	seed(cfg1000, 1000, url+"/token", keys, false, false)
-	seed(cfg100, 100, url+"/token", keys, false, false)
-	live := seed(cfg50, 50, url+"/token", keys, true, true)
-	defer forget(keys, live)
-
 	starts := windowStarts(display, startCase{hello, filepath.Join(work, "none")}, startCase{gui, cfg10}, startCase{gui, cfg1000})
 	h, g, g1000 := starts[0], starts[1], starts[2]
 	add(row{"window: start to first frame (10 profiles)", ms(g), "hello " + ms(h),
 		fmt.Sprintf("%.2f×", float64(g)/float64(h)), "≤ 1.25× hello", float64(g) <= 1.25*float64(h)})
 	add(row{"window: start with 1,000 profiles", ms(g1000), "10 profiles " + ms(g),
 		fmt.Sprintf("%.2f×", float64(g1000)/float64(g)), "≤ 1.5× 10-profile start", float64(g1000) <= 1.5*float64(g)})
+}
+
+func windowRows(gui, hello, display, work, url string, keys *storage.Keychain) {
+	startRows(gui, hello, display, work, url, keys)
+	cfg100, cfg50 := filepath.Join(work, "w100"), filepath.Join(work, "w50")
+	seed(cfg100, 100, url+"/token", keys, false, false)
+	live := seed(cfg50, 50, url+"/token", keys, true, true)
+	defer forget(keys, live)
 
 	// Memory after start, settled.
 	ha := startApp(hello, display, filepath.Join(work, "none"))
