@@ -138,6 +138,17 @@ func (c *formCheck) TypedKey(ev *fyne.KeyEvent) {
 	}
 }
 
+// TypedShortcut submits the form on Ctrl+Enter and hands any other
+// shortcut to the window, as a check box that takes none would.
+func (c *formCheck) TypedShortcut(s fyne.Shortcut) {
+	if c.keys.typedShortcut(s) {
+		return
+	}
+	if cv, ok := fyne.CurrentApp().Driver().CanvasForObject(c).(fyne.Shortcutable); ok {
+		cv.TypedShortcut(s)
+	}
+}
+
 // ringButton is a button that draws a ring around itself while it has the
 // focus: Fyne's own focus tint is lost on a coloured (high importance)
 // button. It answers the form's keys when keys is set.

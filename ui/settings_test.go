@@ -244,3 +244,22 @@ func TestSettingsDialogChecksRange(t *testing.T) {
 		t.Errorf("file holds %+v; want nothing saved", file.Settings)
 	}
 }
+
+// TestSettingsDialogCtrlEnterOnCheckBox: Ctrl+Enter saves from any field
+// of the dialog, the check box too.
+func TestSettingsDialogCtrlEnterOnCheckBox(t *testing.T) {
+	h := newHarness(t)
+	f := h.openSettings(t)
+	k := keyboard{t, h.win}
+	k.tabTo(f.notify)
+	k.typeText(" ") // notifications off
+	k.press(fyne.KeyReturn, fyne.KeyModifierShortcutDefault)
+	h.until("the dialog to close", func() bool { return h.u.settings == nil })
+	file, err := h.store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !file.Settings.NoNotifications {
+		t.Errorf("file holds %+v; want notifications off", file.Settings)
+	}
+}
