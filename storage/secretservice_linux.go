@@ -207,36 +207,56 @@ func (s *SecretService) Get(user string) (string, error) {
 	return string(sec.Value), err
 }
 
-// Set files value under user, replacing what was there.
+// Set files value under user, replacing what was there: a new secret for
+// the item filed under user, else a new item. (Replacing the item,
+// CreateItem's way, costs gnome-keyring two writes of its file where a
+// new secret costs one: the most of a refreshing CLI process's time.)
 func (s *SecretService) Set(user, value string) error {
 	return s.do(func(o *op) error {
-		props := map[string]dbus.Variant{
-			ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
-			ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
+		item, err := o.find(user)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return o.create(user, value)
+		case err != nil:
+			return err
 		}
-		sec := ss.NewSecret(o.session, value)
-		create := func(coll dbus.ObjectPath) error {
-			return o.retryUnlocked(coll, func() error {
-				var item, prompt dbus.ObjectPath
-				if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
-					return err
-				}
-				if prompt != ssNoPrompt {
-					return ErrKeychainLocked
-				}
-				return nil
-			})
-		}
-		// The default alias first, with no round trip to look it up (a
-		// fresh CLI process writes once: that lookup was a fifth of its
-		// keychain time); the login collection, as go-keyring chooses,
-		// where there is no default alias.
-		err := create(ssDefault)
+		err = o.retryUnlocked(item, func() error {
+			return o.call(item, ssItem+".SetSecret", ss.NewSecret(o.session, value)).Err
+		})
 		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
-			err = create(ssLogin)
+			return o.create(user, value) // deleted meanwhile
 		}
 		return err
 	})
+}
+
+// create files value under user as a new item, replacing any other.
+func (o *op) create(user, value string) error {
+	props := map[string]dbus.Variant{
+		ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
+		ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
+	}
+	sec := ss.NewSecret(o.session, value)
+	create := func(coll dbus.ObjectPath) error {
+		return o.retryUnlocked(coll, func() error {
+			var item, prompt dbus.ObjectPath
+			if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
+				return err
+			}
+			if prompt != ssNoPrompt {
+				return ErrKeychainLocked
+			}
+			return nil
+		})
+	}
+	// The default alias first, with no round trip to look it up; the
+	// login collection, as go-keyring chooses, where there is no default
+	// alias.
+	err := create(ssDefault)
+	if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
+		err = create(ssLogin)
+	}
+	return err
 }
 
 // Delete removes what is filed under user.

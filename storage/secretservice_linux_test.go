@@ -244,3 +244,48 @@ func TestSecretServiceTimeout(t *testing.T) {
 		t.Errorf("once it answers: got %v; want the locked error", err)
 	}
 }
+
+// TestSecretServiceSetInPlace: filing a new value under a user sets the
+// secret of the item already there (gnome-keyring writes its file once
+// for that, twice to replace the item): the same item, its label as it
+// was, the new value read back, no second item.
+func TestSecretServiceSetInPlace(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	user := "inplace-" + t.Name() + "/token"
+	t.Cleanup(func() { _ = s.Delete(user) })
+	if err := s.Set(user, "first"); err != nil {
+		t.Fatal(err)
+	}
+	items := func() []dbus.ObjectPath {
+		t.Helper()
+		var unlocked, locked []dbus.ObjectPath
+		if err := conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil {
+			t.Fatal(err)
+		}
+		return append(unlocked, locked...)
+	}
+	before := items()
+	if len(before) != 1 {
+		t.Fatalf("items after the first Set: got %v; want one", before)
+	}
+	const label = "named by another program"
+	if err := conn.Object(ssName, before[0]).SetProperty(ssItem+".Label", dbus.MakeVariant(label)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(user, "second"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(user); err != nil || got != "second" {
+		t.Errorf("Get: got %q, %v; want %q", got, err, "second")
+	}
+	after := items()
+	if len(after) != 1 || after[0] != before[0] {
+		t.Errorf("items after the second Set: got %v; want %v alone", after, before)
+	}
+	v, err := conn.Object(ssName, before[0]).GetProperty(ssItem + ".Label")
+	if err != nil || v.Value() != label {
+		t.Errorf("label after the second Set: got %v, %v; want %q (the item kept, its secret set)", v, err, label)
+	}
+}
