@@ -288,7 +288,10 @@ func (s *Session) fresh(t *model.Token, now time.Time) bool {
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*model.Token, error) {
 	if !force {
-		s.loadToken() // a forced request has no use for the cache: skip the keychain read
+		// A forced request has no use for the cache: it skips the keychain
+		// read. A grant a person signs in to reads the sign-in with the
+		// token, at once: an expired token is refreshed with it.
+		s.Load()
 	}
 	s.mu.Lock()
 	// A team profile's cached token too waits for its team file to be
