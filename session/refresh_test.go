@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -78,5 +79,69 @@ func TestSilentRefreshReadsAtOnce(t *testing.T) {
 	}
 	if got := store.reads["refresh-token"]; got != 1 {
 		t.Errorf("the sign-in was read %d times; want once", got)
+	}
+}
+
+// TestOneRefreshAcrossProcesses: two processes (two managers over one
+// keychain and one config directory) find the same token expired at once;
+// the server sees one refresh, and the second process takes the first
+// one's token from the keychain.
+func TestOneRefreshAcrossProcesses(t *testing.T) {
+	tests := []struct {
+		name     string
+		noRotate bool
+	}{
+		{"rotating", false},
+		{"not rotating", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := authtest.NewAuthServer(t)
+			s.NoRotate = tt.noRotate
+			s.Refresh["rt-0"] = true
+			mem, dir := &storage.MemoryStore{}, t.TempDir()
+			keysA := storage.NewKeychain(storage.MarkTokens(mem, dir))
+			keysB := storage.NewKeychain(storage.MarkTokens(mem, dir))
+			a, b := NewManager(keysA, auth.NewClient()), NewManager(keysB, auth.NewClient())
+			p := authtest.SignInProfile(s)
+			if err := keysA.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-0", Fingerprint: p.Fingerprint()}); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			if _, err := keysA.SetToken(p.ID, model.Token{AccessToken: "expired", TokenType: "Bearer", IssuedAt: now.Add(-2 * time.Hour),
+				Expiry: now.Add(-time.Hour), Fingerprint: p.Fingerprint()}); err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				tok *model.Token
+				err error
+			}
+			fromB := make(chan result, 1)
+			refreshes := 0
+			s.OnRefresh = func(http.ResponseWriter, string) bool {
+				refreshes++
+				if refreshes == 1 {
+					// While A's refresh is at the server, B finds the
+					// expired token and asks for a token too.
+					b.Session(p).Load()
+					go func() {
+						tok, err := b.Session(p).Token(context.Background(), false)
+						fromB <- result{tok, err}
+					}()
+				}
+				return false // answered as usual
+			}
+			tokA, err := a.Session(p).Token(context.Background(), false)
+			if err != nil {
+				t.Fatalf("A: %v", err)
+			}
+			rb := <-fromB
+			if rb.err != nil || rb.tok.AccessToken != tokA.AccessToken {
+				t.Errorf("B: got %v, %v; want the token A got", rb.tok, rb.err)
+			}
+			if refreshes != 1 {
+				t.Errorf("refreshes at the server: got %d; want 1", refreshes)
+			}
+		})
 	}
 }

@@ -98,8 +98,12 @@ type Session struct {
 	// keychain again (see knownSignIn).
 	read   model.SignIn
 	readAt time.Time
-	call   *call
-	auto   autoState
+	// seen is when the token held was known to be the keychain's: the
+	// start of the read that found it, or when this process filed it. A
+	// refresh another process finished later may have replaced it.
+	seen time.Time
+	call *call
+	auto autoState
 }
 
 // autoState is what keeps auto-refresh from storming a server: one
@@ -220,6 +224,7 @@ func (s *Session) loadToken() {
 	id, fp := s.profile.ID, s.fp
 	s.mu.Unlock()
 
+	at := time.Now()
 	t, err := s.m.keys.Token(id)
 
 	s.mu.Lock()
@@ -227,7 +232,7 @@ func (s *Session) loadToken() {
 	if s.loaded {
 		return
 	}
-	s.loaded = true
+	s.loaded, s.seen = true, at
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
@@ -276,12 +281,7 @@ func (s *Session) Status(now time.Time) Status {
 }
 
 // fresh says whether t can be handed out at now without a new request.
-func (s *Session) fresh(t *model.Token, now time.Time) bool {
-	if t == nil {
-		return false
-	}
-	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.marginFor(t)
-}
+func (s *Session) fresh(t *model.Token, now time.Time) bool { return s.m.fresh(t, now) }
 
 // Token returns a token with more than its margin (Manager.marginFor) left: the one
 // held or cached if there is one and force is false, or a new one. Callers
@@ -304,7 +304,7 @@ func (s *Session) Token(ctx context.Context, force bool) (*model.Token, error) {
 	c := s.call
 	started := c == nil
 	if started {
-		c = s.start(false)
+		c = s.start(false, force)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -325,7 +325,7 @@ func (s *Session) Fetch() {
 	s.mu.Lock()
 	started := s.call == nil
 	if started {
-		s.start(false)
+		s.start(false, true)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -367,22 +367,28 @@ func (s *Session) adopt(t *model.Token, memOnly bool, si *model.SignIn) {
 	shown.RefreshToken = ""
 	s.mu.Lock()
 	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn, s.signInRead = t, nil, memOnly, nil, true, &shown, true
-	s.auto.fails, s.auto.retryAt, s.readAt = 0, time.Time{}, time.Time{}
+	s.auto.fails, s.auto.retryAt, s.readAt, s.seen = 0, time.Time{}, time.Time{}, time.Now()
 	id := s.profile.ID
 	s.mu.Unlock()
 	s.m.changed(id)
 }
 
-// start begins a request, an auto-refresh if auto; s.mu is held.
-func (s *Session) start(auto bool) *call {
+// start begins a request, an auto-refresh if auto; fresh says a person
+// asked for a new token, not merely for one with time left. s.mu is held.
+func (s *Session) start(auto, fresh bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
 	p, known := s.profile, s.knownSignIn()
 	s.readAt = time.Time{} // used once
+	// A token another process refreshed after since will do.
+	since := s.seen
+	if fresh {
+		since = time.Now()
+	}
 	go func() {
 		defer cancel()
-		tok, memOnly, err := s.m.fetch(ctx, p, known)
+		tok, memOnly, err := s.m.fetch(ctx, p, known, since)
 		s.mu.Lock()
 		c.tok, c.err = tok, err
 		switch {
@@ -399,7 +405,7 @@ func (s *Session) start(auto bool) *call {
 			}
 		default:
 			// The credential came from the keychain: it can be read again.
-			s.tok, s.err, s.memOnly, s.keyErr = tok, nil, memOnly, nil
+			s.tok, s.err, s.memOnly, s.keyErr, s.seen = tok, nil, memOnly, nil, time.Now()
 			s.auto.fails, s.auto.retryAt = 0, time.Time{}
 		}
 		s.call = nil
@@ -446,7 +452,7 @@ func (s *Session) AutoRefresh(now time.Time) bool {
 	started := s.call == nil
 	if started {
 		s.auto.forTok, s.auto.last = s.tok, now
-		s.start(true)
+		s.start(true, false)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -509,6 +515,14 @@ func NewManager(keys *storage.Keychain, client *auth.Client) *Manager {
 // Margin is the most any token's refresh margin can be (the settings'
 // RefreshMarginSeconds); see marginFor.
 func (m *Manager) Margin() time.Duration { return time.Duration(m.margin.Load()) }
+
+// fresh says whether t can be handed out at now without a new request.
+func (m *Manager) fresh(t *model.Token, now time.Time) bool {
+	if t == nil {
+		return false
+	}
+	return t.Expiry.IsZero() || t.Expiry.Sub(now) > m.marginFor(t)
+}
 
 // marginFor is t's refresh margin: a token with less than this left is not
 // handed out, and auto-refresh replaces it by then. It is the smaller of
@@ -616,8 +630,11 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, pa
 	return m.clientNow().Probe(ctx, p, t, path, key, secret)
 }
 
-// fetch gets p's token the way its grant does, and caches it.
-func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn) (*model.Token, bool, error) {
+// fetch gets p's token the way its grant does, and caches it. For the
+// grants a person signs in to, one process at a time refreshes (the
+// window and the command line share the keychain): a token another
+// process filed after since is taken from the keychain instead.
+func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn, since time.Time) (*model.Token, bool, error) {
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
@@ -650,6 +667,30 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 			return nil, false, errors.New("token request cancelled")
 		}
 	}
+	if p.GrantType().SignsIn() {
+		lock, err := m.keys.LockRefresh(ctx, p.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		defer lock.Unlock()
+		if last := lock.Last(); !last.IsZero() && !last.Before(since) {
+			if t, err := m.keys.Token(p.ID); err == nil && usable(&t, p.Fingerprint()) && m.fresh(&t, m.Now()) {
+				return &t, false, nil
+			}
+			known = nil // that refresh may have rotated the refresh token: renew reads it again
+		}
+		tok, memOnly, err := m.getAndCache(ctx, p, get)
+		if err == nil && !memOnly {
+			lock.Filed()
+		}
+		return tok, memOnly, err
+	}
+	return m.getAndCache(ctx, p, get)
+}
+
+// getAndCache runs get and caches what it got: the token and, when a
+// refresh rotated it, the sign-in.
+func (m *Manager) getAndCache(ctx context.Context, p model.Profile, get func(context.Context) (*model.Token, *model.SignIn, error)) (*model.Token, bool, error) {
 	tok, si, err := get(ctx)
 	if err != nil {
 		m.forgetRef(p)

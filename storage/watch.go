@@ -20,7 +20,8 @@ const MarksDir = "tokens.changed"
 
 // MarkTokens wraps ss so that caching a profile's token writes its marker
 // in dir's MarksDir and forgetting it removes the marker. A marker that
-// cannot be written costs only the window's notice, never the token.
+// cannot be written costs only the window's notice, never the token. A
+// Keychain over it takes its refresh locks in dir too (LockRefresh).
 func MarkTokens(ss SecretStore, dir string) SecretStore {
 	return tokenMarks{SecretStore: ss, dir: dir}
 }
