@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,23 +176,29 @@ func TestSecretServiceLockedCache(t *testing.T) {
 // fakeSecrets is a Secret Service whose only item is locked and needs a
 // prompt to unlock, or that never answers.
 type fakeSecrets struct {
-	hang chan struct{} // nil: answer as a locked keychain
+	hang chan struct{} // nil: answer as a locked keychain; else answer nothing until closed
+}
+
+func (f *fakeSecrets) wait() {
+	if f.hang != nil {
+		<-f.hang
+	}
 }
 
 const fakeItem = dbus.ObjectPath("/org/freedesktop/secrets/collection/login/1")
 
 func (f *fakeSecrets) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
-	if f.hang != nil {
-		<-f.hang
-	}
+	f.wait()
 	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
 }
 
 func (f *fakeSecrets) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	f.wait()
 	return nil, "/org/freedesktop/secrets/prompt/1", nil // unlocking needs a person at a prompt
 }
 
 func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.wait()
 	return nil, []dbus.ObjectPath{fakeItem}, nil
 }
 
@@ -287,5 +294,70 @@ func TestSecretServiceSetInPlace(t *testing.T) {
 	v, err := conn.Object(ssName, before[0]).GetProperty(ssItem + ".Label")
 	if err != nil || v.Value() != label {
 		t.Errorf("label after the second Set: got %v, %v; want %q (the item kept, its secret set)", v, err, label)
+	}
+}
+
+// searchFirst is a Secret Service that opens a session only once a search
+// has come: a store that waits for the session before searching hangs.
+type searchFirst struct {
+	once     sync.Once
+	searched chan struct{}
+}
+
+func (f *searchFirst) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	<-f.searched
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *searchFirst) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.once.Do(func() { close(f.searched) })
+	return nil, nil, nil
+}
+
+// TestSecretServiceSearchesMeanwhile: the first call's search goes out
+// while the session is being opened, not after.
+func TestSecretServiceSearchesMeanwhile(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	conn := keyringtest.Conn(t)
+	if err := conn.Export(&searchFirst{searched: make(chan struct{})}, ssPath, ssService); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the secrets name: %v %v", reply, err)
+	}
+	s := &SecretService{Timeout: 5 * time.Second}
+	if _, err := s.Get("p/token"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("got %v; want ErrNotFound, from a search made while the session opened", err)
+	}
+}
+
+// TestKnownItem: where an item was found stands in for one search, in the
+// same session, for a moment.
+func TestKnownItem(t *testing.T) {
+	const path = dbus.ObjectPath("/org/freedesktop/secrets/collection/login/7")
+	s := &SecretService{}
+	one := &op{s: s, sess: &session{gen: 1}}
+	two := &op{s: s, sess: &session{gen: 2}}
+	tests := []struct {
+		name  string
+		setup func()
+		ask   *op
+		want  dbus.ObjectPath
+	}{
+		{"just found", func() { one.found("u", path) }, one, path},
+		{"used once", func() { one.found("u", path); one.known("u") }, one, ""},
+		{"another session", func() { one.found("u", path) }, two, ""},
+		{"too long ago", func() { s.items["u"] = foundItem{path: path, gen: 1, at: time.Now().Add(-itemFor - time.Second)} }, one, ""},
+		{"deleted", func() { one.found("u", path); one.found("u", "") }, one, ""},
+		{"another user", func() { one.found("v", path) }, one, ""},
+	}
+	for _, tt := range tests {
+		s.items = map[string]foundItem{}
+		tt.setup()
+		if got := tt.ask.known("u"); got != tt.want {
+			t.Errorf("%s: got %q; want %q", tt.name, got, tt.want)
+		}
 	}
 }
