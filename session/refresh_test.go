@@ -145,3 +145,39 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowRefreshesTokenItReloaded: the window, holding the token a
+// command line's refresh filed (read again on its marker), refreshes it
+// when due rather than taking the same token from the keychain again.
+func TestWindowRefreshesTokenItReloaded(t *testing.T) {
+	s := authtest.NewAuthServer(t)
+	s.Refresh["rt-0"] = true
+	mem, dir := &storage.MemoryStore{}, t.TempDir()
+	cliKeys := storage.NewKeychain(storage.MarkTokens(mem, dir))
+	winKeys := storage.NewKeychain(storage.MarkTokens(mem, dir))
+	cli, win := NewManager(cliKeys, auth.NewClient()), NewManager(winKeys, auth.NewClient())
+	p := authtest.SignInProfile(s)
+	p.AutoRefresh = true
+	if err := cliKeys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-0", Fingerprint: p.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	win.Session(p).Load() // the window opens: no token yet
+	tok, err := cli.Session(p).Token(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	win.Session(p).Reload() // the command line's marker
+	if got := win.Session(p).Status(time.Now()).Token; got == nil || got.AccessToken != tok.AccessToken {
+		t.Fatalf("window after Reload: got %v; want the command line's token", got)
+	}
+	later := tok.IssuedAt.Add(50 * time.Minute) // past 80 % of its hour, well before its margin
+	win.Now = func() time.Time { return later }
+	if !win.Session(p).AutoRefresh(later) {
+		t.Fatal("auto-refresh did not start")
+	}
+	wait(win.Session(p))
+	st := win.Session(p).Status(later)
+	if st.Err != nil || st.Token == nil || st.Token.AccessToken == tok.AccessToken {
+		t.Errorf("window after auto-refresh: got %v, %v; want a new token", st.Token, st.Err)
+	}
+}

@@ -181,7 +181,7 @@ func (s *Session) Load() {
 	// both, and each is a keychain round trip or two.
 	var si model.SignIn
 	var err error
-	read := make(chan struct{})
+	read, at := make(chan struct{}), time.Now()
 	go func() { si, err = s.m.keys.SignIn(id); close(read) }()
 	s.loadToken()
 	<-read
@@ -189,7 +189,7 @@ func (s *Session) Load() {
 	if !s.signInRead {
 		s.signInRead = true
 		if err == nil && si.Fingerprint == fp {
-			s.read, s.readAt = si, time.Now()
+			s.read, s.readAt = si, at
 			shown := si
 			shown.RefreshToken = "" // not needed to show who signed in
 			s.signIn = &shown
@@ -379,16 +379,17 @@ func (s *Session) start(auto, fresh bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
-	p, known := s.profile, s.knownSignIn()
+	p, r := s.profile, request{known: s.knownSignIn(), knownAt: s.readAt, since: s.seen}
 	s.readAt = time.Time{} // used once
-	// A token another process refreshed after since will do.
-	since := s.seen
 	if fresh {
-		since = time.Now()
+		r.since = time.Now()
+	}
+	if s.tok != nil {
+		r.held = s.tok.IssuedAt
 	}
 	go func() {
 		defer cancel()
-		tok, memOnly, err := s.m.fetch(ctx, p, known, since)
+		tok, memOnly, err := s.m.fetch(ctx, p, r)
 		s.mu.Lock()
 		c.tok, c.err = tok, err
 		switch {
@@ -630,11 +631,24 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, pa
 	return m.clientNow().Probe(ctx, p, t, path, key, secret)
 }
 
+// request is what a session knows when it asks for a token.
+type request struct {
+	// known is the sign-in Load read a moment ago, if any, read from
+	// knownAt on.
+	known   *model.SignIn
+	knownAt time.Time
+	// A token another process refreshed after since, issued after held,
+	// will do.
+	since, held time.Time
+}
+
 // fetch gets p's token the way its grant does, and caches it. For the
 // grants a person signs in to, one process at a time refreshes (the
 // window and the command line share the keychain): a token another
-// process filed after since is taken from the keychain instead.
-func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn, since time.Time) (*model.Token, bool, error) {
+// process refreshed meanwhile is taken from the keychain instead, if it is
+// newer than the one held and fresh.
+func (m *Manager) fetch(ctx context.Context, p model.Profile, r request) (*model.Token, bool, error) {
+	known := r.known
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
@@ -673,11 +687,14 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 			return nil, false, err
 		}
 		defer lock.Unlock()
-		if last := lock.Last(); !last.IsZero() && !last.Before(since) {
-			if t, err := m.keys.Token(p.ID); err == nil && usable(&t, p.Fingerprint()) && m.fresh(&t, m.Now()) {
+		last := lock.Last()
+		if !last.IsZero() && !last.Before(r.since) {
+			if t, err := m.keys.Token(p.ID); err == nil && usable(&t, p.Fingerprint()) && t.IssuedAt.After(r.held) && m.fresh(&t, m.Now()) {
 				return &t, false, nil
 			}
-			known = nil // that refresh may have rotated the refresh token: renew reads it again
+		}
+		if !last.IsZero() && !last.Before(r.knownAt) {
+			known = nil // a refresh since may have rotated the refresh token: renew reads it again
 		}
 		tok, memOnly, err := m.getAndCache(ctx, p, get)
 		if err == nil && !memOnly {
