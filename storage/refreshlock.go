@@ -21,11 +21,14 @@ const lockRetry = 5 * time.Millisecond
 
 // RefreshLock is a profile's refresh lock, held across processes (the
 // window and any command line) that share the config directory: whoever
-// holds it is the one refreshing that profile's token. The lock file
-// holds no secret, only when the last refresh under it filed its token.
+// holds it is the one refreshing that profile's token. Beside the lock
+// file, a stamp file says when the last refresh under it filed its token
+// (apart, since Windows refuses reads of a locked range); neither holds a
+// secret.
 type RefreshLock struct {
-	f    *flock.Flock
-	last time.Time
+	f     *flock.Flock
+	stamp string
+	last  time.Time
 }
 
 // LockRefresh waits for profile id's refresh lock and takes it; ctx
@@ -42,15 +45,16 @@ func (k *Keychain) LockRefresh(ctx context.Context, id string) (*RefreshLock, er
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return &RefreshLock{}, nil
 	}
-	f := flock.New(filepath.Join(d, markName(id)), flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	name := filepath.Join(d, markName(id))
+	f := flock.New(name+".lock", flock.SetPermissions(0o600))
 	if _, err := f.TryLockContext(ctx, lockRetry); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("wait for another refresh of the token: %w", ctx.Err())
 		}
 		return &RefreshLock{}, nil
 	}
-	l := &RefreshLock{f: f}
-	if b, err := os.ReadFile(f.Path()); err == nil {
+	l := &RefreshLock{f: f, stamp: name + ".filed"}
+	if b, err := os.ReadFile(l.stamp); err == nil {
 		l.last, _ = time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
 	}
 	return l, nil
@@ -67,7 +71,7 @@ func (l *RefreshLock) Filed() {
 		return
 	}
 	stamp := time.Now().UTC().Format(time.RFC3339Nano) + "\n"
-	_ = os.WriteFile(l.f.Path(), []byte(stamp), 0o600) // a missed stamp costs a keychain read, never a token
+	_ = os.WriteFile(l.stamp, []byte(stamp), 0o600) // a missed stamp costs a refresh, never a token
 }
 
 // Unlock releases the lock.

@@ -44,13 +44,15 @@ func TestRefreshLock(t *testing.T) {
 	if l.Last().Before(before.Truncate(time.Microsecond)) {
 		t.Errorf("after Filed: Last %v; want at or after %v", l.Last(), before)
 	}
-	path := filepath.Join(dir, LocksDir, markName("p1"))
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("lock file: %v, %v; want mode 0600", st, err)
+	for _, name := range []string{".lock", ".filed"} {
+		path := filepath.Join(dir, LocksDir, markName("p1")+name)
+		st, err := os.Stat(path)
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s file: %v, %v; want mode 0600", name, st, err)
+		}
 	}
-	if b, _ := os.ReadFile(path); len(b) == 0 || len(b) > 40 {
-		t.Errorf("lock file holds %d bytes; want a time alone", len(b))
+	if b, _ := os.ReadFile(filepath.Join(dir, LocksDir, markName("p1")+".filed")); len(b) == 0 || len(b) > 40 {
+		t.Errorf("stamp file holds %d bytes; want a time alone", len(b))
 	}
 }
 
