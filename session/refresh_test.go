@@ -181,3 +181,62 @@ func TestWindowRefreshesTokenItReloaded(t *testing.T) {
 		t.Errorf("window after auto-refresh: got %v, %v; want a new token", st.Token, st.Err)
 	}
 }
+
+// sendStore is a keychain that can file without waiting (storage.Sender)
+// and records which way each entry was filed.
+type sendStore struct {
+	storage.MemoryStore
+	mu  sync.Mutex
+	how map[string]string // user → "set" or "send"
+}
+
+func (s *sendStore) record(user, how string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.how[user[strings.LastIndex(user, "/")+1:]] = how
+}
+
+func (s *sendStore) Set(user, value string) error {
+	s.record(user, "set")
+	return s.MemoryStore.Set(user, value)
+}
+
+func (s *sendStore) Send(user, value string) error {
+	s.record(user, "send")
+	return s.MemoryStore.Set(user, value)
+}
+
+// TestHandOff: a manager that hands off (the command line's) sends the new
+// access token without waiting, and still waits for a rotated refresh
+// token to be filed; one that does not (the window's) waits for both.
+func TestHandOff(t *testing.T) {
+	for _, handOff := range []bool{true, false} {
+		s := authtest.NewAuthServer(t)
+		s.Refresh["rt-0"] = true
+		store := &sendStore{how: map[string]string{}}
+		keys := storage.NewKeychain(store)
+		m := NewManager(keys, auth.NewClient())
+		m.HandOff = handOff
+		p := authtest.SignInProfile(s)
+		if err := keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-0", Fingerprint: p.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := m.Session(p).Token(context.Background(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cached, err := keys.Token(p.ID); err != nil || cached.AccessToken != tok.AccessToken {
+			t.Errorf("hand-off %v: the cached token is not the new one (%v)", handOff, err)
+		}
+		wantToken := "set"
+		if handOff {
+			wantToken = "send"
+		}
+		if got := store.how["token"]; got != wantToken {
+			t.Errorf("hand-off %v: the access token was filed by %q; want %q", handOff, got, wantToken)
+		}
+		if got := store.how["refresh-token"]; got != "set" {
+			t.Errorf("hand-off %v: the rotated refresh token was filed by %q; want set, waited for", handOff, got)
+		}
+	}
+}

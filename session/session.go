@@ -480,6 +480,12 @@ type Manager struct {
 	// Subject gives the subject token of a token exchange profile that
 	// names no subject profile (the CLI reads standard input); nil: none.
 	Subject func(p model.Profile) (string, error)
+	// HandOff hands a new access token to the keychain without waiting
+	// for it to be written (storage.Keychain.SendToken), for a process
+	// that exits once it has the token: the command line. A failure to
+	// cache it then goes unreported; a rotated refresh token is still
+	// waited for.
+	HandOff bool
 
 	sem      chan struct{}
 	mu       sync.Mutex
@@ -730,7 +736,11 @@ func (m *Manager) getAndCache(ctx context.Context, p model.Profile, get func(con
 // in memory (too large, locked, not running: the token is good, only the
 // cache is not; the keychain says why, TokenCacheErr).
 func (m *Manager) cache(id string, tok *model.Token) (memoryOnly bool) {
-	memOnly, err := m.keys.SetToken(id, *tok)
+	set := m.keys.SetToken
+	if m.HandOff {
+		set = m.keys.SendToken
+	}
+	memOnly, err := set(id, *tok)
 	return memOnly || err != nil
 }
 

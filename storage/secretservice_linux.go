@@ -326,6 +326,33 @@ func (s *SecretService) Set(user, value string) error {
 	})
 }
 
+// Send files value under user as Set does, except that the new secret of
+// an item already filed goes out without waiting for the answer: when
+// Send returns, the Secret Service has the request, ahead of any other
+// process's later one (it answers its connection's messages in order, so
+// the request stands even if this process exits next), but whether it
+// filed the value is not learned. A new item is waited for, as by Set.
+func (s *SecretService) Send(user, value string) error {
+	return s.do(func(o *op) error {
+		item := o.known(user)
+		if item == "" {
+			var err error
+			item, err = o.find(user)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return o.create(user, value)
+			case err != nil:
+				return err
+			}
+		}
+		sess, err := o.session()
+		if err != nil {
+			return err
+		}
+		return o.svc.Object(ssName, item).CallWithContext(o.ctx, ssItem+".SetSecret", dbus.FlagNoReplyExpected, ss.NewSecret(sess, value)).Err
+	})
+}
+
 // create files value under user as a new item, replacing any other.
 func (o *op) create(user, value string) error {
 	props := map[string]dbus.Variant{

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -358,6 +359,79 @@ func TestKnownItem(t *testing.T) {
 		tt.setup()
 		if got := tt.ask.known("u"); got != tt.want {
 			t.Errorf("%s: got %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// readElsewhere reads user's value over a connection of its own, as
+// another process would.
+func readElsewhere(t *testing.T, conn *dbus.Conn, user string) string {
+	t.Helper()
+	var out dbus.Variant
+	var sess dbus.ObjectPath
+	svc := conn.Object(ssName, ssPath)
+	if err := svc.Call(ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &sess); err != nil {
+		t.Fatal(err)
+	}
+	var unlocked, locked []dbus.ObjectPath
+	if err := svc.Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil || len(unlocked) != 1 {
+		t.Fatalf("search: %v, %v", unlocked, err)
+	}
+	var sec struct {
+		Session     dbus.ObjectPath
+		Parameters  []byte
+		Value       []byte
+		ContentType string
+	}
+	if err := conn.Object(ssName, unlocked[0]).Call(ssItem+".GetSecret", 0, sess).Store(&sec); err != nil {
+		t.Fatal(err)
+	}
+	return string(sec.Value)
+}
+
+const sendChild = "TOKENDESK_SEND_CHILD"
+
+// TestSecretServiceSend: a value sent without waiting is what the next
+// reader, on another connection, reads, even when the sender exits at
+// once.
+func TestSecretServiceSend(t *testing.T) {
+	user := "send-" + t.Name() + "/token"
+	if v := os.Getenv(sendChild); v != "" {
+		// The child: read (as a refresh does), send, and exit at once.
+		s := &SecretService{}
+		if _, err := s.Get(user); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(user, v); err != nil {
+			t.Fatal(err)
+		}
+		os.Exit(0)
+	}
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	t.Cleanup(func() { _ = s.Delete(user) })
+	if err := s.Send(user, "new"); err != nil { // no item yet: created
+		t.Fatal(err)
+	}
+	if got := readElsewhere(t, conn, user); got != "new" {
+		t.Errorf("after Send of a new item: got %q; want %q", got, "new")
+	}
+	if err := s.Send(user, "sent"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readElsewhere(t, conn, user); got != "sent" {
+		t.Errorf("after Send: got %q; want %q", got, "sent")
+	}
+	for i := range 5 {
+		want := fmt.Sprintf("sent-then-exit-%d", i)
+		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1")
+		cmd.Env = append(os.Environ(), sendChild+"="+want)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		if got := readElsewhere(t, conn, user); got != want {
+			t.Errorf("after a sender that exited at once: got %q; want %q", got, want)
 		}
 	}
 }

@@ -49,6 +49,20 @@ func (m tokenMarks) Set(user, value string) error {
 	return err
 }
 
+// Send files value under user without waiting where the wrapped store can
+// (Sender), else as Set does, and marks a cached token as changed.
+func (m tokenMarks) Send(user, value string) error {
+	snd, ok := m.SecretStore.(Sender)
+	if !ok {
+		return m.Set(user, value)
+	}
+	err := snd.Send(user, value)
+	if id, ok := tokenOwner(user); ok && err == nil {
+		_ = MarkToken(m.dir, id)
+	}
+	return err
+}
+
 // Delete removes what is filed under user and a cached token's marker.
 func (m tokenMarks) Delete(user string) error {
 	err := m.SecretStore.Delete(user)
