@@ -70,8 +70,7 @@ func (l *RefreshLock) Filed() {
 	if l.f == nil {
 		return
 	}
-	stamp := time.Now().UTC().Format(time.RFC3339Nano) + "\n"
-	_ = os.WriteFile(l.stamp, []byte(stamp), 0o600) // a missed stamp costs a refresh, never a token
+	_ = writeStamp(l.stamp) // a missed stamp costs a refresh, never a token
 }
 
 // Unlock releases the lock.
