@@ -319,8 +319,10 @@ func (s *SecretService) Set(user, value string) error {
 		err = o.retryUnlocked(item, func() error {
 			return o.call(item, ssItem+".SetSecret", ss.NewSecret(sess, value)).Err
 		})
-		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
-			return o.create(user, value) // deleted meanwhile
+		// Deleted meanwhile (gnome-keyring: no object at the path, so no
+		// method).
+		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject || n == errUnknownMethod {
+			return o.create(user, value)
 		}
 		return err
 	})
@@ -331,7 +333,8 @@ func (s *SecretService) Set(user, value string) error {
 // Send returns, the Secret Service has the request, ahead of any other
 // process's later one (it answers its connection's messages in order, so
 // the request stands even if this process exits next), but whether it
-// filed the value is not learned. A new item is waited for, as by Set.
+// filed the value is not learned: an item deleted meanwhile stays deleted.
+// A new item is waited for, as by Set.
 func (s *SecretService) Send(user, value string) error {
 	return s.do(func(o *op) error {
 		item := o.known(user)

@@ -435,3 +435,57 @@ func TestSecretServiceSend(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretServiceSetAfterDeleteElsewhere: an item found a moment ago and
+// deleted since by another process is filed anew by Set; Send, which does
+// not wait to hear, files nothing then, as a write that lost the race to
+// the delete.
+func TestSecretServiceSetAfterDeleteElsewhere(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	user := "gone-" + t.Name() + "/token"
+	t.Cleanup(func() { _ = s.Delete(user) })
+	search := func() []dbus.ObjectPath {
+		t.Helper()
+		var unlocked, locked []dbus.ObjectPath
+		if err := conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil {
+			t.Fatal(err)
+		}
+		return append(unlocked, locked...)
+	}
+	tests := []struct {
+		name  string
+		write func(string, string) error
+		filed bool
+	}{
+		{"Set", s.Set, true},
+		{"Send", s.Send, false},
+	}
+	for _, tt := range tests {
+		if err := s.Set(user, "first"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(user); err != nil { // the item is found, and remembered
+			t.Fatal(err)
+		}
+		items := search()
+		if len(items) != 1 {
+			t.Fatalf("%s: items %v; want one", tt.name, items)
+		}
+		var prompt dbus.ObjectPath
+		if err := conn.Object(ssName, items[0]).Call(ssItem+".Delete", 0).Store(&prompt); err != nil {
+			t.Fatal(err)
+		}
+		if err := tt.write(user, "again"); err != nil {
+			t.Fatalf("%s after the item was deleted elsewhere: %v", tt.name, err)
+		}
+		if tt.filed {
+			if got := readElsewhere(t, conn, user); got != "again" {
+				t.Errorf("%s: got %q; want %q", tt.name, got, "again")
+			}
+		} else if got := search(); len(got) != 0 {
+			t.Errorf("%s: items %v; want none", tt.name, got)
+		}
+	}
+}
