@@ -183,6 +183,7 @@ func (env *Env) manager(f *storage.File) *session.Manager {
 	m.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	m.Profiles = f.ByID
 	m.Subject = env.readSubject
+	m.HandOff = true // the process ends once it has the token
 	return m
 }
 

@@ -2,44 +2,293 @@ package secretref
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
-	"github.com/hashicorp/vault/api"
-	"github.com/hashicorp/vault/api/cliconfig"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 )
 
-// vaultClient is a Vault API client as the person's vault CLI has it:
-// VAULT_ADDR and the rest of the VAULT_ environment, and VAULT_TOKEN or
-// else the token helper (~/.vault-token, or the token_helper in
-// ~/.vault).
-func vaultClient() (*api.Client, error) {
-	cfg := api.DefaultConfig()
-	if cfg.Error != nil {
-		return nil, fmt.Errorf("vault configuration: %w", cfg.Error)
+// Vault is read over its HTTP API with net/http: the two reads a KV
+// secret takes do not need the Vault API client, whose packages'
+// initialisation cost every process that linked them, the CLI's every
+// command included, about a millisecond.
+
+// vaultConn is where and as whom to read from Vault, as the person's vault
+// CLI has it: VAULT_ADDR (or VAULT_AGENT_ADDR) and the rest of the VAULT_
+// environment, and VAULT_TOKEN or else the token helper (~/.vault-token,
+// or the token_helper in ~/.vault).
+type vaultConn struct {
+	base      *url.URL
+	token     string
+	namespace string
+	client    *http.Client
+}
+
+// vaultDefaultAddr is Vault's own default address.
+const vaultDefaultAddr = "https://127.0.0.1:8200"
+
+// vaultMaxBody caps a Vault answer read into memory.
+const vaultMaxBody = 1 << 20
+
+func vaultClient() (*vaultConn, error) {
+	addr := vaultDefaultAddr
+	if a := os.Getenv("VAULT_ADDR"); a != "" {
+		addr = a
 	}
-	c, err := api.NewClient(cfg)
+	if a := os.Getenv("VAULT_AGENT_ADDR"); a != "" {
+		addr = a
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2}
+	base, err := url.Parse(addr)
 	if err != nil {
-		return nil, fmt.Errorf("vault client: %w", err)
+		return nil, fmt.Errorf("vault configuration: VAULT_ADDR: %w", err)
 	}
-	if c.Token() == "" && os.Getenv(api.EnvVaultToken) == "" {
-		h, err := cliconfig.DefaultTokenHelper()
-		if err != nil {
-			return nil, fmt.Errorf("vault token helper: %w", err)
+	if base.Scheme == "unix" {
+		// A Vault agent or proxy on a Unix socket, as the vault CLI allows.
+		sock := base.Path
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 		}
-		tok, err := h.Get()
+		base = &url.URL{Scheme: "http", Host: "localhost"}
+	}
+	if err := vaultTLS(tr.TLSClientConfig); err != nil {
+		return nil, fmt.Errorf("vault configuration: %w", err)
+	}
+	for _, name := range []string{"VAULT_HTTP_PROXY", "VAULT_PROXY_ADDR"} {
+		if p := os.Getenv(name); p != "" {
+			u, err := url.Parse(p)
+			if err != nil {
+				return nil, fmt.Errorf("vault configuration: %s: %w", name, err)
+			}
+			tr.Proxy = http.ProxyURL(u)
+		}
+	}
+	timeout := 60 * time.Second
+	if t := os.Getenv("VAULT_CLIENT_TIMEOUT"); t != "" {
+		if timeout, err = durationSeconds(t); err != nil {
+			return nil, fmt.Errorf("vault configuration: VAULT_CLIENT_TIMEOUT: %w", err)
+		}
+	}
+	follow := true
+	if v := os.Getenv("VAULT_DISABLE_REDIRECTS"); v != "" {
+		d, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("vault configuration: VAULT_DISABLE_REDIRECTS: %w", err)
+		}
+		follow = !d
+	}
+	c := &vaultConn{base: base, namespace: os.Getenv("VAULT_NAMESPACE"), client: &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		// An HA standby's 307 to the active node is followed, as by the
+		// vault CLI; nothing else is.
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if !follow || req.Response.StatusCode != http.StatusTemporaryRedirect || len(via) >= 5 {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		},
+	}}
+	c.token = os.Getenv("VAULT_TOKEN")
+	if c.token == "" {
+		tok, err := vaultHelperToken()
 		if err != nil {
 			return nil, fmt.Errorf("vault token helper: %w", err)
 		}
 		if tok == "" {
 			return nil, errors.New("no Vault token: sign in with 'vault login' or set VAULT_TOKEN")
 		}
-		c.SetToken(tok)
+		c.token = tok
 	}
 	return c, nil
+}
+
+// vaultTLS applies the VAULT_ TLS settings to cfg.
+func vaultTLS(cfg *tls.Config) error {
+	cfg.ServerName = os.Getenv("VAULT_TLS_SERVER_NAME")
+	if v := os.Getenv("VAULT_SKIP_VERIFY"); v != "" {
+		skip, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("VAULT_SKIP_VERIFY: %w", err)
+		}
+		cfg.InsecureSkipVerify = skip
+	}
+	var pems [][]byte
+	if f := os.Getenv("VAULT_CACERT"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("VAULT_CACERT: %w", err)
+		}
+		pems = append(pems, b)
+	}
+	if b := os.Getenv("VAULT_CACERT_BYTES"); b != "" {
+		pems = append(pems, []byte(b))
+	}
+	if dir := os.Getenv("VAULT_CAPATH"); dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("VAULT_CAPATH: %w", err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil {
+					pems = append(pems, b)
+				}
+			}
+		}
+	}
+	if len(pems) > 0 {
+		pool := x509.NewCertPool()
+		for _, b := range pems {
+			if !pool.AppendCertsFromPEM(b) {
+				return errors.New("VAULT_CACERT, VAULT_CACERT_BYTES or VAULT_CAPATH: no PEM certificate in it")
+			}
+		}
+		cfg.RootCAs = pool
+	}
+	cert, key := os.Getenv("VAULT_CLIENT_CERT"), os.Getenv("VAULT_CLIENT_KEY")
+	if cert != "" || key != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return fmt.Errorf("VAULT_CLIENT_CERT and VAULT_CLIENT_KEY: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return nil
+}
+
+// durationSeconds reads a duration as Vault does: plain seconds, or Go's
+// syntax ("90s", "2m").
+func durationSeconds(s string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// vaultHelperToken is the token `vault login` left: from the configured
+// token helper program, else ~/.vault-token; "" when there is none.
+func vaultHelperToken() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	cfg := os.Getenv("VAULT_CONFIG_PATH")
+	if cfg == "" {
+		cfg = filepath.Join(home, ".vault")
+	}
+	b, err := os.ReadFile(cfg)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	// token_helper, in HCL or its JSON form, is the one setting of the
+	// file that a read needs.
+	tokenHelper := regexp.MustCompile(`(?m)(?:^|[{,])\s*"?token_helper"?\s*[=:]\s*("(?:[^"\\]|\\.)*")`)
+	if m := tokenHelper.FindSubmatch(b); m != nil {
+		helper, err := strconv.Unquote(string(m[1]))
+		if err != nil {
+			return "", fmt.Errorf("token_helper in %s: %w", cfg, err)
+		}
+		if helper, err = filepath.Abs(helper); err != nil {
+			return "", err
+		}
+		out, err := exec.Command(helper, "get").Output()
+		if err != nil {
+			return "", &toolError{line: firstLine(exitText(err), ""), cause: err}
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	tok, err := os.ReadFile(filepath.Join(home, ".vault-token"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(tok)), err
+}
+
+// exitText is a failed program's standard error, or how it failed.
+func exitText(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+		return string(ee.Stderr)
+	}
+	return err.Error()
+}
+
+// vaultSecret is the part of Vault's answer to a read that is used.
+type vaultSecret struct {
+	Data     map[string]any `json:"data"`
+	Warnings []string       `json:"warnings"`
+}
+
+// vaultStatusError is Vault's answer to a request it refused: the status
+// and its own errors.
+type vaultStatusError struct {
+	status int
+	errs   []string
+}
+
+func (e *vaultStatusError) Error() string {
+	return fmt.Sprintf("vault answered %d: %s", e.status, strings.Join(e.errs, "; "))
+}
+
+// read reads path (under /v1/) as the vault CLI's `vault read` does: a
+// secret, or nil for none there.
+func (c *vaultConn) read(ctx context.Context, path string) (*vaultSecret, error) {
+	u := c.base.JoinPath("/v1/", path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Vault-Token", c.token)
+	req.Header.Set("X-Vault-Request", "true")
+	if c.namespace != "" {
+		req.Header.Set("X-Vault-Namespace", c.namespace)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, vaultMaxBody))
+	if err != nil {
+		return nil, err
+	}
+	var s vaultSecret
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		// Vault answers a missing secret with 404 and, at most, warnings.
+		if json.Unmarshal(body, &s) == nil && (len(s.Data) > 0 || len(s.Warnings) > 0) {
+			return &s, nil
+		}
+		return nil, nil
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		var e struct {
+			Errors []string `json:"errors"`
+		}
+		_ = json.Unmarshal(body, &e)
+		return nil, &vaultStatusError{status: resp.StatusCode, errs: e.Errors}
+	case len(body) == 0:
+		return nil, nil
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, fmt.Errorf("vault answered with no JSON: %w", err)
+	}
+	return &s, nil
 }
 
 // vault reads r from a KV secrets engine, version 1 or 2, asking the
@@ -59,7 +308,7 @@ func (rv *Resolver) vault(ctx context.Context, r Ref) (string, error) {
 	if version == 2 {
 		read = mount + "data/" + rest
 	}
-	s, err := c.Logical().ReadWithContext(ctx, read)
+	s, err := c.read(ctx, read)
 	if err != nil {
 		return "", vaultError(err)
 	}
@@ -89,8 +338,8 @@ func (rv *Resolver) vault(ctx context.Context, r Ref) (string, error) {
 // slash) and its KV version. A server that does not know the question
 // (an old Vault: 404) is taken as KV version 1 mounted at p's first
 // segment, as the vault CLI does.
-func kvMount(ctx context.Context, c *api.Client, p string) (string, int, error) {
-	s, err := c.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+p)
+func kvMount(ctx context.Context, c *vaultConn, p string) (string, int, error) {
+	s, err := c.read(ctx, "sys/internal/ui/mounts/"+p)
 	if err != nil {
 		return "", 0, vaultError(err)
 	}
@@ -113,13 +362,13 @@ func kvMount(ctx context.Context, c *api.Client, p string) (string, int, error) 
 
 // vaultError is Vault's own first error, with the status.
 func vaultError(err error) error {
-	var re *api.ResponseError
-	if errors.As(err, &re) {
+	var se *vaultStatusError
+	if errors.As(err, &se) {
 		msg := "no detail"
-		if len(re.Errors) > 0 {
-			msg = vaultLine(re.Errors[0])
+		if len(se.errs) > 0 {
+			msg = vaultLine(se.errs[0])
 		}
-		return &toolError{line: fmt.Sprintf("vault answered %d: %s", re.StatusCode, safetext.Escape(msg)), cause: err}
+		return &toolError{line: fmt.Sprintf("vault answered %d: %s", se.status, safetext.Escape(msg)), cause: err}
 	}
 	return &toolError{line: "vault: " + firstLine(err.Error(), ""), cause: err}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"time"
 
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
@@ -19,6 +20,7 @@ func (s *Session) Reload() {
 	id, fp, held, signsIn := s.profile.ID, s.fp, s.tok, s.profile.GrantType().SignsIn()
 	s.mu.Unlock()
 
+	at := time.Now()
 	t, err := s.m.keys.Token(id)
 	var si model.SignIn
 	siErr := storage.ErrNotFound
@@ -36,11 +38,13 @@ func (s *Session) Reload() {
 			s.tok, s.err, s.keyErr = &t, nil, nil
 			changed = true
 		}
+		s.seen = at
 	case errors.Is(err, storage.ErrNotFound):
 		if s.tok != nil {
 			s.tok = nil
 			changed = true
 		}
+		s.seen = at
 	}
 	if err == nil || errors.Is(err, storage.ErrNotFound) {
 		s.loaded = true

@@ -104,8 +104,12 @@ type Session struct {
 	// keychain again (see knownSignIn).
 	read   model.SignIn
 	readAt time.Time
-	call   *call
-	auto   autoState
+	// seen is when the token held was known to be the keychain's: the
+	// start of the read that found it, or when this process filed it. A
+	// refresh another process finished later may have replaced it.
+	seen time.Time
+	call *call
+	auto autoState
 }
 
 // autoState is what keeps auto-refresh from storming a server: one
@@ -183,7 +187,7 @@ func (s *Session) Load() {
 	// both, and each is a keychain round trip or two.
 	var si model.SignIn
 	var err error
-	read := make(chan struct{})
+	read, at := make(chan struct{}), time.Now()
 	go func() { si, err = s.m.keys.SignIn(id); close(read) }()
 	s.loadToken()
 	<-read
@@ -191,7 +195,7 @@ func (s *Session) Load() {
 	if !s.signInRead {
 		s.signInRead = true
 		if err == nil && si.Fingerprint == fp {
-			s.read, s.readAt = si, time.Now()
+			s.read, s.readAt = si, at
 			shown := si
 			shown.RefreshToken = "" // not needed to show who signed in
 			s.signIn = &shown
@@ -226,6 +230,7 @@ func (s *Session) loadToken() {
 	id, fp := s.profile.ID, s.fp
 	s.mu.Unlock()
 
+	at := time.Now()
 	t, err := s.m.keys.Token(id)
 
 	s.mu.Lock()
@@ -233,7 +238,7 @@ func (s *Session) loadToken() {
 	if s.loaded {
 		return
 	}
-	s.loaded = true
+	s.loaded, s.seen = true, at
 	if errors.Is(err, storage.ErrKeychainUnavailable) || errors.Is(err, storage.ErrKeychainLocked) {
 		s.keyErr = err
 	}
@@ -282,19 +287,17 @@ func (s *Session) Status(now time.Time) Status {
 }
 
 // fresh says whether t can be handed out at now without a new request.
-func (s *Session) fresh(t *model.Token, now time.Time) bool {
-	if t == nil {
-		return false
-	}
-	return t.Expiry.IsZero() || t.Expiry.Sub(now) > s.m.marginFor(t)
-}
+func (s *Session) fresh(t *model.Token, now time.Time) bool { return s.m.fresh(t, now) }
 
 // Token returns a token with more than its margin (Manager.marginFor) left: the one
 // held or cached if there is one and force is false, or a new one. Callers
 // that arrive while a request is under way share its result.
 func (s *Session) Token(ctx context.Context, force bool) (*model.Token, error) {
 	if !force {
-		s.loadToken() // a forced request has no use for the cache: skip the keychain read
+		// A forced request has no use for the cache: it skips the keychain
+		// read. A grant a person signs in to reads the sign-in with the
+		// token, at once: an expired token is refreshed with it.
+		s.Load()
 	}
 	s.mu.Lock()
 	// A team profile's cached token too waits for its team file to be
@@ -307,7 +310,7 @@ func (s *Session) Token(ctx context.Context, force bool) (*model.Token, error) {
 	c := s.call
 	started := c == nil
 	if started {
-		c = s.start(false)
+		c = s.start(false, force)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -328,7 +331,7 @@ func (s *Session) Fetch() {
 	s.mu.Lock()
 	started := s.call == nil
 	if started {
-		s.start(false)
+		s.start(false, true)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -370,22 +373,29 @@ func (s *Session) adopt(t *model.Token, memOnly bool, si *model.SignIn) {
 	shown.RefreshToken = ""
 	s.mu.Lock()
 	s.tok, s.err, s.memOnly, s.keyErr, s.loaded, s.signIn, s.signInRead = t, nil, memOnly, nil, true, &shown, true
-	s.auto.fails, s.auto.retryAt, s.readAt = 0, time.Time{}, time.Time{}
+	s.auto.fails, s.auto.retryAt, s.readAt, s.seen = 0, time.Time{}, time.Time{}, time.Now()
 	id := s.profile.ID
 	s.mu.Unlock()
 	s.m.changed(id)
 }
 
-// start begins a request, an auto-refresh if auto; s.mu is held.
-func (s *Session) start(auto bool) *call {
+// start begins a request, an auto-refresh if auto; fresh says a person
+// asked for a new token, not merely for one with time left. s.mu is held.
+func (s *Session) start(auto, fresh bool) *call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
-	p, known := s.profile, s.knownSignIn()
+	p, r := s.profile, request{known: s.knownSignIn(), knownAt: s.readAt, since: s.seen}
 	s.readAt = time.Time{} // used once
+	if fresh {
+		r.since = time.Now()
+	}
+	if s.tok != nil {
+		r.held = s.tok.IssuedAt
+	}
 	go func() {
 		defer cancel()
-		tok, memOnly, err := s.m.fetch(ctx, p, known)
+		tok, memOnly, err := s.m.fetch(ctx, p, r)
 		s.mu.Lock()
 		c.tok, c.err = tok, err
 		switch {
@@ -402,7 +412,7 @@ func (s *Session) start(auto bool) *call {
 			}
 		default:
 			// The credential came from the keychain: it can be read again.
-			s.tok, s.err, s.memOnly, s.keyErr = tok, nil, memOnly, nil
+			s.tok, s.err, s.memOnly, s.keyErr, s.seen = tok, nil, memOnly, nil, time.Now()
 			s.auto.fails, s.auto.retryAt = 0, time.Time{}
 		}
 		s.call = nil
@@ -449,7 +459,7 @@ func (s *Session) AutoRefresh(now time.Time) bool {
 	started := s.call == nil
 	if started {
 		s.auto.forTok, s.auto.last = s.tok, now
-		s.start(true)
+		s.start(true, false)
 	}
 	id := s.profile.ID
 	s.mu.Unlock()
@@ -476,6 +486,12 @@ type Manager struct {
 	// Subject gives the subject token of a token exchange profile that
 	// names no subject profile (the CLI reads standard input); nil: none.
 	Subject func(p model.Profile) (string, error)
+	// HandOff hands a new access token to the keychain without waiting
+	// for it to be written (storage.Keychain.SendToken), for a process
+	// that exits once it has the token: the command line. A failure to
+	// cache it then goes unreported; a rotated refresh token is still
+	// waited for.
+	HandOff bool
 
 	sem      chan struct{}
 	mu       sync.Mutex
@@ -512,6 +528,14 @@ func NewManager(keys *storage.Keychain, client *auth.Client) *Manager {
 // Margin is the most any token's refresh margin can be (the settings'
 // RefreshMarginSeconds); see marginFor.
 func (m *Manager) Margin() time.Duration { return time.Duration(m.margin.Load()) }
+
+// fresh says whether t can be handed out at now without a new request.
+func (m *Manager) fresh(t *model.Token, now time.Time) bool {
+	if t == nil {
+		return false
+	}
+	return t.Expiry.IsZero() || t.Expiry.Sub(now) > m.marginFor(t)
+}
 
 // marginFor is t's refresh margin: a token with less than this left is not
 // handed out, and auto-refresh replaces it by then. It is the smaller of
@@ -619,8 +643,24 @@ func (m *Manager) Probe(ctx context.Context, p model.Profile, t *model.Token, pa
 	return m.clientNow().Probe(ctx, p, t, path, auth.ProbeAuth{Key: key, Secret: secret})
 }
 
-// fetch gets p's token the way its grant does, and caches it.
-func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignIn) (*model.Token, bool, error) {
+// request is what a session knows when it asks for a token.
+type request struct {
+	// known is the sign-in Load read a moment ago, if any, read from
+	// knownAt on.
+	known   *model.SignIn
+	knownAt time.Time
+	// A token another process refreshed after since, issued after held,
+	// will do.
+	since, held time.Time
+}
+
+// fetch gets p's token the way its grant does, and caches it. For the
+// grants a person signs in to, one process at a time refreshes (the
+// window and the command line share the keychain): a token another
+// process refreshed meanwhile is taken from the keychain instead, if it is
+// newer than the one held and fresh.
+func (m *Manager) fetch(ctx context.Context, p model.Profile, r request) (*model.Token, bool, error) {
+	known := r.known
 	p, err := m.keys.ResolveContext(ctx, p)
 	if err != nil {
 		return nil, false, err
@@ -653,6 +693,33 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 			return nil, false, errors.New("token request cancelled")
 		}
 	}
+	if p.GrantType().SignsIn() {
+		lock, err := m.keys.LockRefresh(ctx, p.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		defer lock.Unlock()
+		last := lock.Last()
+		if !last.IsZero() && !last.Before(r.since) {
+			if t, err := m.keys.Token(p.ID); err == nil && usable(&t, p.Fingerprint()) && t.IssuedAt.After(r.held) && m.fresh(&t, m.Now()) {
+				return &t, false, nil
+			}
+		}
+		if !last.IsZero() && !last.Before(r.knownAt) {
+			known = nil // a refresh since may have rotated the refresh token: renew reads it again
+		}
+		tok, memOnly, err := m.getAndCache(ctx, p, get)
+		if err == nil && !memOnly {
+			lock.Filed()
+		}
+		return tok, memOnly, err
+	}
+	return m.getAndCache(ctx, p, get)
+}
+
+// getAndCache runs get and caches what it got: the token and, when a
+// refresh rotated it, the sign-in.
+func (m *Manager) getAndCache(ctx context.Context, p model.Profile, get func(context.Context) (*model.Token, *model.SignIn, error)) (*model.Token, bool, error) {
 	tok, si, err := get(ctx)
 	if err != nil {
 		m.forgetRef(p)
@@ -675,7 +742,11 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, known *model.SignI
 // in memory (too large, locked, not running: the token is good, only the
 // cache is not; the keychain says why, TokenCacheErr).
 func (m *Manager) cache(id string, tok *model.Token) (memoryOnly bool) {
-	memOnly, err := m.keys.SetToken(id, *tok)
+	set := m.keys.SetToken
+	if m.HandOff {
+		set = m.keys.SendToken
+	}
+	memOnly, err := set(id, *tok)
 	return memOnly || err != nil
 }
 

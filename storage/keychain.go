@@ -253,6 +253,11 @@ func (k *Keychain) Token(id string) (model.Token, error) {
 // kept in this process's memory instead: memoryOnly says so, and err says
 // why (errors.Is ErrTooLarge, ErrKeychainLocked, ErrKeychainUnavailable…).
 func (k *Keychain) SetToken(id string, t model.Token) (memoryOnly bool, err error) {
+	return k.cacheToken(id, t, k.store.Set)
+}
+
+// cacheToken is SetToken, filing with set.
+func (k *Keychain) cacheToken(id string, t model.Token, set func(user, value string) error) (memoryOnly bool, err error) {
 	data, err := json.Marshal(t)
 	if err != nil {
 		// Not even memory can hold it; the caller's copy is all there is.
@@ -260,7 +265,7 @@ func (k *Keychain) SetToken(id string, t model.Token) (memoryOnly bool, err erro
 		k.setWhy(id, err)
 		return true, err
 	}
-	err = k.store.Set(tokenKey(id), string(data))
+	err = set(tokenKey(id), string(data))
 	if err == nil {
 		k.dropMem(id)
 		return false, nil
@@ -271,6 +276,26 @@ func (k *Keychain) SetToken(id string, t model.Token) (memoryOnly bool, err erro
 	_ = k.mem.Set(tokenKey(id), string(data))
 	k.setWhy(id, err)
 	return true, fmt.Errorf("cache token: %w", err)
+}
+
+// Sender is a SecretStore that can file a value without waiting to hear
+// that it was filed: the keychain has the request, ahead of any later
+// one, when Send returns. For a process that exits as soon as it has its
+// answer.
+type Sender interface {
+	Send(user, value string) error
+}
+
+// SendToken caches profile id's token as SetToken does, but where the
+// keychain can (Sender) without waiting for it to be written: a failure
+// after the request left is not learned. For a token that is only a
+// cache, in a process about to exit; a refresh token is filed with
+// SetSignIn, and waited for.
+func (k *Keychain) SendToken(id string, t model.Token) (memoryOnly bool, err error) {
+	if snd, ok := k.store.(Sender); ok {
+		return k.cacheToken(id, t, snd.Send)
+	}
+	return k.SetToken(id, t)
 }
 
 func (k *Keychain) setWhy(id string, err error) {

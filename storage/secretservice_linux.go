@@ -27,10 +27,39 @@ type SecretService struct {
 	// dialog cannot hang the app. Zero means 10 seconds.
 	Timeout time.Duration
 
-	mu      sync.Mutex
-	svc     *ss.SecretService
-	session dbus.ObjectPath // "" until opened, and after the provider left
+	mu  sync.Mutex
+	svc *ss.SecretService
+	// sess is the session, opened or being opened; nil until asked for,
+	// and after the provider left. gen counts the sessions opened.
+	sess *session
+	gen  int
+	// items remembers for a moment where a user's item was found, so
+	// that a write just after a read (a refresh's new token) need not
+	// search for it again.
+	items map[string]foundItem
 }
+
+// session is a Secret Service session being opened: a search needs none,
+// so it goes out meanwhile; reading or writing a secret waits for it.
+type session struct {
+	done chan struct{}
+	path dbus.ObjectPath
+	gen  int
+	err  error
+}
+
+// foundItem is where a user's item was, in which session, and when.
+type foundItem struct {
+	path dbus.ObjectPath
+	gen  int
+	at   time.Time
+}
+
+// itemFor is how long a found item's path stands in for a new search. A
+// provider gives a deleted item's path to no other (gnome-keyring numbers
+// items on), and one that restarted has ended the session the path was
+// found in, which a new session's generation tells.
+const itemFor = 2 * time.Second
 
 const (
 	ssName       = "org.freedesktop.secrets"
@@ -70,10 +99,20 @@ func (s *SecretService) timeout() time.Duration {
 // op is one call's view of the connection: the session it was opened
 // with, and the deadline every D-Bus call of it keeps.
 type op struct {
-	ctx     context.Context
-	s       *SecretService
-	svc     *ss.SecretService
-	session dbus.ObjectPath
+	ctx  context.Context
+	s    *SecretService
+	svc  *ss.SecretService
+	sess *session
+}
+
+// session waits for o's session to be open and returns it.
+func (o *op) session() (dbus.ObjectPath, error) {
+	select {
+	case <-o.sess.done:
+		return o.sess.path, o.sess.err
+	case <-o.ctx.Done():
+		return "", o.ctx.Err()
+	}
 }
 
 // call is a method call bounded by o's deadline; one that times out is
@@ -87,14 +126,14 @@ func (o *op) call(path dbus.ObjectPath, method string, args ...any) *dbus.Call {
 	return o.svc.Object(ssName, path).CallWithContext(o.ctx, method, 0, args...)
 }
 
-// open returns the connection and session, connecting and opening them
-// if there are none yet; a failure is not kept, so the next call tries
-// again.
+// open returns the connection, connecting if there is none yet, and the
+// session, which it starts opening if there is none; a failure is not
+// kept, so the next call tries again.
 func (s *SecretService) open(ctx context.Context) (*op, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.svc != nil && !s.svc.Connected() {
-		s.svc, s.session = nil, ""
+		s.svc, s.sess = nil, nil
 	}
 	if s.svc == nil {
 		svc, err := ss.NewSecretService()
@@ -103,25 +142,68 @@ func (s *SecretService) open(ctx context.Context) (*op, error) {
 		}
 		s.svc = svc
 	}
-	o := &op{ctx: ctx, s: s, svc: s.svc, session: s.session}
-	if o.session != "" {
-		return o, nil
+	if s.sess == nil {
+		s.gen++
+		s.sess = &session{done: make(chan struct{}), gen: s.gen}
+		go s.openSession(s.svc, s.sess)
 	}
+	return &op{ctx: ctx, s: s, svc: s.svc, sess: s.sess}, nil
+}
+
+// openSession opens sess on svc, within the timeout of its own: it
+// serves every call that waits for it.
+func (s *SecretService) openSession(svc *ss.SecretService, sess *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
+	defer cancel()
 	var out dbus.Variant
-	if err := o.call(ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&out, &o.session); err != nil {
-		return nil, err
+	sess.err = svc.Object(ssName, ssPath).CallWithContext(ctx, ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &sess.path)
+	if sess.err != nil {
+		s.mu.Lock()
+		if s.sess == sess {
+			s.sess = nil
+		}
+		s.mu.Unlock()
 	}
-	s.session = o.session
-	return o, nil
+	close(sess.done)
 }
 
 // forget drops the session o used, so the next call opens a new one.
 func (s *SecretService) forget(o *op) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.session == o.session {
-		s.session = ""
+	if s.sess == o.sess {
+		s.sess = nil
 	}
+}
+
+// found remembers that user's item is at path, in o's session; "" forgets
+// it.
+func (o *op) found(user string, path dbus.ObjectPath) {
+	s := o.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if path == "" {
+		delete(s.items, user)
+		return
+	}
+	if s.items == nil {
+		s.items = map[string]foundItem{}
+	}
+	s.items[user] = foundItem{path: path, gen: o.sess.gen, at: time.Now()}
+}
+
+// known returns where user's item was found a moment ago in o's session,
+// or "". It is used once.
+func (o *op) known(user string) dbus.ObjectPath {
+	s := o.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, ok := s.items[user]
+	delete(s.items, user)
+	if !ok || it.gen != o.sess.gen || time.Since(it.at) > itemFor {
+		return ""
+	}
+	return it.path
 }
 
 // do runs fn within the timeout. When the provider left or was replaced
@@ -155,6 +237,7 @@ func (o *op) find(user string) (dbus.ObjectPath, error) {
 		return "", err
 	}
 	if len(unlocked) > 0 {
+		o.found(user, unlocked[0])
 		return unlocked[0], nil
 	}
 	if len(locked) == 0 {
@@ -163,6 +246,7 @@ func (o *op) find(user string) (dbus.ObjectPath, error) {
 	if err := o.unlock(locked[0]); err != nil {
 		return "", err
 	}
+	o.found(user, locked[0])
 	return locked[0], nil
 }
 
@@ -200,43 +284,109 @@ func (s *SecretService) Get(user string) (string, error) {
 		if err != nil {
 			return err
 		}
+		sess, err := o.session()
+		if err != nil {
+			return err
+		}
 		return o.retryUnlocked(item, func() error {
-			return o.call(item, ssItem+".GetSecret", o.session).Store(&sec)
+			return o.call(item, ssItem+".GetSecret", sess).Store(&sec)
 		})
 	})
 	return string(sec.Value), err
 }
 
-// Set files value under user, replacing what was there.
+// Set files value under user, replacing what was there: a new secret for
+// the item filed under user, else a new item. (Replacing the item,
+// CreateItem's way, costs gnome-keyring two writes of its file where a
+// new secret costs one: the most of a refreshing CLI process's time.)
 func (s *SecretService) Set(user, value string) error {
 	return s.do(func(o *op) error {
-		props := map[string]dbus.Variant{
-			ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
-			ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
+		item := o.known(user)
+		if item == "" {
+			var err error
+			item, err = o.find(user)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return o.create(user, value)
+			case err != nil:
+				return err
+			}
 		}
-		sec := ss.NewSecret(o.session, value)
-		create := func(coll dbus.ObjectPath) error {
-			return o.retryUnlocked(coll, func() error {
-				var item, prompt dbus.ObjectPath
-				if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
-					return err
-				}
-				if prompt != ssNoPrompt {
-					return ErrKeychainLocked
-				}
-				return nil
-			})
+		sess, err := o.session()
+		if err != nil {
+			return err
 		}
-		// The default alias first, with no round trip to look it up (a
-		// fresh CLI process writes once: that lookup was a fifth of its
-		// keychain time); the login collection, as go-keyring chooses,
-		// where there is no default alias.
-		err := create(ssDefault)
-		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
-			err = create(ssLogin)
+		err = o.retryUnlocked(item, func() error {
+			return o.call(item, ssItem+".SetSecret", ss.NewSecret(sess, value)).Err
+		})
+		// Deleted meanwhile (gnome-keyring: no object at the path, so no
+		// method).
+		if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject || n == errUnknownMethod {
+			return o.create(user, value)
 		}
 		return err
 	})
+}
+
+// Send files value under user as Set does, except that the new secret of
+// an item already filed goes out without waiting for the answer: when
+// Send returns, the Secret Service has the request, ahead of any other
+// process's later one (it answers its connection's messages in order, so
+// the request stands even if this process exits next), but whether it
+// filed the value is not learned: an item deleted meanwhile stays deleted.
+// A new item is waited for, as by Set.
+func (s *SecretService) Send(user, value string) error {
+	return s.do(func(o *op) error {
+		item := o.known(user)
+		if item == "" {
+			var err error
+			item, err = o.find(user)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return o.create(user, value)
+			case err != nil:
+				return err
+			}
+		}
+		sess, err := o.session()
+		if err != nil {
+			return err
+		}
+		return o.svc.Object(ssName, item).CallWithContext(o.ctx, ssItem+".SetSecret", dbus.FlagNoReplyExpected, ss.NewSecret(sess, value)).Err
+	})
+}
+
+// create files value under user as a new item, replacing any other.
+func (o *op) create(user, value string) error {
+	props := map[string]dbus.Variant{
+		ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, Service)),
+		ssItem + ".Attributes": dbus.MakeVariant(attrs(user)),
+	}
+	sess, err := o.session()
+	if err != nil {
+		return err
+	}
+	sec := ss.NewSecret(sess, value)
+	create := func(coll dbus.ObjectPath) error {
+		return o.retryUnlocked(coll, func() error {
+			var item, prompt dbus.ObjectPath
+			if err := o.call(coll, ssCollection+".CreateItem", props, sec, true).Store(&item, &prompt); err != nil {
+				return err
+			}
+			if prompt != ssNoPrompt {
+				return ErrKeychainLocked
+			}
+			return nil
+		})
+	}
+	// The default alias first, with no round trip to look it up; the
+	// login collection, as go-keyring chooses, where there is no default
+	// alias.
+	err = create(ssDefault)
+	if n := dbusName(err); n == errNoSuchObject || n == errUnknownObject {
+		err = create(ssLogin)
+	}
+	return err
 }
 
 // Delete removes what is filed under user.
@@ -251,6 +401,7 @@ func (s *SecretService) Delete(user string) error {
 			if err := o.call(item, ssItem+".Delete").Store(&prompt); err != nil {
 				return err
 			}
+			o.found(user, "")
 			if prompt != ssNoPrompt {
 				return ErrKeychainLocked
 			}

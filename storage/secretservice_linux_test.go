@@ -3,10 +3,12 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,23 +177,29 @@ func TestSecretServiceLockedCache(t *testing.T) {
 // fakeSecrets is a Secret Service whose only item is locked and needs a
 // prompt to unlock, or that never answers.
 type fakeSecrets struct {
-	hang chan struct{} // nil: answer as a locked keychain
+	hang chan struct{} // nil: answer as a locked keychain; else answer nothing until closed
+}
+
+func (f *fakeSecrets) wait() {
+	if f.hang != nil {
+		<-f.hang
+	}
 }
 
 const fakeItem = dbus.ObjectPath("/org/freedesktop/secrets/collection/login/1")
 
 func (f *fakeSecrets) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
-	if f.hang != nil {
-		<-f.hang
-	}
+	f.wait()
 	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
 }
 
 func (f *fakeSecrets) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	f.wait()
 	return nil, "/org/freedesktop/secrets/prompt/1", nil // unlocking needs a person at a prompt
 }
 
 func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.wait()
 	return nil, []dbus.ObjectPath{fakeItem}, nil
 }
 
@@ -242,5 +250,242 @@ func TestSecretServiceTimeout(t *testing.T) {
 	s.Timeout = 5 * time.Second
 	if _, err := s.Get("p/client-secret"); !errors.Is(err, ErrKeychainLocked) || strings.Contains(err.Error(), "in time") {
 		t.Errorf("once it answers: got %v; want the locked error", err)
+	}
+}
+
+// TestSecretServiceSetInPlace: filing a new value under a user sets the
+// secret of the item already there (gnome-keyring writes its file once
+// for that, twice to replace the item): the same item, its label as it
+// was, the new value read back, no second item.
+func TestSecretServiceSetInPlace(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	user := "inplace-" + t.Name() + "/token"
+	t.Cleanup(func() { _ = s.Delete(user) })
+	if err := s.Set(user, "first"); err != nil {
+		t.Fatal(err)
+	}
+	items := func() []dbus.ObjectPath {
+		t.Helper()
+		var unlocked, locked []dbus.ObjectPath
+		if err := conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil {
+			t.Fatal(err)
+		}
+		return append(unlocked, locked...)
+	}
+	before := items()
+	if len(before) != 1 {
+		t.Fatalf("items after the first Set: got %v; want one", before)
+	}
+	const label = "named by another program"
+	if err := conn.Object(ssName, before[0]).SetProperty(ssItem+".Label", dbus.MakeVariant(label)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(user, "second"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(user); err != nil || got != "second" {
+		t.Errorf("Get: got %q, %v; want %q", got, err, "second")
+	}
+	after := items()
+	if len(after) != 1 || after[0] != before[0] {
+		t.Errorf("items after the second Set: got %v; want %v alone", after, before)
+	}
+	v, err := conn.Object(ssName, before[0]).GetProperty(ssItem + ".Label")
+	if err != nil || v.Value() != label {
+		t.Errorf("label after the second Set: got %v, %v; want %q (the item kept, its secret set)", v, err, label)
+	}
+}
+
+// searchFirst is a Secret Service that opens a session only once a search
+// has come: a store that waits for the session before searching hangs.
+type searchFirst struct {
+	once     sync.Once
+	searched chan struct{}
+}
+
+func (f *searchFirst) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	<-f.searched
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *searchFirst) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.once.Do(func() { close(f.searched) })
+	return nil, nil, nil
+}
+
+// TestSecretServiceSearchesMeanwhile: the first call's search goes out
+// while the session is being opened, not after.
+func TestSecretServiceSearchesMeanwhile(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	conn := keyringtest.Conn(t)
+	if err := conn.Export(&searchFirst{searched: make(chan struct{})}, ssPath, ssService); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the secrets name: %v %v", reply, err)
+	}
+	s := &SecretService{Timeout: 5 * time.Second}
+	if _, err := s.Get("p/token"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("got %v; want ErrNotFound, from a search made while the session opened", err)
+	}
+}
+
+// TestKnownItem: where an item was found stands in for one search, in the
+// same session, for a moment.
+func TestKnownItem(t *testing.T) {
+	const path = dbus.ObjectPath("/org/freedesktop/secrets/collection/login/7")
+	s := &SecretService{}
+	one := &op{s: s, sess: &session{gen: 1}}
+	two := &op{s: s, sess: &session{gen: 2}}
+	tests := []struct {
+		name  string
+		setup func()
+		ask   *op
+		want  dbus.ObjectPath
+	}{
+		{"just found", func() { one.found("u", path) }, one, path},
+		{"used once", func() { one.found("u", path); one.known("u") }, one, ""},
+		{"another session", func() { one.found("u", path) }, two, ""},
+		{"too long ago", func() { s.items["u"] = foundItem{path: path, gen: 1, at: time.Now().Add(-itemFor - time.Second)} }, one, ""},
+		{"deleted", func() { one.found("u", path); one.found("u", "") }, one, ""},
+		{"another user", func() { one.found("v", path) }, one, ""},
+	}
+	for _, tt := range tests {
+		s.items = map[string]foundItem{}
+		tt.setup()
+		if got := tt.ask.known("u"); got != tt.want {
+			t.Errorf("%s: got %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// readElsewhere reads user's value over a connection of its own, as
+// another process would.
+func readElsewhere(t *testing.T, conn *dbus.Conn, user string) string {
+	t.Helper()
+	var out dbus.Variant
+	var sess dbus.ObjectPath
+	svc := conn.Object(ssName, ssPath)
+	if err := svc.Call(ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &sess); err != nil {
+		t.Fatal(err)
+	}
+	var unlocked, locked []dbus.ObjectPath
+	if err := svc.Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil || len(unlocked) != 1 {
+		t.Fatalf("search: %v, %v", unlocked, err)
+	}
+	var sec struct {
+		Session     dbus.ObjectPath
+		Parameters  []byte
+		Value       []byte
+		ContentType string
+	}
+	if err := conn.Object(ssName, unlocked[0]).Call(ssItem+".GetSecret", 0, sess).Store(&sec); err != nil {
+		t.Fatal(err)
+	}
+	return string(sec.Value)
+}
+
+const sendChild = "TOKENDESK_SEND_CHILD"
+
+// TestSecretServiceSend: a value sent without waiting is what the next
+// reader, on another connection, reads, even when the sender exits at
+// once.
+func TestSecretServiceSend(t *testing.T) {
+	user := "send-" + t.Name() + "/token"
+	if v := os.Getenv(sendChild); v != "" {
+		// The child: read (as a refresh does), send, and exit at once.
+		s := &SecretService{}
+		if _, err := s.Get(user); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(user, v); err != nil {
+			t.Fatal(err)
+		}
+		os.Exit(0)
+	}
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	t.Cleanup(func() { _ = s.Delete(user) })
+	if err := s.Send(user, "new"); err != nil { // no item yet: created
+		t.Fatal(err)
+	}
+	if got := readElsewhere(t, conn, user); got != "new" {
+		t.Errorf("after Send of a new item: got %q; want %q", got, "new")
+	}
+	if err := s.Send(user, "sent"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readElsewhere(t, conn, user); got != "sent" {
+		t.Errorf("after Send: got %q; want %q", got, "sent")
+	}
+	for i := range 5 {
+		want := fmt.Sprintf("sent-then-exit-%d", i)
+		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1")
+		cmd.Env = append(os.Environ(), sendChild+"="+want)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		if got := readElsewhere(t, conn, user); got != want {
+			t.Errorf("after a sender that exited at once: got %q; want %q", got, want)
+		}
+	}
+}
+
+// TestSecretServiceSetAfterDeleteElsewhere: an item found a moment ago and
+// deleted since by another process is filed anew by Set; Send, which does
+// not wait to hear, files nothing then, as a write that lost the race to
+// the delete.
+func TestSecretServiceSetAfterDeleteElsewhere(t *testing.T) {
+	needKeyring(t)
+	conn := keyringtest.Conn(t)
+	s := &SecretService{}
+	user := "gone-" + t.Name() + "/token"
+	t.Cleanup(func() { _ = s.Delete(user) })
+	search := func() []dbus.ObjectPath {
+		t.Helper()
+		var unlocked, locked []dbus.ObjectPath
+		if err := conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, attrs(user)).Store(&unlocked, &locked); err != nil {
+			t.Fatal(err)
+		}
+		return append(unlocked, locked...)
+	}
+	tests := []struct {
+		name  string
+		write func(string, string) error
+		filed bool
+	}{
+		{"Set", s.Set, true},
+		{"Send", s.Send, false},
+	}
+	for _, tt := range tests {
+		if err := s.Set(user, "first"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(user); err != nil { // the item is found, and remembered
+			t.Fatal(err)
+		}
+		items := search()
+		if len(items) != 1 {
+			t.Fatalf("%s: items %v; want one", tt.name, items)
+		}
+		var prompt dbus.ObjectPath
+		if err := conn.Object(ssName, items[0]).Call(ssItem+".Delete", 0).Store(&prompt); err != nil {
+			t.Fatal(err)
+		}
+		if err := tt.write(user, "again"); err != nil {
+			t.Fatalf("%s after the item was deleted elsewhere: %v", tt.name, err)
+		}
+		if tt.filed {
+			if got := readElsewhere(t, conn, user); got != "again" {
+				t.Errorf("%s: got %q; want %q", tt.name, got, "again")
+			}
+		} else if got := search(); len(got) != 0 {
+			t.Errorf("%s: items %v; want none", tt.name, got)
+		}
 	}
 }

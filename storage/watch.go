@@ -20,7 +20,8 @@ const MarksDir = "tokens.changed"
 
 // MarkTokens wraps ss so that caching a profile's token writes its marker
 // in dir's MarksDir and forgetting it removes the marker. A marker that
-// cannot be written costs only the window's notice, never the token.
+// cannot be written costs only the window's notice, never the token. A
+// Keychain over it takes its refresh locks in dir too (LockRefresh).
 func MarkTokens(ss SecretStore, dir string) SecretStore {
 	return tokenMarks{SecretStore: ss, dir: dir}
 }
@@ -42,6 +43,20 @@ func (m tokenMarks) List() ([]string, error) {
 // Set files value under user and marks a cached token as changed.
 func (m tokenMarks) Set(user, value string) error {
 	err := m.SecretStore.Set(user, value)
+	if id, ok := tokenOwner(user); ok && err == nil {
+		_ = MarkToken(m.dir, id)
+	}
+	return err
+}
+
+// Send files value under user without waiting where the wrapped store can
+// (Sender), else as Set does, and marks a cached token as changed.
+func (m tokenMarks) Send(user, value string) error {
+	snd, ok := m.SecretStore.(Sender)
+	if !ok {
+		return m.Set(user, value)
+	}
+	err := snd.Send(user, value)
 	if id, ok := tokenOwner(user); ok && err == nil {
 		_ = MarkToken(m.dir, id)
 	}
@@ -73,11 +88,38 @@ func MarkToken(dir, id string) error {
 	}
 	// Written in place, not renamed over: every platform's watcher reports a
 	// write to a file in a watched directory, and no temporary file appears.
-	stamp := time.Now().UTC().Format(time.RFC3339Nano) + "\n"
-	if err := os.WriteFile(filepath.Join(d, markName(id)), []byte(stamp), 0o600); err != nil {
+	if err := writeStamp(filepath.Join(d, markName(id))); err != nil {
 		return fmt.Errorf("mark token change: %w", err)
 	}
 	return nil
+}
+
+// stampLayout is RFC 3339 with every digit of the nanoseconds, so that
+// every stamp is as long as the last.
+const stampLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// writeStamp writes the time now, in UTC, into the file at path, over
+// what it held. Not truncated first: ext4 writes a file out at once when
+// it is truncated and written again (auto_da_alloc), which cost a quarter
+// of a millisecond a stamp; one as long as the last needs no truncating.
+func writeStamp(path string) error {
+	stamp := []byte(time.Now().UTC().Format(stampLayout) + "\n")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(stamp, 0); err != nil {
+		f.Close()
+		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > int64(len(stamp)) {
+		err = f.Truncate(int64(len(stamp))) // a longer stamp of an older version
+		if err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // unmarkToken removes profile id's marker: its token was forgotten.

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -82,5 +84,30 @@ func TestMarkTokensStillLists(t *testing.T) {
 	}
 	if len(es) != 1 {
 		t.Errorf("got %d entries; want 1", len(es))
+	}
+}
+
+// TestWriteStamp: a stamp written over an older, longer or shorter one is
+// the time alone, and reads back as a time.
+func TestWriteStamp(t *testing.T) {
+	for _, old := range []string{"", "x", "2026-12-01T16:26:36.5671Z\n", "2026-12-01T16:26:36.567151196+00:00 and more than a stamp\n"} {
+		path := filepath.Join(t.TempDir(), "stamp")
+		if old != "" {
+			if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := time.Now()
+		if err := writeStamp(path); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := time.Parse(time.RFC3339Nano, strings.TrimSuffix(string(b), "\n"))
+		if err != nil || got.Before(before.Add(-time.Second)) || len(b) != len(stampLayout)-len("Z07:00")+len("Z")+1 {
+			t.Errorf("over %q: got %q, %v; want the time now alone", old, b, err)
+		}
 	}
 }
