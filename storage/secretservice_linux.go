@@ -301,19 +301,8 @@ func (s *SecretService) Get(user string) (string, error) {
 // new secret costs one: the most of a refreshing CLI process's time.)
 func (s *SecretService) Set(user, value string) error {
 	return s.do(func(o *op) error {
-		item := o.known(user)
-		if item == "" {
-			var err error
-			item, err = o.find(user)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				return o.create(user, value)
-			case err != nil:
-				return err
-			}
-		}
-		sess, err := o.session()
-		if err != nil {
+		item, sess, err := o.target(user, value)
+		if item == "" || err != nil {
 			return err
 		}
 		err = o.retryUnlocked(item, func() error {
@@ -330,30 +319,40 @@ func (s *SecretService) Set(user, value string) error {
 
 // Send files value under user as Set does, except that the new secret of
 // an item already filed goes out without waiting for the answer: when
-// Send returns, the Secret Service has the request, ahead of any other
-// process's later one (it answers its connection's messages in order, so
-// the request stands even if this process exits next), but whether it
-// filed the value is not learned: an item deleted meanwhile stays deleted.
-// A new item is waited for, as by Set.
+// Send returns, the request is on its way to the Secret Service and stands
+// even if this process exits next, but whether it filed the value is not
+// learned (an item deleted meanwhile stays deleted), and another process
+// that reads at once may still get the old value. A new item is waited
+// for, as by Set.
 func (s *SecretService) Send(user, value string) error {
 	return s.do(func(o *op) error {
-		item := o.known(user)
-		if item == "" {
-			var err error
-			item, err = o.find(user)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				return o.create(user, value)
-			case err != nil:
-				return err
-			}
-		}
-		sess, err := o.session()
-		if err != nil {
+		item, sess, err := o.target(user, value)
+		if item == "" || err != nil {
 			return err
 		}
 		return o.svc.Object(ssName, item).CallWithContext(o.ctx, ssItem+".SetSecret", dbus.FlagNoReplyExpected, ss.NewSecret(sess, value)).Err
 	})
+}
+
+// target is the item filed under user, to take value as its new secret,
+// and the session to send it in: the item a read has just found, else
+// the one a search finds. With none filed, it files value as a new item
+// and returns no item.
+func (o *op) target(user, value string) (item, sess dbus.ObjectPath, err error) {
+	if item = o.known(user); item == "" {
+		item, err = o.find(user)
+		if errors.Is(err, ErrNotFound) {
+			return "", "", o.create(user, value)
+		}
+		if err != nil {
+			return "", "", err
+		}
+	}
+	sess, err = o.session()
+	if err != nil {
+		return "", "", err
+	}
+	return item, sess, nil
 }
 
 // create files value under user as a new item, replacing any other.
