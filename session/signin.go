@@ -160,7 +160,7 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string,
 		// Another process (the window, another CLI) may have rotated it
 		// meanwhile: its token is then in the keychain.
 		if now, rerr := m.keys.SignIn(p.ID); rerr == nil && now.RefreshToken != "" && now.RefreshToken != si.RefreshToken {
-			if t, terr := m.keys.Token(p.ID); terr == nil && t.Fingerprint == p.Fingerprint() && t.Expiry.After(m.Now()) {
+			if t, terr := m.keys.Token(p.ID); terr == nil && t.Fingerprint == p.Fingerprint() && m.fresh(&t, m.Now()) && auth.WellFormed(&t) {
 				return &t, nil, nil
 			}
 			si = now
