@@ -183,7 +183,7 @@ func (env *Env) manager(f *storage.File) *session.Manager {
 	m.SetMargin(time.Duration(f.Settings.RefreshMarginSeconds) * time.Second)
 	m.Profiles = f.ByID
 	m.Subject = env.readSubject
-	m.HandOff = true // the process ends once it has the token
+	m.HandOff = true // the process ends soon after it has the token (proxy turns it off)
 	return m
 }
 

@@ -36,7 +36,9 @@ without it gets 403. Only 127.0.0.1 and ::1 are bound. Ctrl+C stops.`,
 			if err != nil {
 				return err
 			}
-			s := &proxy.Server{Profile: p, Keys: env.Keys, Tokens: env.manager(f), Port: port}
+			m := env.manager(f)
+			m.HandOff = false // it runs for hours: a token it could not cache is reported
+			s := &proxy.Server{Profile: p, Keys: env.Keys, Tokens: m, Port: port}
 			if verbose {
 				var mu sync.Mutex
 				s.Log = func(e proxy.Entry) {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -90,16 +91,25 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 	tests := []struct {
 		name     string
 		noRotate bool
+		// tooLarge: the keychain takes the sign-in but not the access
+		// token, so B cannot take A's token and refreshes too, with the
+		// refresh token A's refresh rotated in, never the one it replaced.
+		tooLarge bool
 	}{
-		{"rotating", false},
-		{"not rotating", true},
+		{"rotating", false, false},
+		{"not rotating", true, false},
+		{"rotating, token too large for the keychain", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := authtest.NewAuthServer(t)
 			s.NoRotate = tt.noRotate
 			s.Refresh["rt-0"] = true
-			mem, dir := &storage.MemoryStore{}, t.TempDir()
+			var mem storage.SecretStore = &storage.MemoryStore{}
+			if tt.tooLarge {
+				mem = &noTokens{}
+			}
+			dir := t.TempDir()
 			keysA := storage.NewKeychain(storage.MarkTokens(mem, dir))
 			keysB := storage.NewKeychain(storage.MarkTokens(mem, dir))
 			a, b := NewManager(keysA, auth.NewClient()), NewManager(keysB, auth.NewClient())
@@ -109,7 +119,7 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 			}
 			now := time.Now()
 			if _, err := keysA.SetToken(p.ID, model.Token{AccessToken: "expired", TokenType: "Bearer", IssuedAt: now.Add(-2 * time.Hour),
-				Expiry: now.Add(-time.Hour), Fingerprint: p.Fingerprint()}); err != nil {
+				Expiry: now.Add(-time.Hour), Fingerprint: p.Fingerprint()}); err != nil && !tt.tooLarge {
 				t.Fatal(err)
 			}
 			type result struct {
@@ -118,8 +128,10 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 			}
 			fromB := make(chan result, 1)
 			refreshes := 0
-			s.OnRefresh = func(http.ResponseWriter, string) bool {
+			var presented []string
+			s.OnRefresh = func(_ http.ResponseWriter, rt string) bool {
 				refreshes++
+				presented = append(presented, rt)
 				if refreshes == 1 {
 					// While A's refresh is at the server, B finds the
 					// expired token and asks for a token too.
@@ -136,6 +148,12 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 				t.Fatalf("A: %v", err)
 			}
 			rb := <-fromB
+			if tt.tooLarge {
+				if rb.err != nil || slices.Contains(presented[1:], "rt-0") {
+					t.Errorf("B: %v; refresh tokens presented %q; want a refresh with the rotated one", rb.err, presented)
+				}
+				return
+			}
 			if rb.err != nil || rb.tok.AccessToken != tokA.AccessToken {
 				t.Errorf("B: got %v, %v; want the token A got", rb.tok, rb.err)
 			}
@@ -144,6 +162,17 @@ func TestOneRefreshAcrossProcesses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noTokens is a keychain too small for any access token: it keeps
+// everything else.
+type noTokens struct{ storage.MemoryStore }
+
+func (n *noTokens) Set(user, v string) error {
+	if strings.HasSuffix(user, "/token") {
+		return storage.ErrTooLarge
+	}
+	return n.MemoryStore.Set(user, v)
 }
 
 // TestWindowRefreshesTokenItReloaded: the window, holding the token a

@@ -9,6 +9,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -210,9 +211,11 @@ func (s *Session) Load() {
 // rotated (a server may take that for a stolen token and revoke them all).
 const knownFor = 2 * time.Second
 
-// knownSignIn is the sign-in Load read, if it is that recent; s.mu is held.
+// knownSignIn is the sign-in Load read, if it is that recent; one older
+// is dropped, refresh token and all. s.mu is held.
 func (s *Session) knownSignIn() *model.SignIn {
 	if s.readAt.IsZero() || time.Since(s.readAt) > knownFor || s.read.Fingerprint != s.fp {
+		s.read = model.SignIn{}
 		return nil
 	}
 	si := s.read
@@ -386,7 +389,7 @@ func (s *Session) start(auto, fresh bool) *call {
 	c := &call{done: make(chan struct{}), cancel: cancel}
 	s.call = c
 	p, r := s.profile, request{known: s.knownSignIn(), knownAt: s.readAt, since: s.seen}
-	s.readAt = time.Time{} // used once
+	s.read, s.readAt = model.SignIn{}, time.Time{} // used once; its refresh token not kept
 	if fresh {
 		r.since = time.Now()
 	}
@@ -488,8 +491,9 @@ type Manager struct {
 	Subject func(p model.Profile) (string, error)
 	// HandOff hands a new access token to the keychain without waiting
 	// for it to be written (storage.Keychain.SendToken), for a process
-	// that exits once it has the token: the command line. A failure to
-	// cache it then goes unreported; a rotated refresh token is still
+	// that exits soon after it has the token: a command of the command
+	// line, not its proxy. A failure to cache it then goes unreported
+	// (the next call fetches anew); a rotated refresh token is still
 	// waited for.
 	HandOff bool
 
@@ -684,6 +688,15 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, r request) (*model
 			return t, nil, err
 		}
 	}
+	// The lock before a slot: a process waiting for another's refresh
+	// holds up no other profile's request.
+	var lock *storage.RefreshLock
+	if p.GrantType().SignsIn() {
+		if lock, err = m.lockRefresh(ctx, p); err != nil {
+			return nil, false, err
+		}
+		defer lock.Unlock()
+	}
 	// A token exchange takes no slot: its subject token may need one.
 	if p.GrantType() != model.GrantTokenExchange {
 		select {
@@ -693,12 +706,7 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, r request) (*model
 			return nil, false, errors.New("token request cancelled")
 		}
 	}
-	if p.GrantType().SignsIn() {
-		lock, err := m.keys.LockRefresh(ctx, p.ID)
-		if err != nil {
-			return nil, false, err
-		}
-		defer lock.Unlock()
+	if lock != nil {
 		last := lock.Last()
 		if !last.IsZero() && !last.Before(r.since) {
 			if t, err := m.keys.Token(p.ID); err == nil && usable(&t, p.Fingerprint()) && t.IssuedAt.After(r.held) && m.fresh(&t, m.Now()) {
@@ -709,12 +717,34 @@ func (m *Manager) fetch(ctx context.Context, p model.Profile, r request) (*model
 			known = nil // a refresh since may have rotated the refresh token: renew reads it again
 		}
 		tok, memOnly, err := m.getAndCache(ctx, p, get)
-		if err == nil && !memOnly {
+		if err == nil {
+			// Also when only the sign-in could be filed: a rotated refresh
+			// token is what another process must not reuse.
 			lock.Filed()
 		}
 		return tok, memOnly, err
 	}
 	return m.getAndCache(ctx, p, get)
+}
+
+// lockWait bounds the wait for another process's refresh of the same
+// profile: longer than any token request takes.
+const lockWait = 2 * auth.DefaultTimeout
+
+// ErrRefreshBusy says another process held a profile's refresh lock for
+// longer than lockWait: stopped mid-refresh (Ctrl+Z), perhaps.
+var ErrRefreshBusy = errors.New("another Token Desk process has been refreshing this profile's token for too long")
+
+// lockRefresh takes p's refresh lock (storage.Keychain.LockRefresh),
+// waiting at most lockWait.
+func (m *Manager) lockRefresh(ctx context.Context, p model.Profile) (*storage.RefreshLock, error) {
+	wctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	lock, err := m.keys.LockRefresh(wctx, p.ID)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%q: %w (%s); try again", p.Name, ErrRefreshBusy, lockWait)
+	}
+	return lock, err
 }
 
 // getAndCache runs get and caches what it got: the token and, when a
