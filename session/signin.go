@@ -78,10 +78,19 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o auth.SignInOpti
 	if si.User == (model.User{}) {
 		si.User = m.client.UserInfo(ctx, p, is.Token)
 	}
+	// Filed under the refresh lock: a refresh under way in another process
+	// must not file its rotation over this sign-in, and one that follows
+	// must read this sign-in, not one it read before.
+	lock, err := m.lockRefresh(ctx, p)
+	if err != nil {
+		return si.User, err
+	}
+	defer lock.Unlock()
 	if err := m.keys.SetSignIn(p.ID, si); err != nil {
 		return si.User, err
 	}
 	m.Session(p).adopt(is.Token, m.cache(p.ID, is.Token), &si)
+	lock.Filed()
 	return si.User, nil
 }
 
@@ -98,12 +107,21 @@ var ErrNotRevoked = errors.New("the refresh token was not revoked")
 // must be the profile's, and the endpoint on the origin of its token URL
 // or issuer.
 func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
-	si, readErr := m.keys.SignIn(p.ID)
 	defer m.Session(p).signedOut()
-	if err := m.keys.DeleteToken(p.ID); err != nil {
+	// Under the refresh lock, so that a refresh under way in another
+	// process cannot file its tokens back after the sign-out.
+	lock, err := m.lockRefresh(ctx, p)
+	if err != nil {
 		return false, err
 	}
-	if err := m.keys.DeleteSignIn(p.ID); err != nil {
+	si, readErr := m.keys.SignIn(p.ID)
+	err = m.keys.DeleteToken(p.ID)
+	if err == nil {
+		err = m.keys.DeleteSignIn(p.ID)
+	}
+	lock.Filed()
+	lock.Unlock()
+	if err != nil {
 		return false, err
 	}
 	if readErr != nil || si.RefreshToken == "" {
