@@ -12,11 +12,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/tokendesk/tokendesk/internal/loopback"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/secretref"
 )
@@ -598,32 +598,13 @@ func (p Profile) ClearText() bool {
 
 // SecureTransport reports whether a request to rawURL keeps a secret out of
 // clear text on the network: https, or http to a loopback host.
-func SecureTransport(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		return Loopback(u.Hostname())
-	}
-	return false
-}
+func SecureTransport(rawURL string) bool { return loopback.Secure(rawURL) }
 
 // Loopback says whether host is this machine: a loopback IP, localhost, or
 // a name under .localhost (RFC 6761). It is the one definition of loopback:
 // the HTTP client dials these names on 127.0.0.1 itself and never through a
 // proxy, so that what is called loopback here stays on this machine.
-func Loopback(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func Loopback(host string) bool { return loopback.Host(host) }
 
 // Matches reports whether the profile matches a filter typed by a person:
 // every word must appear in its name, environment or client ID.

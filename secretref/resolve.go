@@ -30,6 +30,9 @@ var (
 	ErrTimeout = errors.New("it did not answer in time")
 	// ErrNotFound is a Vault secret or field that does not exist.
 	ErrNotFound = errors.New("no such secret or field")
+	// ErrInsecure is a Vault token that would cross the network in clear
+	// text: VAULT_ADDR, or a redirect, to plain http:// off this machine.
+	ErrInsecure = errors.New("not sent: the Vault token would travel in clear text")
 )
 
 // Error is a failed resolution: which reference, and why (the tool's own

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/loopback"
 	"github.com/tokendesk/tokendesk/internal/safetext"
 )
 
@@ -44,7 +45,7 @@ const vaultDefaultAddr = "https://127.0.0.1:8200"
 // vaultMaxBody caps a Vault answer read into memory.
 const vaultMaxBody = 1 << 20
 
-func vaultClient() (*vaultConn, error) {
+func vaultClient(ctx context.Context) (*vaultConn, error) {
 	addr := vaultDefaultAddr
 	if a := os.Getenv("VAULT_ADDR"); a != "" {
 		addr = a
@@ -57,6 +58,10 @@ func vaultClient() (*vaultConn, error) {
 	base, err := url.Parse(addr)
 	if err != nil {
 		return nil, fmt.Errorf("vault configuration: VAULT_ADDR: %w", err)
+	}
+	if base.Scheme != "unix" && !loopback.Secure(base.String()) {
+		// The token would cross the network in clear text.
+		return nil, fmt.Errorf("vault configuration: %w: VAULT_ADDR %s is plain http:// to a host other than this machine; use https", ErrInsecure, safetext.Escape(base.Redacted()))
 	}
 	if base.Scheme == "unix" {
 		// A Vault agent or proxy on a Unix socket, as the vault CLI allows.
@@ -96,17 +101,21 @@ func vaultClient() (*vaultConn, error) {
 		Transport: tr,
 		Timeout:   timeout,
 		// An HA standby's 307 to the active node is followed, as by the
-		// vault CLI; nothing else is.
+		// vault CLI, and only over https (or to this machine): the token
+		// goes with it. Nothing else is followed.
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if !follow || req.Response.StatusCode != http.StatusTemporaryRedirect || len(via) >= 5 {
 				return http.ErrUseLastResponse
+			}
+			if !loopback.Secure(req.URL.String()) {
+				return fmt.Errorf("%w: Vault redirected to %s, plain http:// to a host other than this machine", ErrInsecure, safetext.Escape(req.URL.Redacted()))
 			}
 			return nil
 		},
 	}}
 	c.token = os.Getenv("VAULT_TOKEN")
 	if c.token == "" {
-		tok, err := vaultHelperToken()
+		tok, err := vaultHelperToken(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("vault token helper: %w", err)
 		}
@@ -183,7 +192,7 @@ func durationSeconds(s string) (time.Duration, error) {
 
 // vaultHelperToken is the token `vault login` left: from the configured
 // token helper program, else ~/.vault-token; "" when there is none.
-func vaultHelperToken() (string, error) {
+func vaultHelperToken(ctx context.Context) (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", err
@@ -204,10 +213,14 @@ func vaultHelperToken() (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("token_helper in %s: %w", cfg, err)
 		}
-		if helper, err = filepath.Abs(helper); err != nil {
-			return "", err
+		if !filepath.IsAbs(helper) {
+			// The vault CLI would look it up on PATH or in the working
+			// directory: a cloned repository's ./helper, perhaps. Not here.
+			return "", fmt.Errorf("token_helper in %s is %q: give its absolute path", cfg, helper)
 		}
-		out, err := exec.Command(helper, "get").Output()
+		cmd := exec.CommandContext(ctx, helper, "get")
+		cmd.WaitDelay = time.Second
+		out, err := cmd.Output()
 		if err != nil {
 			return "", &toolError{line: firstLine(exitText(err), ""), cause: err}
 		}
@@ -295,10 +308,11 @@ func (c *vaultConn) read(ctx context.Context, path string) (*vaultSecret, error)
 // server (as `vault kv get` does) where the mount ends and which version
 // it is.
 func (rv *Resolver) vault(ctx context.Context, r Ref) (string, error) {
-	c, err := vaultClient()
+	c, err := vaultClient(ctx)
 	if err != nil {
 		return "", err
 	}
+	defer c.client.CloseIdleConnections() // a transport per read: none left open
 	mount, version, err := kvMount(ctx, c, r.Path)
 	if err != nil {
 		return "", err

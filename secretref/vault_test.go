@@ -1,6 +1,7 @@
 package secretref
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +59,7 @@ func TestVaultTokenSources(t *testing.T) {
 		{name: "helper in JSON", config: `{"token_helper": "` + helper + `"}`},
 		{name: "token file", tokenFile: tok + "\n"},
 		{name: "none", wantErr: "no Vault token"},
+		{name: "helper not absolute", config: `token_helper = "helper"`, wantErr: "absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,5 +112,38 @@ func TestNoVaultClientLinked(t *testing.T) {
 		if strings.HasPrefix(dep, "github.com/hashicorp/") {
 			t.Errorf("secretref depends on %s; want no HashiCorp package", dep)
 		}
+	}
+}
+
+// TestVaultTokenStaysOffPlainHTTP: the token goes to no plain http://
+// address off this machine, neither VAULT_ADDR nor a redirect; nothing is
+// sent there.
+func TestVaultTokenStaysOffPlainHTTP(t *testing.T) {
+	var hits int
+	standby := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		http.Redirect(w, r, "http://vault-active.example:8200"+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer standby.Close()
+	tests := []struct {
+		name, addr string
+	}{
+		{"VAULT_ADDR", "http://vault.example:8200"},
+		{"redirect", standby.URL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("HOME", t.TempDir())
+			t.Setenv("VAULT_ADDR", tt.addr)
+			t.Setenv("VAULT_TOKEN", "hvs.not-for-the-network")
+			var rv Resolver
+			_, err := rv.Resolve(t.Context(), mustParse(t, "vault://secret/api#k"))
+			if !errors.Is(err, ErrInsecure) || strings.Contains(err.Error(), "hvs.") {
+				t.Errorf("got %v; want ErrInsecure, without the token", err)
+			}
+		})
+	}
+	if hits == 0 {
+		t.Error("the standby was never asked: the redirect case tested nothing")
 	}
 }
