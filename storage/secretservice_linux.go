@@ -321,8 +321,10 @@ func (s *SecretService) Set(user, value string) error {
 // an item already filed goes out without waiting for the answer: when
 // Send returns, the request is on its way to the Secret Service and stands
 // even if this process exits next, but whether it filed the value is not
-// learned (an item deleted meanwhile stays deleted), and another process
-// that reads at once may still get the old value. A new item is waited
+// learned. An item deleted, locked or left in a session that ended (the
+// keyring restarted) since it was found keeps its old value, and another
+// process that reads at once may still get the old value: fit only for a
+// value that can be fetched again, an access token. A new item is waited
 // for, as by Set.
 func (s *SecretService) Send(user, value string) error {
 	return s.do(func(o *op) error {
