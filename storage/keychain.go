@@ -279,9 +279,9 @@ func (k *Keychain) cacheToken(id string, t model.Token, set func(user, value str
 }
 
 // Sender is a SecretStore that can file a value without waiting to hear
-// that it was filed: the keychain has the request, ahead of any later
-// one, when Send returns. For a process that exits as soon as it has its
-// answer.
+// that it was filed: the request is on its way when Send returns, and
+// stands if the process exits next. For a process that exits as soon as it
+// has its answer, and a value it could fetch again.
 type Sender interface {
 	Send(user, value string) error
 }
