@@ -11,6 +11,9 @@ func displayProblem() string { return "" }
 // measured on X11 only (display_x11.go).
 func startGLFW() bool { return false }
 
+// glProblem is only checked on X11, where GLFW is started early.
+func glProblem(bool) string { return "" }
+
 // warmGL is only done on X11, where it was measured (display_x11.go).
 func warmGL() {}
 

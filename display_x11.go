@@ -9,6 +9,11 @@ package main
 
 static int ignoreXError(Display *d, XErrorEvent *e) { return 0; }
 
+static int hasGLX(Display *d) {
+	int err, ev;
+	return glXQueryExtension(d, &err, &ev);
+}
+
 // warmGLX makes the first GL context of the process on display d, current
 // once on a 1x1 pbuffer, then drops it; any X error is ignored, for the
 // real window to meet and report.
@@ -68,6 +73,20 @@ func startGLFW() (ok bool) {
 	}()
 	_ = glfw.Init()
 	return glfw.GetX11Display() != nil
+}
+
+// glProblem says why no window can be drawn on this display, once
+// startGLFW has tried (glfwUp): GLFW could not open it, or it has no
+// OpenGL (GLX). Either way Fyne would fail to make the window and then
+// wait for ever; a person is told instead.
+func glProblem(glfwUp bool) string {
+	if !glfwUp {
+		return "cannot open the X display " + os.Getenv("DISPLAY") + "; use the command line (tokendesk --help)"
+	}
+	if C.hasGLX((*C.Display)(unsafe.Pointer(glfw.GetX11Display()))) == 0 {
+		return "the X display " + os.Getenv("DISPLAY") + " has no OpenGL (GLX), which the window draws with (Xvfb: leave its GLX extension on); use the command line (tokendesk --help)"
+	}
+	return ""
 }
 
 // warmGL makes and drops a GL context, on the main thread, once startGLFW

@@ -109,6 +109,10 @@ func main() {
 		built <- u
 	}()
 	glfwUp := startGLFW()
+	if msg := glProblem(glfwUp); msg != "" {
+		fmt.Fprintln(os.Stderr, "tokendesk-gui:", msg)
+		os.Exit(1)
+	}
 	if glfwUp {
 		size = ui.FitSize(size, screenSize(scale))
 	}

@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -42,6 +43,20 @@ func TestGUISmoke(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "DISPLAY is not set") || strings.Contains(string(out), "panic") {
 		t.Errorf("without a display: %v\n%s", err, out)
+	}
+
+	// A display without OpenGL (GLX), or one that cannot be opened: a
+	// sentence and exit 1, not a wait for ever for a window that never
+	// comes (the test's timeout would end it).
+	for name, display := range map[string]string{"no GLX": startXvfb(t, "-extension", "GLX"), "no such display": ":9999"} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang fails, not blocks
+		cmd := exec.CommandContext(ctx, gui)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "TOKENDESK_CONFIG_DIR="+t.TempDir(), "LANG=C.UTF-8")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "tokendesk-gui: ") || strings.Contains(string(out), "panic") {
+			t.Errorf("%s: %v\n%s", name, err, out)
+		}
 	}
 
 	cfg := t.TempDir()
@@ -258,13 +273,13 @@ func (l *lockedBuffer) String() string {
 }
 
 // startXvfb starts a virtual X server and returns its display.
-func startXvfb(t *testing.T) string {
+func startXvfb(t *testing.T, args ...string) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, args...)...)
 	x.ExtraFiles = []*os.File{w}
 	if err := x.Start(); err != nil {
 		t.Fatal(err)
