@@ -2,10 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,5 +269,58 @@ func TestHandOff(t *testing.T) {
 		if got := store.how["refresh-token"]; got != "set" {
 			t.Errorf("hand-off %v: the rotated refresh token was filed by %q; want set, waited for", handOff, got)
 		}
+	}
+}
+
+// failingSignIns is a keychain that refuses sign-ins while refuse is set.
+type failingSignIns struct {
+	storage.MemoryStore
+	refuse atomic.Bool
+}
+
+func (f *failingSignIns) Set(user, v string) error {
+	if strings.HasSuffix(user, "/refresh-token") && f.refuse.Load() {
+		return storage.ErrKeychainLocked
+	}
+	return f.MemoryStore.Set(user, v)
+}
+
+// TestRotatedSignInKeptWhenKeychainRefuses: a refresh whose rotated
+// refresh token the keychain will not take still hands out its token, says
+// the refresh token is held in memory only, and presents and files that
+// refresh token next time, never the one the server replaced.
+func TestRotatedSignInKeptWhenKeychainRefuses(t *testing.T) {
+	s := authtest.NewAuthServer(t)
+	s.Refresh["rt-0"] = true
+	var presented []string
+	s.OnRefresh = func(_ http.ResponseWriter, rt string) bool {
+		presented = append(presented, rt)
+		return false
+	}
+	store := &failingSignIns{}
+	keys := storage.NewKeychain(store)
+	m := NewManager(keys, auth.NewClient())
+	p := authtest.SignInProfile(s)
+	if err := keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-0", Fingerprint: p.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	store.refuse.Store(true)
+	sess := m.Session(p)
+	tok, err := sess.Token(context.Background(), false)
+	if err != nil || tok == nil {
+		t.Fatalf("first refresh: %v; want the token, the keychain's refusal notwithstanding", err)
+	}
+	if st := sess.Status(time.Now()); !st.MemoryOnly || !errors.Is(st.CacheErr, storage.ErrKeychainLocked) || !strings.Contains(st.CacheErr.Error(), "refresh token") {
+		t.Errorf("status: memory only %v, %v; want memory only, the refresh token held in memory because the keychain is locked", st.MemoryOnly, st.CacheErr)
+	}
+	store.refuse.Store(false)
+	if _, err := sess.Token(context.Background(), true); err != nil {
+		t.Fatalf("second refresh: %v", err)
+	}
+	if len(presented) != 2 || presented[1] == "rt-0" {
+		t.Errorf("refresh tokens presented %q; want the rotated one the second time", presented)
+	}
+	if si, err := keys.SignIn(p.ID); err != nil || si.RefreshToken == "rt-0" || si.RefreshToken == presented[1] {
+		t.Errorf("on file: %q, %v; want the refresh token the second refresh got", si.RefreshToken, err)
 	}
 }

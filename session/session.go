@@ -258,6 +258,9 @@ func (s *Session) Status(now time.Time) Status {
 	st := Status{Token: s.tok, Err: s.err, MemoryOnly: s.memOnly, Loading: !s.loaded, KeychainErr: s.keyErr}
 	if s.memOnly {
 		st.CacheErr = s.m.keys.TokenCacheErr(s.profile.ID)
+		if u, ok := s.m.unfiledFor(s.profile.ID); ok {
+			st.CacheErr = fmt.Errorf("the new refresh token is held in this process only: %w", u.err)
+		}
 	}
 	if s.signIn != nil {
 		st.SignedIn, st.User, st.RefreshExpiry = true, s.signIn.User, s.signIn.Expiry
@@ -500,6 +503,39 @@ type Manager struct {
 	sem      chan struct{}
 	mu       sync.Mutex
 	sessions map[string]*Session
+	// unfiled holds, by profile ID, a rotated sign-in the keychain refused
+	// to file, and why: the server has replaced the refresh token on file,
+	// so the next refresh must present this one (and file it).
+	unfiled map[string]unfiledSignIn
+}
+
+// unfiledSignIn is a sign-in kept in memory because the keychain refused it.
+type unfiledSignIn struct {
+	si  model.SignIn
+	err error
+}
+
+// keepUnfiled keeps si, which the keychain refused with err; a zero si
+// forgets what was kept.
+func (m *Manager) keepUnfiled(id string, si model.SignIn, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if si.RefreshToken == "" {
+		delete(m.unfiled, id)
+		return
+	}
+	if m.unfiled == nil {
+		m.unfiled = map[string]unfiledSignIn{}
+	}
+	m.unfiled[id] = unfiledSignIn{si, err}
+}
+
+// unfiledFor is the sign-in kept for id, and why it is not on file.
+func (m *Manager) unfiledFor(id string) (unfiledSignIn, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.unfiled[id]
+	return u, ok
 }
 
 // MaxConcurrent caps the token requests under way at once, so that an
@@ -763,8 +799,12 @@ func (m *Manager) getAndCache(ctx context.Context, p model.Profile, get func(con
 	go func() { filed <- m.keys.SetSignIn(p.ID, *si) }()
 	memOnly := m.cache(p.ID, tok)
 	if err := <-filed; err != nil {
-		return nil, false, err
+		// The server has replaced the refresh token on file: this one is
+		// kept in memory for the next refresh, which files it again.
+		m.keepUnfiled(p.ID, *si, err)
+		return tok, true, nil
 	}
+	m.keepUnfiled(p.ID, model.SignIn{}, nil)
 	return tok, memOnly, nil
 }
 

@@ -89,6 +89,7 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o auth.SignInOpti
 	if err := m.keys.SetSignIn(p.ID, si); err != nil {
 		return si.User, err
 	}
+	m.keepUnfiled(p.ID, model.SignIn{}, nil)
 	m.Session(p).adopt(is.Token, m.cache(p.ID, is.Token), &si)
 	lock.Filed()
 	return si.User, nil
@@ -115,6 +116,10 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 		return false, err
 	}
 	si, readErr := m.keys.SignIn(p.ID)
+	if u, ok := m.unfiledFor(p.ID); ok {
+		si, readErr = u.si, nil // the refresh token the server holds now
+	}
+	m.keepUnfiled(p.ID, model.SignIn{}, nil)
 	err = m.keys.DeleteToken(p.ID)
 	if err == nil {
 		err = m.keys.DeleteSignIn(p.ID)
@@ -160,9 +165,14 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 func (m *Manager) renew(ctx context.Context, p model.Profile, credential string, known *model.SignIn) (*model.Token, *model.SignIn, error) {
 	var si model.SignIn
 	var err error
-	if known != nil {
+	u, unfiled := m.unfiledFor(p.ID)
+	unfiled = unfiled && u.si.Fingerprint == p.Fingerprint()
+	switch {
+	case unfiled:
+		si = u.si // newer than any on file: the server rotated the one there
+	case known != nil:
 		si = *known
-	} else {
+	default:
 		si, err = m.keys.SignIn(p.ID)
 	}
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (si.RefreshToken == "" || si.Fingerprint != p.Fingerprint())) {
@@ -186,6 +196,7 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string,
 		}
 	}
 	if errors.As(err, &fe) && (fe.Code == "invalid_grant" || fe.Code == "invalid_token") {
+		m.keepUnfiled(p.ID, model.SignIn{}, nil)
 		_ = m.keys.DeleteSignIn(p.ID)
 		return nil, nil, &SignInError{Reason: err}
 	}
@@ -199,7 +210,7 @@ func (m *Manager) renew(ctx context.Context, p model.Profile, credential string,
 	if u := is.User(); u != (model.User{}) {
 		si.User = u
 	}
-	if si != was { // a keychain write only for a rotation (or news of the user)
+	if si != was || unfiled { // a keychain write only for a rotation (or news of the user), or one still owed
 		return is.Token, &si, nil
 	}
 	return is.Token, nil, nil
