@@ -163,10 +163,13 @@ func wrapArgs(c *cobra.Command) {
 		wrapArgs(sub)
 	}
 	check := c.Args
-	if check == nil {
+	switch {
+	case check == nil && c.RunE == nil && c.Run == nil:
 		// A command that only groups others (export, import): cobra's own
 		// check says "unknown command" for a word it does not know.
 		check = cobra.NoArgs
+	case check == nil:
+		check = cobra.ArbitraryArgs // a command that says nothing takes any
 	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {

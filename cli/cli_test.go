@@ -255,10 +255,19 @@ func TestExportImportProfiles(t *testing.T) {
 	if code != 0 || strings.Contains(out, "s3cret") || strings.Contains(out, "tok-") || strings.Contains(out, `"id"`) {
 		t.Fatalf("export: exit %d:\n%s", code, out)
 	}
+	// Only the profiles named, as the README's team setup does.
+	f.add("other")
+	named, stderr, code := f.run("", "export", "profiles", "shared")
+	if code != 0 || !strings.Contains(named, `"shared"`) || strings.Contains(named, `"other"`) {
+		t.Errorf("export profiles shared: exit %d, %s:\n%s; want shared only", code, stderr, named)
+	}
+	if _, _, code := f.run("", "export", "profiles", "nosuch"); code != 2 {
+		t.Errorf("export profiles nosuch: exit %d; want 2", code)
+	}
 	// A teammate's machine: another config dir and keychain.
 	g := newFixture(t)
 	g.add("mine")
-	_, stderr, code := g.run(out, "import", "profiles", "-")
+	_, stderr, code = g.run(out, "import", "profiles", "-")
 	if code != 0 || !strings.Contains(stderr, `Imported "shared"`) {
 		t.Fatalf("import: exit %d, %s", code, stderr)
 	}
