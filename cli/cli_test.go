@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"fmt"
-	"github.com/kballard/go-shellquote"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kballard/go-shellquote"
 
 	"github.com/tokendesk/tokendesk/auth"
 	"github.com/tokendesk/tokendesk/model"

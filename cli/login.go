@@ -101,16 +101,21 @@ func newLogout(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			revoked, err := env.deskIn(f).SignOut(cmd.Context(), p)
+			if !p.GrantType().SignsIn() {
+				return usageError{fmt.Errorf("profile %q uses %s, which needs no sign-in: there is nothing to sign out of", p.Name, p.GrantType())}
+			}
+			done, err := env.deskIn(f).SignOut(cmd.Context(), p)
 			switch {
 			case err != nil:
 				env.say("tokendesk: %v", err)
 				env.say("Signed out of %s here (the tokens are forgotten); the server may still honour the refresh token.", p.Name)
 				return errSignOutIncomplete
-			case revoked:
+			case done == session.Revoked:
 				env.say("Signed out of %s; the refresh token is revoked.", p.Name)
-			default:
+			case done == session.NoRevocationEndpoint:
 				env.say("Signed out of %s (the tokens are forgotten; the server lists no revocation endpoint).", p.Name)
+			default:
+				env.say("Signed out of %s (no refresh token was on file).", p.Name)
 			}
 			return nil
 		},

@@ -167,3 +167,19 @@ func TestTokenExchangeFromSubjectProfile(t *testing.T) {
 		t.Error("the exchange lost its subject profile after a rename")
 	}
 }
+
+// logout says what it did: nothing to revoke when no refresh token is on
+// file (not "no revocation endpoint"), and a profile that signs nobody in
+// has nothing to sign out of.
+func TestLogoutSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	f.run("", "add", "me", "--grant", "authorization_code", "--client-id", "app", "--token-url", "https://as.example/token",
+		"--authorize-url", "https://as.example/authorize", "--revocation-url", "https://as.example/revoke")
+	if _, stderr, code := f.run("", "logout", "me"); code != 0 || !strings.Contains(stderr, "no refresh token was on file") {
+		t.Errorf("logout while signed out: exit %d, stderr %q; want 0 and nothing to revoke", code, stderr)
+	}
+	f.add("cc")
+	if _, stderr, code := f.run("", "logout", "cc"); code != 2 || !strings.Contains(stderr, "needs no sign-in") {
+		t.Errorf("logout of a client-credentials profile: exit %d, stderr %q; want 2 and why", code, stderr)
+	}
+}

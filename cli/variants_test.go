@@ -4,8 +4,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"github.com/tokendesk/tokendesk/keys"
-	"github.com/tokendesk/tokendesk/model"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/keys"
+	"github.com/tokendesk/tokendesk/model"
 )
 
 func (f *fixture) saved(name string) model.Profile {

@@ -49,7 +49,7 @@ type Sessions interface {
 	Session(p model.Profile) *session.Session
 	Drop(id string)
 	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
-	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)
+	SignOut(ctx context.Context, p model.Profile) (session.SignedOut, error)
 }
 
 // Desk does every operation that changes Token Desk's state.
@@ -409,6 +409,6 @@ func (d *Desk) SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions
 
 // SignOut revokes p's refresh token where the server can (revoked says
 // so) and forgets p's tokens either way; err is a revocation that failed.
-func (d *Desk) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
+func (d *Desk) SignOut(ctx context.Context, p model.Profile) (session.SignedOut, error) {
 	return d.sessions.SignOut(ctx, p)
 }

@@ -3,11 +3,12 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
+
 	"github.com/tokendesk/tokendesk/keys"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/storage"
-	"net/url"
-	"slices"
 )
 
 // Change is an edit of a profile: the fields to set, and the secrets to

@@ -69,9 +69,9 @@ func TestSignOutPinned(t *testing.T) {
 			if tt.now != nil {
 				tt.now(&p, as, evil)
 			}
-			revoked, err := m.SignOut(context.Background(), p)
-			if revoked || !errors.Is(err, ErrNotRevoked) {
-				t.Errorf("SignOut: got %v, %v; want not revoked, and why", revoked, err)
+			done, err := m.SignOut(context.Background(), p)
+			if done == Revoked || !errors.Is(err, ErrNotRevoked) {
+				t.Errorf("SignOut: got %v, %v; want not revoked, and why", done, err)
 			}
 			if n := evil.Got.Load(); n != 0 {
 				t.Errorf("the other server got %d request(s); want none", n)

@@ -99,21 +99,38 @@ func (m *Manager) SignIn(ctx context.Context, p model.Profile, o auth.SignInOpti
 // revoke the refresh token at the server; the error wrapping it says why.
 var ErrNotRevoked = errors.New("the refresh token was not revoked")
 
+// SignedOut is what a sign-out did at the server, the tokens here being
+// forgotten in every case.
+type SignedOut int
+
+// What a sign-out did at the server.
+const (
+	// Revoked: the server took the revocation of the refresh token.
+	Revoked SignedOut = iota + 1
+	// NothingToRevoke: no refresh token was on file (never signed in, or
+	// signed out already).
+	NothingToRevoke
+	// NoRevocationEndpoint: neither the profile nor the server's metadata
+	// names one, so the refresh token stands at the server until it
+	// expires.
+	NoRevocationEndpoint
+)
+
 // SignOut revokes p's refresh token where the server has a revocation
 // endpoint (p's, or else the one its metadata lists) and forgets both
-// tokens either way. revoked says the server took the revocation; err is
-// why it did not (ErrNotRevoked when it was not tried), the tokens being
-// forgotten all the same. The refresh token and the client's credential go
+// tokens either way, and says which it did; err is why it did not revoke
+// (ErrNotRevoked when it was not tried), the tokens being forgotten all
+// the same. The refresh token and the client's credential go
 // only to the server the person signed in at: the sign-in's fingerprint
 // must be the profile's, and the endpoint on the origin of its token URL
 // or issuer.
-func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, err error) {
+func (m *Manager) SignOut(ctx context.Context, p model.Profile) (done SignedOut, err error) {
 	defer m.Session(p).signedOut()
 	// Under the refresh lock, so that a refresh under way in another
 	// process cannot file its tokens back after the sign-out.
 	lock, err := m.lockRefresh(ctx, p)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	si, readErr := m.keys.SignIn(p.ID)
 	if u, ok := m.unfiledFor(p.ID); ok {
@@ -127,34 +144,34 @@ func (m *Manager) SignOut(ctx context.Context, p model.Profile) (revoked bool, e
 	lock.Filed()
 	lock.Unlock()
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if readErr != nil || si.RefreshToken == "" {
-		return false, nil
+		return NothingToRevoke, nil
 	}
 	if si.Fingerprint != p.Fingerprint() {
-		return false, fmt.Errorf("%w: the profile changed since the sign-in (its token URL, client, scopes, issuer or revocation URL), so it may no longer be the server that issued it", ErrNotRevoked)
+		return 0, fmt.Errorf("%w: the profile changed since the sign-in (its token URL, client, scopes, issuer or revocation URL), so it may no longer be the server that issued it", ErrNotRevoked)
 	}
 	endpoint := m.client.RevocationEndpoint(ctx, p)
 	if endpoint == "" {
-		return false, nil
+		return NoRevocationEndpoint, nil
 	}
 	p, err = m.keys.Resolve(p)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	credential, err := m.credential(ctx, p)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	err = m.clientNow().Revoke(ctx, p, credential, endpoint, si.RefreshToken, "refresh_token")
 	if fe := (*auth.ForeignEndpointError)(nil); errors.As(err, &fe) {
-		return false, fmt.Errorf("%w: %v", ErrNotRevoked, err) // not tried
+		return 0, fmt.Errorf("%w: %v", ErrNotRevoked, err) // not tried
 	}
 	if err != nil {
-		return false, fmt.Errorf("revoke the refresh token: %w", err)
+		return 0, fmt.Errorf("revoke the refresh token: %w", err)
 	}
-	return true, nil
+	return Revoked, nil
 }
 
 // renew gets p's next access token from its refresh token (the grants a

@@ -184,9 +184,9 @@ func TestSignOutRevokes(t *testing.T) {
 		TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke"}
 	_ = keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt-x", Fingerprint: p.Fingerprint()})
 	_, _ = keys.SetToken(p.ID, model.Token{AccessToken: "at", Fingerprint: p.Fingerprint()})
-	revoked, err := m.SignOut(context.Background(), p)
-	if !revoked || err != nil {
-		t.Fatalf("SignOut: %v %v; want revoked", revoked, err)
+	done, err := m.SignOut(context.Background(), p)
+	if done != Revoked || err != nil {
+		t.Fatalf("SignOut: %v %v; want revoked", done, err)
 	}
 	if got.Get("token") != "rt-x" || got.Get("token_type_hint") != "refresh_token" || got.Get("client_id") != "app" {
 		t.Errorf("revocation request %v; want the refresh token, its hint and the client", got)

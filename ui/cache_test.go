@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"github.com/tokendesk/tokendesk/model"
-	"github.com/tokendesk/tokendesk/session"
-	"github.com/tokendesk/tokendesk/storage"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/session"
+	"github.com/tokendesk/tokendesk/storage"
 )
 
 // TestCacheRowSaysWhy: a memory-only token's "Cache" row names the real

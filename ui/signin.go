@@ -189,7 +189,7 @@ func (u *UI) onSignOut() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		revoked, err := u.desk.SignOut(ctx, pr)
+		done, err := u.desk.SignOut(ctx, pr)
 		u.opts.Do(func() {
 			u.list.Refresh()
 			u.detail.show(u.current())
@@ -197,10 +197,12 @@ func (u *UI) onSignOut() {
 			case err != nil:
 				fyne.LogError("sign out of "+pr.Name, err)
 				u.say("Signed out of %s here; the server may still honour the refresh token (%s)", pr.Name, errorText(err))
-			case revoked:
+			case done == session.Revoked:
 				u.say("Signed out of %s; the refresh token is revoked", pr.Name)
+			case done == session.NoRevocationEndpoint:
+				u.say("Signed out of %s (the tokens are forgotten; the server lists no revocation endpoint)", pr.Name)
 			default:
-				u.say("Signed out of %s (the server lists no revocation endpoint)", pr.Name)
+				u.say("Signed out of %s (no refresh token was on file)", pr.Name)
 			}
 		})
 	}()

@@ -69,7 +69,7 @@ type TokenSessions interface {
 	Probe(ctx context.Context, p model.Profile, t *model.Token, path string) (auth.ProbeResult, error)
 	// SignIn and SignOut are core.Sessions' (a person's sign-in).
 	SignIn(ctx context.Context, p model.Profile, o auth.SignInOptions) (model.User, error)
-	SignOut(ctx context.Context, p model.Profile) (revoked bool, err error)
+	SignOut(ctx context.Context, p model.Profile) (session.SignedOut, error)
 }
 
 // Options are the window's collaborators and knobs; tests replace them.
