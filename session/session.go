@@ -276,7 +276,10 @@ func (s *Session) Status(now time.Time) Status {
 		st.State = StateSignIn
 	case s.err != nil:
 		st.State = StateFailed
-	case s.tok == nil && s.signInRead && s.signIn == nil && s.profile.GrantType().SignsIn():
+	case s.signInRead && s.signIn == nil && s.profile.GrantType().SignsIn() &&
+		(s.tok == nil || !s.tok.Expiry.IsZero() && st.Left <= 0):
+		// No sign-in on file (refused, signed out) and no token with time
+		// left: only a person's sign-in gets the next one.
 		st.State = StateSignIn
 	case s.tok == nil:
 		st.State = StateNone

@@ -390,3 +390,34 @@ func newTestManager() (*Manager, *storage.Keychain) {
 	c.PollUnit = time.Millisecond
 	return NewManager(keys, c), keys
 }
+
+// A profile whose sign-in is gone (refused by the server, or signed out in
+// another process) and whose token has expired says sign-in needed as soon
+// as it is loaded, not "expired" until someone asks for a token.
+func TestExpiredWithoutSignInNeedsSignIn(t *testing.T) {
+	s := authtest.NewAuthServer(t)
+	p := authtest.SignInProfile(s)
+	now := time.Now()
+	tests := []struct {
+		name     string
+		signedIn bool
+		expiry   time.Time
+		want     State
+	}{
+		{"expired, no sign-in", false, now.Add(-time.Minute), StateSignIn},
+		{"expired, signed in", true, now.Add(-time.Minute), StateExpired},
+		{"valid, no sign-in", false, now.Add(time.Hour), StateValid},
+	}
+	for _, tt := range tests {
+		m, keys := newTestManager()
+		if tt.signedIn {
+			_ = keys.SetSignIn(p.ID, model.SignIn{RefreshToken: "rt", Fingerprint: p.Fingerprint()})
+		}
+		_, _ = keys.SetToken(p.ID, model.Token{AccessToken: "at", TokenType: "Bearer", IssuedAt: now.Add(-2 * time.Hour), Expiry: tt.expiry, Fingerprint: p.Fingerprint()})
+		sess := m.Session(p)
+		sess.Load()
+		if got := sess.Status(now).State; got != tt.want {
+			t.Errorf("%s: state %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
