@@ -17,6 +17,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/safetext"
 	"github.com/tokendesk/tokendesk/internal/shellquote"
 	"github.com/tokendesk/tokendesk/model"
+	"github.com/tokendesk/tokendesk/proxy"
 	"github.com/tokendesk/tokendesk/session"
 	"github.com/tokendesk/tokendesk/storage"
 )
@@ -179,6 +180,31 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
+// fixHint is the command that mends what err says is missing from p, as
+// " (tokendesk edit NAME …)", or "" when err is no such thing.
+func fixHint(p model.Profile, err error) string {
+	var args []string
+	switch {
+	case errors.Is(err, storage.ErrSecretMissing):
+		args = []string{"--secret-stdin"}
+	case errors.Is(err, storage.ErrKeyMissing):
+		args = []string{"--private-key", "FILE"}
+	case errors.Is(err, model.ErrHeaderMissing):
+		args = []string{"--secret-header", "NAME"}
+		for _, h := range p.Headers {
+			if h.Secret {
+				args[1] = h.Name
+				break
+			}
+		}
+	case errors.Is(err, proxy.ErrNoBaseURL):
+		args = []string{"--base-url", "URL"}
+	default:
+		return ""
+	}
+	return " (" + suggest(append([]string{"tokendesk", "edit", p.Name}, args...)...) + ")"
+}
+
 // manager builds the token sessions over env's keychain.
 func (env *Env) manager(f *storage.File) *session.Manager {
 	m := session.NewManager(env.Keys, env.Client)
@@ -229,7 +255,7 @@ func (env *Env) tokenIn(ctx context.Context, name string, fresh bool) (*storage.
 		return nil, p, nil, fmt.Errorf("%q: %w; run: %s", name, err, suggest("tokendesk", "login", name))
 	}
 	if err != nil {
-		return nil, p, nil, fmt.Errorf("fetch token for %q: %w", name, err)
+		return nil, p, nil, fmt.Errorf("fetch token for %q: %w%s", name, err, fixHint(p, err))
 	}
 	if notCached != nil {
 		env.say("tokendesk: note: this token is not cached, the next call fetches a new one: %v", notCached)

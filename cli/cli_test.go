@@ -277,7 +277,8 @@ func TestExportImportProfiles(t *testing.T) {
 	if err != nil || p.Env != "staging" || p.ID == "" {
 		t.Fatalf("imported %+v, %v", p, err)
 	}
-	if _, stderr, code := g.run("", "token", "shared"); code != 1 || !strings.Contains(stderr, "client secret missing") {
+	if _, stderr, code := g.run("", "token", "shared"); code != 1 || !strings.Contains(stderr, "client secret missing") ||
+		!strings.Contains(stderr, "(tokendesk edit shared --secret-stdin)") {
 		t.Errorf("token of an imported profile: exit %d, %s", code, stderr)
 	}
 	if _, stderr, _ := g.run(out, "import", "profiles", "-"); !strings.Contains(stderr, "Skipped shared") {

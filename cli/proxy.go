@@ -48,7 +48,7 @@ without it gets 403. Only 127.0.0.1 and ::1 are bound. Ctrl+C stops.`,
 				}
 			}
 			if err := s.Start(); err != nil {
-				return fmt.Errorf("proxy for %q: %w", p.Name, err)
+				return fmt.Errorf("proxy for %q: %w%s", p.Name, err, fixHint(p, err))
 			}
 			defer s.Stop()
 			if err := env.line(s.URL()); err != nil {

@@ -401,7 +401,7 @@ func (p Profile) HasSecretHeaders() bool {
 
 // ErrHeaderMissing says a secret header's value is not in this keychain,
 // as when the profile came from another machine.
-var ErrHeaderMissing = errors.New("missing from the keychain: enter it again (tokendesk edit NAME --secret-header Name, the value on standard input, or Edit in the window)")
+var ErrHeaderMissing = errors.New("missing from the keychain: enter it again in the profile's settings")
 
 // WithHeaderValues returns p with its secret headers' values taken from
 // vals (by header name); a value missing is an error naming the header.

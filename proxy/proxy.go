@@ -32,7 +32,7 @@ const MaxReplay = 1 << 20
 
 // Errors Start returns, for callers to branch on.
 var (
-	ErrNoBaseURL = errors.New("the profile has no base URL to forward to: set one (tokendesk edit NAME --base-url URL)")
+	ErrNoBaseURL = errors.New("the profile has no base URL to forward to: set one in its settings")
 	// ErrInsecure is model.ErrInsecureBaseURL as the proxy says it:
 	// errors.Is finds either.
 	ErrInsecure = fmt.Errorf("the proxy will not forward: %w", model.ErrInsecureBaseURL)

@@ -202,7 +202,7 @@ func (k *Keychain) ClientSecret(id string) (string, error) {
 
 // ErrSecretMissing says a profile has no client secret in this keychain, as
 // when its settings were copied from another machine.
-var ErrSecretMissing = errors.New("client secret missing from the keychain: enter it again (tokendesk edit NAME --secret-stdin, or Edit in the window)")
+var ErrSecretMissing = errors.New("client secret missing from the keychain: enter it again in the profile's settings")
 
 // SetClientSecret stores profile id's client secret.
 func (k *Keychain) SetClientSecret(id, secret string) error {
@@ -213,7 +213,7 @@ func (k *Keychain) SetClientSecret(id, secret string) error {
 }
 
 // ErrKeyMissing says a private_key_jwt profile has no key in this keychain.
-var ErrKeyMissing = errors.New("private key missing from the keychain: import it again (tokendesk edit NAME --private-key FILE)")
+var ErrKeyMissing = errors.New("private key missing from the keychain: import it again in the profile's settings")
 
 // PrivateKey returns profile id's private key (PEM), for private_key_jwt.
 func (k *Keychain) PrivateKey(id string) (string, error) {
