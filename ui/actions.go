@@ -486,19 +486,35 @@ var (
 	shortcutUndo       = &fyne.ShortcutUndo{}
 )
 
+// shortcutAction is a shortcut the window answers, and what it does.
+type shortcutAction struct {
+	s  fyne.Shortcut
+	do func()
+}
+
+// windowShortcuts are the shortcuts the window answers; the Keyboard
+// shortcuts sheet (shortcutRows) names each.
+func (u *UI) windowShortcuts() []shortcutAction {
+	return []shortcutAction{
+		{shortcutNew, u.openAdd},
+		{shortcutFind, func() { u.win.Canvas().Focus(u.filterEntry) }},
+		{shortcutFetch, u.onFetch},
+		{shortcutCopyToken, func() { u.onCopy(copyToken) }},
+		{shortcutCopyHeader, func() { u.onCopy(copyHeader) }},
+		{shortcutCopyCurl, func() { u.onCopy(copyCurl) }},
+		{shortcutEdit, u.openEdit},
+		{shortcutInspect, u.onInspect},
+		{shortcutDuplicate, u.onDuplicate},
+		{shortcutSignIn, u.onSignIn},
+		{shortcutUndo, u.onUndo},
+	}
+}
+
 func (u *UI) addShortcuts() {
 	c := u.win.Canvas()
-	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { u.openAdd() })
-	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { c.Focus(u.filterEntry) })
-	c.AddShortcut(shortcutFetch, func(fyne.Shortcut) { u.onFetch() })
-	c.AddShortcut(shortcutCopyToken, func(fyne.Shortcut) { u.onCopy(copyToken) })
-	c.AddShortcut(shortcutCopyHeader, func(fyne.Shortcut) { u.onCopy(copyHeader) })
-	c.AddShortcut(shortcutCopyCurl, func(fyne.Shortcut) { u.onCopy(copyCurl) })
-	c.AddShortcut(shortcutEdit, func(fyne.Shortcut) { u.openEdit() })
-	c.AddShortcut(shortcutInspect, func(fyne.Shortcut) { u.onInspect() })
-	c.AddShortcut(shortcutDuplicate, func(fyne.Shortcut) { u.onDuplicate() })
-	c.AddShortcut(shortcutSignIn, func(fyne.Shortcut) { u.onSignIn() })
-	c.AddShortcut(shortcutUndo, func(fyne.Shortcut) { u.onUndo() })
+	for _, a := range u.windowShortcuts() {
+		c.AddShortcut(a.s, func(fyne.Shortcut) { a.do() })
+	}
 	c.SetOnTypedKey(u.onKey)
 }
 

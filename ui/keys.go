@@ -100,10 +100,20 @@ func shortcutRows() [][2]string {
 		{keyName(shortcutSignIn), "Sign in (a profile a person signs in to)"},
 		{keyName(shortcutEdit), "Edit profile"},
 		{keyName(shortcutNew), "Add profile"},
-		{"Delete in the list", "Delete profile (asks first)"},
+		{keyName(shortcutDuplicate), "Duplicate profile to another environment"},
+		{"Delete in the list", "Delete profile (Undo for 10 s)"},
+		{undoKeyName(), "Undo that delete"},
 		{"Tab, Shift+Tab", "Filter → sort → list → Add profile → the profile's actions"},
 		{"Escape", "Close a dialog; in the list, clear the filter"},
 	}
+}
+
+// undoKeyName is how the platform writes Undo.
+func undoKeyName() string {
+	if runtime.GOOS == "darwin" {
+		return "Cmd+Z"
+	}
+	return "Ctrl+Z"
 }
 
 // onShortcutSheet shows every keyboard shortcut.
@@ -112,7 +122,7 @@ func (u *UI) onShortcutSheet() {
 	setForm(form, shortcutRows())
 	note := widget.NewLabel("Shortcuts act on the profile selected in the list, and only while the list shows it.")
 	note.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom("Keyboard shortcuts", "Close", container.NewBorder(nil, note, nil, nil, form), u.win)
+	d := dialog.NewCustom("Keyboard shortcuts", "Close", container.NewVBox(form, note), u.win)
 	d.Resize(fyne.NewSize(620, 0))
 	u.showDialog(d)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"github.com/tokendesk/tokendesk/model"
 )
@@ -113,5 +114,25 @@ func TestProfileMenuSignInAndOut(t *testing.T) {
 	}
 	if signIn.Disabled {
 		t.Error("signed out: the menu's Sign in is off; want on")
+	}
+}
+
+// TestShortcutSheetListsEveryShortcut: the Keyboard shortcuts sheet names
+// every shortcut the window answers.
+func TestShortcutSheetListsEveryShortcut(t *testing.T) {
+	var listed []string
+	for _, r := range shortcutRows() {
+		listed = append(listed, r[0])
+	}
+	all := strings.Join(listed, " | ")
+	h := newHarness(t)
+	for _, a := range h.u.windowShortcuts() {
+		name := undoKeyName()
+		if c, ok := a.s.(*desktop.CustomShortcut); ok {
+			name = keyName(c)
+		}
+		if !strings.Contains(all, name) {
+			t.Errorf("the sheet does not list %s", name)
+		}
 	}
 }
