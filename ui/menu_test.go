@@ -136,3 +136,17 @@ func TestShortcutSheetListsEveryShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestRowChosenTakesTheKeys: after Serve locally (or any control of the
+// pane) had the focus, a row chosen in the list takes the keys, so ↑ ↓ and
+// Delete act on the list, not on the control.
+func TestRowChosenTakesTheKeys(t *testing.T) {
+	h := newHarness(t, prof("1", "a", "", "https://a.example.com/token"), prof("2", "b", "", "https://b.example.com/token"))
+	h.selectName("a")
+	c := h.win.Canvas()
+	c.Focus(h.u.serve.check)
+	h.selectName("b")
+	if got := c.Focused(); got != fyne.Focusable(h.u.list) {
+		t.Errorf("focus after choosing a row: %T; want the list", got)
+	}
+}

@@ -285,6 +285,13 @@ func (u *UI) build() {
 		pid := u.shown[id].ID
 		if !u.autoSel {
 			u.chosen = pid
+			// A row chosen with the mouse takes the keys from whatever had
+			// them (Serve locally, say): ↑ ↓ and Delete act on the list.
+			if u.win != nil {
+				if f := u.win.Canvas().Focused(); f != nil && f != fyne.Focusable(u.list) && f != fyne.Focusable(u.filterEntry) {
+					u.focusList()
+				}
+			}
 		}
 		if pid != u.selected {
 			u.selectProfile(pid)
