@@ -919,9 +919,14 @@ func (f *profileForm) onDiscover() {
 			f.discover.Enable()
 			f.discover.SetText("Discover")
 			if err != nil {
-				f.show(f.baseURL, err)
+				// The URLs tried, a line each: told where text wraps.
+				f.show(f.baseURL, errors.New("discovery found no server metadata (see below)"))
+				f.problem.Importance = widget.DangerImportance
+				f.problem.SetText("Discover: " + err.Error())
+				f.problem.Show()
 				return
 			}
+			f.show(f.baseURL, nil)
 			f.tokenURL.SetText(m.TokenEndpoint)
 			if m.IntrospectionEndpoint != "" && strings.TrimSpace(f.introspectionURL.Text) == "" {
 				f.introspectionURL.SetText(m.IntrospectionEndpoint)

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"math"
@@ -809,6 +810,29 @@ func TestFormDiscoverFillsTokenURL(t *testing.T) {
 	}
 	if !strings.Contains(f.says(), "client_secret_basic") || f.problem.Importance != widget.WarningImportance {
 		t.Errorf("discovery note %q (importance %v); want a warning about client_secret_basic", f.says(), f.problem.Importance)
+	}
+}
+
+// A discovery that finds nothing says so in one line under the field and
+// tells the URLs tried where text wraps, a line each; nothing typed is lost.
+func TestFormDiscoverFailureWraps(t *testing.T) {
+	h := newHarness(t)
+	h.u.opts.Discover = func(string) (*auth.Metadata, error) {
+		return nil, errors.New("no server metadata found; tried:\n  https://x/.well-known/openid-configuration: 404\n  https://x/.well-known/oauth-authorization-server: 404")
+	}
+	h.u.onAdd()
+	f := h.u.form
+	f.baseURL.SetText("https://x/")
+	test.Tap(f.discover)
+	h.until("the discovery", func() bool { return f.problem.Visible() })
+	if msg := f.baseURL.msg.Text; strings.Contains(msg, "\n") || len([]rune(msg)) > maxMessage+1 || msg == "" {
+		t.Errorf("field message %q; want one short line", msg)
+	}
+	if !strings.Contains(f.problem.Text, "oauth-authorization-server") || f.problem.Importance != widget.DangerImportance {
+		t.Errorf("problem %q (importance %v); want the URLs tried, as an error", f.problem.Text, f.problem.Importance)
+	}
+	if f.baseURL.Text != "https://x/" {
+		t.Errorf("base URL %q; want it kept", f.baseURL.Text)
 	}
 }
 
