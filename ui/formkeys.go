@@ -246,22 +246,16 @@ func messageLabel() *canvas.Text {
 
 // setMessage shows s on a message line; "" clears it.
 func setMessage(t *canvas.Text, s string) {
-	// One line, and not wider than a form: a longer story goes where text
-	// wraps (the form's problem line).
+	// One line: a longer story goes where text wraps (the form's problem
+	// line); a newline here would show as a box.
 	if first, _, more := strings.Cut(s, "\n"); more {
 		s = first + " …"
-	}
-	if r := []rune(s); len(r) > maxMessage {
-		s = string(r[:maxMessage]) + "…"
 	}
 	if t.Text != s {
 		t.Text = s
 		t.Refresh()
 	}
 }
-
-// maxMessage is the most characters a field's message line shows.
-const maxMessage = 90
 
 // withMessage puts e's message line under obj (e itself when nil), its
 // space kept while empty so that the fields below do not move.
