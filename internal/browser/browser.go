@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 )
 
-// Open starts the browser at url and does not wait for it. $BROWSER, when
+// Open starts the browser at url and does not wait for it, beyond seeing
+// that its command did not fail at once (settle). $BROWSER, when
 // set, is a colon-separated list of commands tried in turn, each given the
 // URL as its argument (or in place of a %s in it).
 func Open(url string) error {
@@ -57,7 +59,14 @@ func command(entry, url string) []string {
 	return words
 }
 
-// start runs argv without waiting for it to end; it is reaped when it does.
+// settle is how long start waits to see a browser command fail at once (a
+// $BROWSER of /bin/false, an xdg-open with no browser to hand to): one
+// still running then, like a browser that stays open, counts as opened.
+const settle = 500 * time.Millisecond
+
+// start runs argv and returns once it has exited, or has run for settle
+// without failing; it is reaped when it ends. A command that exits with an
+// error status within settle did not open the browser.
 func start(argv []string) error {
 	if len(argv) == 0 || argv[0] == "" {
 		return errors.New("no command")
@@ -66,6 +75,16 @@ func start(argv []string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	go func() { _ = cmd.Wait() }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t := time.NewTimer(settle)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("%s: %w", argv[0], err)
+		}
+	case <-t.C:
+	}
 	return nil
 }
