@@ -126,10 +126,17 @@ func (f *File) Remove(id string) error {
 type ParseError struct {
 	Path string
 	Err  error
+	// Backup is the copy from before the last save, when it can be read
+	// whole (Store.Update keeps it beside the file); "" when not.
+	Backup string
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("profiles file %s cannot be read (%v); it was left untouched — 'tokendesk repair' keeps what can be read, 'tokendesk repair --fresh' starts over (both keep the broken file)", e.Path, e.Err)
+	s := fmt.Sprintf("profiles file %s cannot be read (%v); it was left untouched — 'tokendesk repair' keeps what can be read, 'tokendesk repair --fresh' starts over (both keep the broken file)", e.Path, e.Err)
+	if e.Backup != "" {
+		s += fmt.Sprintf("; the version from before the last save is whole, at %s: copy it over the file to go back to it", e.Backup)
+	}
+	return s
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -186,7 +193,17 @@ func (s *Store) loadOwn() (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.parse(data)
+	f, err := s.parse(data)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		bak := s.Path() + ".bak"
+		if b, rerr := atomicfile.ReadFile(bak, MaxFileSize); rerr == nil {
+			if _, perr := s.parse(b); perr == nil {
+				pe.Backup = bak
+			}
+		}
+	}
+	return f, err
 }
 
 // read reads the profiles file: a regular file, or a symbolic link to one,

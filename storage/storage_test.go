@@ -166,6 +166,31 @@ func TestBrokenFileIsKept(t *testing.T) {
 	}
 }
 
+// A broken file whose backup (the version before the last save) is whole
+// says where that backup is; a backup as broken is not offered.
+func TestBrokenFileNamesWholeBackup(t *testing.T) {
+	s := Open(t.TempDir())
+	for _, name := range []string{"a", "b"} { // the second save leaves the first as the backup
+		if err := s.Update(func(f *File) error { _, err := f.Put(testProfile(name)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(s.Path(), []byte(`{"version": 1, "profiles": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Load()
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Backup != s.Path()+".bak" || !strings.Contains(err.Error(), s.Path()+".bak") {
+		t.Fatalf("Load: %v; want the ParseError naming the whole backup", err)
+	}
+	if err := os.WriteFile(s.Path()+".bak", []byte("broken too"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = s.Load(); !errors.As(err, &pe) || pe.Backup != "" {
+		t.Errorf("Load with a broken backup: %v; want no backup offered", err)
+	}
+}
+
 func TestSyntaxErrorSaysWhere(t *testing.T) {
 	s := Open(t.TempDir())
 	_ = os.WriteFile(s.Path(), []byte("{\n  \"version\": 1,\n  oops\n}"), 0o600)
