@@ -60,15 +60,20 @@ lint:
 # The tests that kill, restart or lock the one gnome-keyring of the run
 # would pull it from under other packages' tests running beside them (go
 # test runs packages in parallel; a keychain call then D-Bus-activates a
-# bare keyring and fails). They run after the rest, one package at a time.
+# bare keyring and fails). They run last, one package at a time. The
+# integration tests run on their own before them, with a gnome-keyring of
+# their own: nothing else's load or keyring traffic beside them (a keyring
+# that vanished under them once failed a CI run).
 KEYRING_SHARED := ^(TestSecretServiceSurvivesRestart|TestSecretServiceLockedCache|TestCoreSurvivesKeyringRestart|TestCoreLockedWhileCaching)$$
+TEST_ENV := TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8
 .PHONY: test
 test:
 	@scripts/deps test
 	$(MAKE) --no-print-directory hydra oidc-provider lint
-	TOKENDESK_INTEGRATION=1 TOKENDESK_HYDRA=$(CURDIR)/$(HYDRA) LANG=C.UTF-8 scripts/with-keyring sh -c '\
-		$(GO) test -race -count=1 -timeout 45m -tags $(TAGS) -skip "$(KEYRING_SHARED)" ./... && \
-		$(GO) test -race -count=1 -timeout 20m -tags $(TAGS) -p 1 -run "$(KEYRING_SHARED)" ./storage ./integration'
+	$(TEST_ENV) scripts/with-keyring $(GO) test -race -count=1 -timeout 30m -tags $(TAGS) -skip "$(KEYRING_SHARED)" \
+		$$($(GO) list -tags $(TAGS) ./... | grep -v '/integration$$')
+	$(TEST_ENV) scripts/with-keyring $(GO) test -race -count=1 -timeout 45m -tags $(TAGS) -skip "$(KEYRING_SHARED)" ./integration
+	$(TEST_ENV) WITH_KEYRING_RESTARTS=1 scripts/with-keyring $(GO) test -race -count=1 -timeout 20m -tags $(TAGS) -p 1 -run "$(KEYRING_SHARED)" ./storage ./integration
 
 # The Linux desktop package: stripped binaries, desktop entry, icons,
 # AppStream metainfo, manual pages and completions, with a Makefile that
