@@ -203,6 +203,7 @@ func (s *serving) sync() {
 		switch {
 		case i < 0:
 			s.stop(id)
+			s.u.say("%s: removed; no longer served locally", named(sv.p))
 		case reflect.DeepEqual(s.u.file.Profiles[i], sv.p):
 		case sv.proxy == nil: // still starting with the old settings: start anew
 			s.run(s.u.file.Profiles[i], 0, sv.lines)

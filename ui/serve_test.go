@@ -18,6 +18,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/testapi"
 	"github.com/tokendesk/tokendesk/model"
 	"github.com/tokendesk/tokendesk/proxy"
+	"github.com/tokendesk/tokendesk/storage"
 )
 
 // apiProfile is a profile of api's client; the harness stores the secret
@@ -146,6 +147,26 @@ func TestServeRestartsAfterEdit(t *testing.T) {
 	var e testapi.Echo
 	if err := json.Unmarshal([]byte(body), &e); code != 200 || err != nil || e.Header.Get("X-Tenant") != "t2" {
 		t.Errorf("after the edit: %d %s; want 200 with X-Tenant: t2", code, body)
+	}
+}
+
+// A served profile removed elsewhere (the CLI's rm) stops being served,
+// and the status line says so rather than still "Serving …".
+func TestServeStopsWhenRemovedElsewhere(t *testing.T) {
+	api := testapi.New("client-r", "secret-r")
+	t.Cleanup(api.Close)
+	h := newHarness(t, apiProfile(api, "pr", "r"), prof("2", "other", "", "https://o.example.com/token"))
+	h.selectName("r")
+	h.serveShown()
+	if err := h.store.Update(func(f *storage.File) error { return f.Remove("pr") }); err != nil {
+		t.Fatal(err)
+	}
+	h.u.Reload()
+	if h.u.serve.on["pr"] != nil {
+		t.Error("still serving a removed profile")
+	}
+	if got := h.u.status.Text; !strings.Contains(got, "no longer served") {
+		t.Errorf("status %q; want it to say r is no longer served", got)
 	}
 }
 
