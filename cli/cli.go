@@ -60,6 +60,7 @@ func Run(args []string, env Env) int {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
+	completionExamples(root)
 	err := root.Execute()
 	if err == nil {
 		return 0
@@ -203,6 +204,28 @@ func fixHint(p model.Profile, err error) string {
 		return ""
 	}
 	return " (" + suggest(append([]string{"tokendesk", "edit", p.Name}, args...)...) + ")"
+}
+
+// completionExamples makes cobra's own completion command now, once the
+// root's output is set (cobra takes it when the command is made), so that
+// it has examples like every other.
+func completionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	c, _, err := root.Find([]string{"completion"})
+	if err != nil || c == root {
+		return
+	}
+	examples := map[string]string{
+		"bash":       "  tokendesk completion bash > ~/.local/share/bash-completion/completions/tokendesk",
+		"zsh":        `  tokendesk completion zsh > "${fpath[1]}/_tokendesk"`,
+		"fish":       "  tokendesk completion fish > ~/.config/fish/completions/tokendesk.fish",
+		"powershell": "  tokendesk completion powershell | Out-String | Invoke-Expression",
+	}
+	c.Example = examples["bash"] + "\n" + examples["zsh"] + "\n" + examples["fish"]
+	for _, sub := range c.Commands() {
+		sub.Example = examples[sub.Name()]
+	}
+	wrapArgs(c)
 }
 
 // manager builds the token sessions over env's keychain.
