@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -487,5 +488,65 @@ func TestSecretServiceSetAfterDeleteElsewhere(t *testing.T) {
 		} else if got := search(); len(got) != 0 {
 			t.Errorf("%s: items %v; want none", tt.name, got)
 		}
+	}
+}
+
+// twoCopies is a Secret Service holding one item in two collections (a
+// person who moved it, two keyrings of a KeePassXC database): unlocked
+// both, each deleted on its own.
+type twoCopies struct {
+	mu    sync.Mutex
+	items []dbus.ObjectPath
+}
+
+func (f *twoCopies) OpenSession(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *twoCopies) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.items), nil, nil
+}
+
+// copyItem is one of twoCopies' items.
+type copyItem struct {
+	f    *twoCopies
+	path dbus.ObjectPath
+}
+
+func (c *copyItem) Delete() (dbus.ObjectPath, *dbus.Error) {
+	c.f.mu.Lock()
+	defer c.f.mu.Unlock()
+	c.f.items = slices.DeleteFunc(c.f.items, func(p dbus.ObjectPath) bool { return p == c.path })
+	return ssNoPrompt, nil
+}
+
+// TestSecretServiceDeletesEveryCopy: Delete leaves no copy of the item in
+// any collection, so a sign-out leaves no refresh token to be read next.
+func TestSecretServiceDeletesEveryCopy(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	conn := keyringtest.Conn(t)
+	f := &twoCopies{items: []dbus.ObjectPath{"/org/freedesktop/secrets/collection/login/1", "/org/freedesktop/secrets/collection/kp/1"}}
+	if err := conn.Export(f, ssPath, ssService); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.items {
+		if err := conn.Export(&copyItem{f: f, path: p}, p, ssItem); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the secrets name: %v %v", reply, err)
+	}
+	if err := (&SecretService{Timeout: 5 * time.Second}).Delete("p/refresh-token"); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.items) != 0 {
+		t.Errorf("left %q; want no copy", f.items)
 	}
 }
