@@ -7,12 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/tokendesk/tokendesk/core"
 	"github.com/tokendesk/tokendesk/internal/testapi"
@@ -195,14 +193,7 @@ func TestIdleTickWhileServing(t *testing.T) {
 	h.until("the log line", func() bool { return strings.Contains(h.u.serve.log.Text, "GET /x 200") })
 	h.now = h.now.Add(time.Second)
 	h.u.Tick() // settles whatever the fetch left
-	var n atomic.Int32
-	fyne.SetCurrentApp(refreshCounter{h.app, &n})
-	t.Cleanup(func() { fyne.SetCurrentApp(h.app) })
-	for range 3 {
-		h.now = h.now.Add(time.Second)
-		h.u.Tick()
-	}
-	if got := n.Load(); got != 0 {
+	if got := h.idleRedraws(3); got != 0 {
 		t.Errorf("three idle ticks asked for %d redraws; want none", got)
 	}
 }
