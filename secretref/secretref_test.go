@@ -178,16 +178,7 @@ esac
 	for _, tt := range tests {
 		rv := Resolver{}
 		got, err := rv.Resolve(t.Context(), mustParse(t, tt.ref))
-		switch {
-		case tt.wantErr == "" && tt.is == nil:
-			if err != nil || got != tt.want {
-				t.Errorf("%s: got %q, %v; want %q", tt.ref, got, err, tt.want)
-			}
-		case tt.is != nil && !errors.Is(err, tt.is):
-			t.Errorf("%s: err = %v; want %v", tt.ref, err, tt.is)
-		case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
-			t.Errorf("%s: err = %v;\nwant %s", tt.ref, err, tt.wantErr)
-		}
+		checkResolved(t, tt.ref, got, err, tt.want, tt.wantErr, tt.is)
 		if err != nil && (got != "" || strings.Contains(err.Error(), secret)) {
 			t.Errorf("%s: a failure gave %q, %q; want neither to hold the secret", tt.ref, got, err)
 		}
@@ -252,16 +243,7 @@ func TestVault(t *testing.T) {
 	for _, tt := range tests {
 		var rv Resolver
 		got, err := rv.Resolve(t.Context(), mustParse(t, tt.ref))
-		switch {
-		case tt.wantErr == "" && tt.is == nil:
-			if err != nil || got != tt.want {
-				t.Errorf("%s: got %q, %v; want %q", tt.ref, got, err, tt.want)
-			}
-		case tt.is != nil && !errors.Is(err, tt.is):
-			t.Errorf("%s: err = %v; want %v", tt.ref, err, tt.is)
-		case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
-			t.Errorf("%s: err = %v;\nwant %s", tt.ref, err, tt.wantErr)
-		}
+		checkResolved(t, tt.ref, got, err, tt.want, tt.wantErr, tt.is)
 	}
 
 	t.Setenv("VAULT_TOKEN", "wrong")
@@ -303,5 +285,21 @@ func TestVaultLine(t *testing.T) {
 		if got := vaultLine(in); got != want {
 			t.Errorf("vaultLine(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// checkResolved checks what resolving ref gave against want: the value,
+// else an error that is is, else one that reads wantErr.
+func checkResolved(t *testing.T, ref, got string, err error, want, wantErr string, is error) {
+	t.Helper()
+	switch {
+	case wantErr == "" && is == nil:
+		if err != nil || got != want {
+			t.Errorf("%s: got %q, %v; want %q", ref, got, err, want)
+		}
+	case is != nil && !errors.Is(err, is):
+		t.Errorf("%s: err = %v; want %v", ref, err, is)
+	case wantErr != "" && (err == nil || err.Error() != wantErr):
+		t.Errorf("%s: err = %v;\nwant %s", ref, err, wantErr)
 	}
 }
