@@ -244,9 +244,7 @@ func expireCached(t *testing.T, id string) {
 func TestSignInWithHydra(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
-	id := hydraPublicClient(t)
-	ok(t, cfg, "", "add", "me", "--grant", "authorization_code", "--client-id", id,
-		"--token-url", env.tokenURL, "--authorize-url", env.public+"/oauth2/auth", "--scope", "openid offline_access read")
+	id := addHydraSignIn(t, cfg, "--scope", "openid offline_access read")
 
 	r := cli(t, cfg, "", "token", "me")
 	if r.code != 1 || !strings.Contains(r.stderr, "sign-in needed") || !strings.Contains(r.stderr, "run: tokendesk login me") {
@@ -318,9 +316,7 @@ func TestSignInWithHydra(t *testing.T) {
 func TestRevokedRefreshNeedsSignIn(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
-	id := hydraPublicClient(t)
-	ok(t, cfg, "", "add", "me", "--grant", "authorization_code", "--client-id", id,
-		"--token-url", env.tokenURL, "--authorize-url", env.public+"/oauth2/auth", "--scope", "openid offline_access")
+	id := addHydraSignIn(t, cfg, "--scope", "openid offline_access")
 	if r := cliEnv(t, asBrowser(t), cfg, "", "login", "me"); r.code != 0 {
 		t.Fatalf("login: exit %d: %s", r.code, r.stderr)
 	}
@@ -347,9 +343,7 @@ func TestRevokedRefreshNeedsSignIn(t *testing.T) {
 func TestSignInDenied(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
-	id := hydraPublicClient(t)
-	ok(t, cfg, "", "add", "me", "--grant", "authorization_code", "--client-id", id, "--param", "login_hint=deny",
-		"--token-url", env.tokenURL, "--authorize-url", env.public+"/oauth2/auth", "--scope", "openid")
+	addHydraSignIn(t, cfg, "--param", "login_hint=deny", "--scope", "openid")
 	r := cliEnv(t, asBrowser(t), cfg, "", "login", "me")
 	if r.code != 1 || !strings.Contains(r.stderr, "access_denied") || !strings.Contains(r.stderr, "The person said no") {
 		t.Errorf("login refused: exit %d, stderr %q; want 1 with access_denied", r.code, r.stderr)
@@ -438,9 +432,7 @@ func TestSignInWithOIDCProvider(t *testing.T) {
 func TestSignInNoBrowserWithHydra(t *testing.T) {
 	need(t)
 	cfg := t.TempDir()
-	id := hydraPublicClient(t)
-	ok(t, cfg, "", "add", "me", "--grant", "authorization_code", "--client-id", id,
-		"--token-url", env.tokenURL, "--authorize-url", env.public+"/oauth2/auth", "--scope", "openid offline_access")
+	addHydraSignIn(t, cfg, "--scope", "openid offline_access")
 	cmd := exec.Command(env.bin, "login", "me", "--no-browser")
 	// A $BROWSER that would fail the test if it were started.
 	cmd.Env = append(os.Environ(), "TOKENDESK_CONFIG_DIR="+cfg, "BROWSER=/bin/false")
@@ -472,4 +464,15 @@ func TestSignInNoBrowserWithHydra(t *testing.T) {
 	if tok := strings.TrimSpace(ok(t, cfg, "", "token", "me")); introspect(t, tok)["active"] != true {
 		t.Error("no active token after signing in with the printed URL")
 	}
+}
+
+// addHydraSignIn adds the profile "me" in cfg: authorization code with
+// PKCE for a new public client of Hydra's, with extra flags; it returns
+// the client's ID.
+func addHydraSignIn(t *testing.T, cfg string, extra ...string) string {
+	t.Helper()
+	id := hydraPublicClient(t)
+	ok(t, cfg, "", append([]string{"add", "me", "--grant", "authorization_code", "--client-id", id,
+		"--token-url", env.tokenURL, "--authorize-url", env.public + "/oauth2/auth"}, extra...)...)
+	return id
 }
